@@ -1,0 +1,163 @@
+"""How a KPI's value is computed from what a division reports, for many KPIs at once.
+
+Each function takes long frames keyed by ``keys`` (e.g. ``["source", "kpi_id"]``: one
+workbook's one KPI) and returns one row per key. Nothing here reads Excel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+
+def ratio(numerator: pd.Series, denominator: pd.Series) -> pd.DataFrame:
+    """``numerator × 100 / denominator``, element-wise.
+
+    Returns:
+        Frame with ``value`` (float, NaN when not computable) and ``status``: ``ok``,
+        ``missing`` (an input is NaN), ``zero_denominator``, ``numerator_exceeds`` (the
+        value would pass 100 %; reported, the value is still computed).
+    """
+    num = pd.to_numeric(numerator, errors="coerce").astype("float64")
+    den = pd.to_numeric(denominator, errors="coerce").astype("float64")
+    missing = num.isna() | den.isna()
+    zero = den.eq(0) & ~missing
+    value = (num * 100 / den.where(~zero)).where(~missing)
+    status = np.select(
+        [missing, zero, num > den], ["missing", "zero_denominator", "numerator_exceeds"], "ok"
+    )
+    return pd.DataFrame({"value": value, "status": status}, index=numerator.index)
+
+
+def growth(this_year: pd.Series, last_year: pd.Series) -> pd.DataFrame:
+    """Percent increase over last year, ``(this − last) × 100 / last``; may be negative.
+
+    Returns:
+        Frame with ``value`` and ``status`` (``ok``, ``missing``, ``zero_denominator``).
+    """
+    this = pd.to_numeric(this_year, errors="coerce").astype("float64")
+    last = pd.to_numeric(last_year, errors="coerce").astype("float64")
+    missing = this.isna() | last.isna()
+    zero = last.eq(0) & ~missing
+    value = ((this - last) * 100 / last.where(~zero)).where(~missing)
+    status = np.select([missing, zero], ["missing", "zero_denominator"], "ok")
+    return pd.DataFrame({"value": value, "status": status}, index=this_year.index)
+
+
+def survey_percent_from_means(item_means: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Satisfaction percent from item means.
+
+    item means → mean per aspect (ด้าน) → overall mean (each aspect counts once, whatever
+    its number of items) → percent = mean × 100 / 5 → averaged over the survey rounds.
+    This is the computation the seed describes in words; its own formulas (dividing by 100,
+    dividing four aspects by three) are wrong and are not followed.
+
+    Args:
+        item_means: columns ``*keys, round, aspect, item, mean`` (NaN means: no answers).
+        keys: the columns identifying one KPI of one workbook.
+
+    Returns:
+        One row per key: ``*keys, value`` (percent, NaN when no item has a mean), ``rounds``
+        (number of rounds with answers).
+    """
+    keys = list(keys)
+    valid = item_means.dropna(subset=["mean"])
+    aspects = valid.groupby([*keys, "round", "aspect"], sort=False)["mean"].mean()
+    overall = aspects.groupby(level=[*keys, "round"], sort=False).mean()
+    percent = (overall * 100 / 5).groupby(level=keys, sort=False)
+    result = pd.DataFrame({"value": percent.mean(), "rounds": percent.size()}).reset_index()
+    every = item_means[keys].drop_duplicates()
+    result = every.merge(result, on=keys, how="left")
+    result["rounds"] = result["rounds"].fillna(0).astype("int64")
+    return result
+
+
+def survey_item_means(answers: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Item means from Likert answers (1–5) per respondent and item.
+
+    Args:
+        answers: columns ``*keys, round, aspect, item, answer`` (answer float; NaN or
+            values outside 1–5 are left out — the checks report them).
+
+    Returns:
+        Columns ``*keys, round, aspect, item, mean``.
+    """
+    keys = list(keys)
+    usable = answers[answers["answer"].between(1, 5)]
+    means = (
+        usable.groupby([*keys, "round", "aspect", "item"], sort=False)["answer"]
+        .mean()
+        .rename("mean")
+        .reset_index()
+    )
+    every = answers[[*keys, "round", "aspect", "item"]].drop_duplicates()
+    return every.merge(means, on=[*keys, "round", "aspect", "item"], how="left")
+
+
+def weighted_mean(items: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """The weighted mean of a KPI's sub-items, ``Σ wᵢvᵢ / Σ wᵢ``.
+
+    Args:
+        items: columns ``*keys, item, value, weight``.
+
+    Returns:
+        One row per key: ``*keys, value`` (NaN when any sub-item has no value), ``missing``
+        (number of sub-items without a value).
+    """
+    keys = list(keys)
+    frame = items.assign(
+        product=items["value"] * items["weight"],
+        missing=items["value"].isna().astype("int64"),
+    )
+    grouped = frame.groupby(keys, sort=False).agg(
+        product=("product", "sum"), weight=("weight", "sum"), missing=("missing", "sum")
+    )
+    value = (grouped["product"] / grouped["weight"].where(grouped["weight"] != 0)).where(
+        grouped["missing"] == 0
+    )
+    return pd.DataFrame({"value": value, "missing": grouped["missing"]}).reset_index()
+
+
+def milestone_steps(ticks: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Steps done in order from step 1, and ticks that do not count.
+
+    Args:
+        ticks: columns ``*keys, step, done`` (bool; one row per step).
+
+    Returns:
+        One row per key: ``*keys, value`` (float: the number of consecutive steps done from
+        step 1) and ``stray_steps`` (comma-separated steps ticked after a missing one, or
+        "").
+    """
+    keys = list(keys)
+    ordered = ticks.sort_values([*keys, "step"])
+    by_kpi = [ordered[k] for k in keys]
+    # A step counts while no earlier step of the same KPI is missing.
+    gaps_before = (~ordered["done"]).astype("int64").groupby(by_kpi, sort=False).cumsum()
+    counts = ordered["done"] & gaps_before.eq(0)
+    stray = ordered.loc[ordered["done"] & gaps_before.gt(0)]
+    result = counts.groupby(by_kpi, sort=False).sum().rename("value").astype("float64")
+    stray_steps = stray.groupby(keys, sort=False)["step"].agg(
+        lambda steps: ",".join(str(int(s)) for s in steps)
+    )
+    frame = result.to_frame().join(stray_steps.rename("stray_steps"))
+    frame["stray_steps"] = frame["stray_steps"].fillna("")
+    return frame.reset_index()
+
+
+def worst_level(levels: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """The worst of several levels per key (a KPI reported every month).
+
+    Args:
+        levels: columns ``*keys, level`` (Int64, NA for months without a report).
+
+    Returns:
+        One row per key: ``*keys, level`` (NA when no month has a level), ``reported``.
+    """
+    keys = list(keys)
+    grouped = levels.groupby(keys, sort=False)["level"]
+    return pd.DataFrame(
+        {"level": grouped.min().astype("Int64"), "reported": grouped.count()}
+    ).reset_index()

@@ -1,0 +1,135 @@
+"""Division totals exactly as the agreement form computes them.
+
+(ก) level, (ข) weight, (ค) = (ก) × (ข) / 100, รวม = Σ(ค) (0–5), คะแนนเต็ม ๑๐๐ = Σ(ค) × 20.
+
+A KPI without a level (NA) adds nothing to รวม and makes the division ``complete=False``;
+its finding says why. It is never counted as level 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from kpixl.findings import finding, findings_frame
+from kpixl.thai import format_number
+
+WEIGHT_TOTAL = 100.0
+_TOLERANCE = 1e-9
+
+
+def weighted_scores(kpis: pd.DataFrame) -> pd.Series:
+    """(ค) = (ก) × (ข) / 100 per KPI row.
+
+    Args:
+        kpis: columns ``level`` (Int64 / float, NA = not scored) and ``weight``.
+
+    Returns:
+        Float Series (NaN where the level is NA).
+    """
+    level = pd.to_numeric(kpis["level"], errors="coerce").astype("float64")
+    return level * kpis["weight"].astype("float64") / 100
+
+
+def division_totals(kpis: pd.DataFrame, keys: Sequence[str] = ("source",)) -> pd.DataFrame:
+    """รวม and the score out of 100 of every division in ``kpis``, in one pass.
+
+    Args:
+        kpis: one row per scored row of a division's form, columns ``*keys, level, weight``
+            (``weighted`` is computed when absent).
+        keys: columns that identify one division's form (e.g. ``source`` — one workbook —
+            or ``division_code``).
+
+    Returns:
+        One row per key: ``*keys, kpis, unscored, weight_total, total`` (Σ(ค) of the scored
+        rows), ``score_100`` (total × 20), ``complete`` (every row has a level).
+    """
+    keys = list(keys)
+    frame = kpis.assign(
+        weighted=kpis["weighted"] if "weighted" in kpis else weighted_scores(kpis),
+        unscored=pd.to_numeric(kpis["level"], errors="coerce").isna().astype("int64"),
+    )
+    grouped = frame.groupby(keys, sort=False)
+    result = grouped.agg(
+        kpis=("weight", "size"),
+        unscored=("unscored", "sum"),
+        weight_total=("weight", "sum"),
+        total=("weighted", lambda s: s.sum(min_count=0)),
+    ).reset_index()
+    result["score_100"] = result["total"] * 20
+    result["complete"] = result["unscored"].eq(0)
+    return result
+
+
+def weight_findings(totals: pd.DataFrame, keys: Sequence[str] = ("source",)) -> pd.DataFrame:
+    """A ``weights-not-100`` finding for each division whose weights do not sum to 100.
+
+    Args:
+        totals: output of :func:`division_totals` (uses ``weight_total`` and ``keys``).
+    """
+    bad = totals[(totals["weight_total"] - WEIGHT_TOTAL).abs() > _TOLERANCE]
+    records = []
+    for rec in bad.to_dict("records"):
+        label = " ".join(str(rec[k]) for k in keys)
+        records.append(
+            finding(
+                "weights-not-100",
+                source=str(rec.get("source", "")),
+                value=format_number(rec["weight_total"]),
+                division=label,
+                total=format_number(rec["weight_total"]),
+            )
+        )
+    return findings_frame(records)
+
+
+@dataclass(frozen=True)
+class DivisionScore:
+    """A division's scoring form, computed.
+
+    Attributes:
+        weighted: (ค) per row, None where the row has no level.
+        total: รวม = Σ(ค) over the rows that have a level.
+        score_100: total × 20.
+        complete: every row has a level.
+        weights_ok: the weights sum to 100.
+    """
+
+    weighted: tuple[float | None, ...]
+    total: float
+    score_100: float
+    complete: bool
+    weights_ok: bool
+
+
+def score_division(levels: Sequence[int | None], weights: Sequence[float]) -> DivisionScore:
+    """(ค), รวม and the score out of 100 from levels (ก) and weights (ข), one division.
+
+    ``score_division([5, 4, None], [40, 40, 20])`` gives (ค) = (2.0, 1.6, None),
+    รวม 3.6, score 72.0, ``complete=False``.
+
+    Raises:
+        ValueError: ``levels`` and ``weights`` differ in length.
+    """
+    if len(levels) != len(weights):
+        raise ValueError("levels and weights must have the same length")
+    if not levels:
+        return DivisionScore((), 0.0, 0.0, True, False)
+    frame = pd.DataFrame(
+        {
+            "source": "",
+            "level": pd.array(list(levels), dtype="Int64"),
+            "weight": [float(w) for w in weights],
+        }
+    )
+    weighted = weighted_scores(frame)
+    totals = division_totals(frame.assign(weighted=weighted)).iloc[0]
+    return DivisionScore(
+        weighted=tuple(None if pd.isna(w) else float(w) for w in weighted),
+        total=float(totals["total"]),
+        score_100=float(totals["score_100"]),
+        complete=bool(totals["complete"]),
+        weights_ok=abs(float(totals["weight_total"]) - WEIGHT_TOTAL) <= _TOLERANCE,
+    )

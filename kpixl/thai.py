@@ -1,0 +1,110 @@
+"""Thai text as people really type it: digits, spaces, percent signs, thousands separators.
+
+Everything here is pure (no Excel) and vectorised where it works on a column.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
+_DIGIT_TABLE = str.maketrans(THAI_DIGITS, "0123456789")
+_SPACES = re.compile(r"[\s\u00a0\u2009\u202f]+")
+
+
+def to_arabic_digits(text: str) -> str:
+    """``text`` with Thai digits ๐–๙ replaced by 0–9."""
+    return text.translate(_DIGIT_TABLE)
+
+
+def clean_text(text: str) -> str:
+    """Arabic digits, one kind of dash, no invisible characters, single spaces, stripped."""
+    return _SPACES.sub(" ", text.translate(_TEXT_TABLE)).strip()
+
+
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
+_THOUSANDS = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"
+# Words that may surround a typed number and say nothing more than its unit.
+_UNIT_WORDS = r"(?:ร้อยละ|ประมาณ)?(.*?)(?:%|ร้อยละ|เปอร์เซ็นต์|บาท|คน|ครั้ง|บ่อ|วัน)?"
+_TEXT_TABLE: dict[int, str | None] = str.maketrans(
+    {
+        **{t: a for t, a in zip(THAI_DIGITS, "0123456789", strict=True)},
+        "\u200b": None,
+        "\u200c": None,
+        "\u200d": None,
+        "\ufeff": None,
+        "–": "-",
+        "—": "-",
+        "−": "-",
+        "‐": "-",
+        "‑": "-",
+    }
+)
+
+
+def parse_number_text(text: str) -> float | None:
+    """The number in a hand-typed cell text, or None when it is not a plain number.
+
+    This is the scalar reference of :func:`parse_numbers`. Accepts Thai digits, spaces
+    anywhere, thousands separators (``1,234.5``), a trailing ``%`` or unit word, a leading
+    ``ร้อยละ``. A comma is a thousands separator only between groups of three digits, so
+    ``85,5`` is not read.
+    """
+    body = _SPACES.sub("", text.translate(_TEXT_TABLE))
+    match = re.fullmatch(_UNIT_WORDS, body)
+    body = match.group(1) if match else body
+    if "," in body:
+        if not re.fullmatch(_THOUSANDS, body):
+            return None
+        body = body.replace(",", "")
+    if not _NUMBER.match(body):
+        return None
+    return float(body)
+
+
+NUMBER_STATUSES = ("empty", "number", "normalised", "unreadable")
+
+
+def parse_numbers(raw: pd.Series) -> pd.DataFrame:
+    """Read a column of raw cell values as numbers, with column operations.
+
+    Args:
+        raw: cell values as read (numbers, strings, None, booleans, dates).
+
+    Returns:
+        A frame with the same index and columns ``number`` (float, NaN where none) and
+        ``status``: ``empty`` (blank), ``number`` (a real number cell), ``normalised`` (text
+        that reads as a number: Thai digits, "85%", "1,234", spaces), ``unreadable``
+        (anything else, booleans and dates included).
+    """
+    kinds = raw.map(type)
+    is_number = kinds.isin([int, float]) & raw.notna()
+    is_text = kinds.eq(str)
+    text = raw.where(is_text).astype("string")
+    body = text.str.translate(_TEXT_TABLE).str.replace(_SPACES, "", regex=True)
+    is_blank = raw.isna() | (is_text & body.eq("").fillna(False))
+    body = body.str.replace(f"^{_UNIT_WORDS}$", r"\1", regex=True)
+    has_comma = body.str.contains(",", regex=False).fillna(False)
+    bad_comma = has_comma & ~body.str.fullmatch(_THOUSANDS).fillna(False)
+    body = body.str.replace(",", "", regex=False).where(~bad_comma)
+    ok = body.str.fullmatch(_NUMBER.pattern).fillna(False)
+    number = pd.to_numeric(raw.where(is_number), errors="coerce").astype("float64")
+    from_text = pd.to_numeric(body.where(ok), errors="coerce").astype("float64")
+    number = number.fillna(from_text)
+    status = pd.Series("unreadable", index=raw.index, dtype="object")
+    status[ok & is_text] = "normalised"
+    status[is_number] = "number"
+    status[is_blank] = "empty"
+    return pd.DataFrame({"number": number.where(~is_blank), "status": status})
+
+
+def format_number(value: float) -> str:
+    """A number as a person would write it: no trailing ``.0``, at most 2 decimals."""
+    if value != value:  # NaN
+        return ""
+    rounded = round(value, 2)
+    if rounded == int(rounded):
+        return str(int(rounded))
+    return f"{rounded:.2f}".rstrip("0").rstrip(".")
