@@ -151,9 +151,11 @@ def _strip_units(text: str) -> tuple[str, str]:
     for word in sorted(_UNITS, key=len, reverse=True):
         if word in text:
             unit = unit or word
-            text = text.replace(word, "")
+            # A space, not nothing: "5 ครั้ง 5" must not become 55.
+            text = text.replace(word, " ")
     # A qualifier such as "ของอัตราว่าง" after the last number says what is counted.
     text = re.sub(r"ของ[^\d]*$", "", text)
+    text = re.sub(r"(?<!\d) | (?!\d)", "", re.sub(" +", " ", text))
     return text, unit
 
 
@@ -177,10 +179,9 @@ def parse_band(text: str) -> Band:
     Raises:
         CriterionError: the text cannot be read; the error names it.
     """
-    squeezed = _squeeze(text)
-    if " " in squeezed:
+    body, unit = _strip_units(_squeeze(text))
+    if " " in body:
         raise CriterionError(text, "digits separated by a space")
-    body, unit = _strip_units(squeezed)
     tokens = _tokens(body, text)
     if not any(kind == "num" for kind, _ in tokens):
         raise CriterionError(text, "no number")
@@ -355,11 +356,15 @@ def parse_deadline(text: str) -> DeadlineCriterion:
     ``ภายใน ๙๐ วัน นับแต่วันสิ้นปี``.
 
     Raises:
-        CriterionError: the text is not a deadline, or names a date that does not exist.
+        CriterionError: the text is not a deadline, names a date that does not exist, or
+            writes its year in C.E. (below 2400).
     """
     body = _squeeze(text).replace(" ", "").replace(".", "")
     if match := _DEADLINE_DATE.match(body):
         day, month, year_be = int(match.group(1)), _MONTH_WORDS[match.group(2)], int(match.group(3))
+        if year_be < 2400:
+            # 2564 is B.E.; read as B.E., a C.E. 2021 would silently mean the year 1478.
+            raise CriterionError(text, "the year is not a B.E. year (พ.ศ.)")
         try:
             date = dt.date(be_to_ce(year_be), month, day)
         except ValueError as exc:

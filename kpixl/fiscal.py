@@ -113,6 +113,9 @@ def read_date(value: object) -> DateReading:
     where Excel expected C.E.; it is read as B.E. (``era`` = ``be``). Which era a form
     *should* use is a check's business, not this reader's.
     """
+    if value is pd.NaT:
+        # NaT passes for a datetime (and a date) but has no date.
+        return DateReading(None)
     if isinstance(value, dt.datetime | pd.Timestamp):
         value = value.date()
     if isinstance(value, dt.date):

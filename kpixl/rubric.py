@@ -147,6 +147,11 @@ class Rubric(ABC):
         or ``""`` where kpixl gives NA. Same policy as :meth:`lookup`."""
 
 
+def _is_na(value: object) -> bool:
+    """Whether a scalar is NaN, ``pd.NA`` or ``pd.NaT`` (``None`` is tested inline)."""
+    return value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
+
+
 def _as_float_array(values: pd.Series) -> np.ndarray:
     array: np.ndarray = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
     return array
@@ -198,9 +203,12 @@ class _Oriented:
 def _orient(band: Band, sign: int) -> _Oriented:
     lo = -math.inf if band.lower is None else band.lower
     hi = math.inf if band.upper is None else band.upper
+    # An open end holds every value, ±inf included, as Band.contains says.
+    lo_incl = band.lower_inclusive or band.lower is None
+    hi_incl = band.upper_inclusive or band.upper is None
     if sign > 0:
-        return _Oriented(lo, band.lower_inclusive, hi, band.upper_inclusive)
-    return _Oriented(-hi, band.upper_inclusive, -lo, band.lower_inclusive)
+        return _Oriented(lo, lo_incl, hi, hi_incl)
+    return _Oriented(-hi, hi_incl, -lo, lo_incl)
 
 
 def _interval(lo: float, lo_incl: bool, hi: float, hi_incl: bool, sign: int) -> str:
@@ -299,7 +307,7 @@ class BandRubric(Rubric):
         return _frame(values.index, level, missing | out_of_range, status)
 
     def lookup_one(self, value: float | None) -> tuple[int | None, str]:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
+        if value is None or _is_na(value):
             return None, "missing"
         minimum, maximum = self.value_range
         if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
@@ -462,7 +470,7 @@ class MilestoneRubric(Rubric):
         return _threshold_lookup(values, self._required(), True, bad & ~np.isnan(v))
 
     def lookup_one(self, value: float | None) -> tuple[int | None, str]:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
+        if value is None or _is_na(value):
             return None, "missing"
         if value < 0 or value > self.steps or value != int(value):
             return None, "out_of_range"
@@ -495,7 +503,9 @@ class MilestoneRubric(Rubric):
 
     def excel_formula(self, ref: str) -> str:
         terms = ",".join(f"({ref}>={c.last})*{n}" for n, c in enumerate(self.criteria, 1))
-        return f'IF(ISNUMBER({ref}),MAX(0,{terms}),"")'
+        # Same NA as lookup: fewer than 0, more than all steps, or not a whole number.
+        bad = f"OR({ref}<0,{ref}>{self.steps},{ref}<>INT({ref}))"
+        return f'IF(ISNUMBER({ref}),IF({bad},"",MAX(0,{terms})),"")'
 
 
 # --- deadlines --------------------------------------------------------------------------
@@ -553,8 +563,9 @@ class DeadlineRubric(Rubric):
         """
         when = pd.to_datetime(dates, errors="coerce")
         if self.deadline_kind == "date":
-            epoch = pd.Timestamp(dt.date(1, 1, 1))
-            return ((when - epoch).dt.days + 1).astype("float64")
+            # Counted from 1970, not from year 1, which datetime64[ns] cannot hold.
+            epoch = pd.Timestamp(1970, 1, 1)
+            return ((when - epoch).dt.days + epoch.toordinal()).astype("float64")
         if period_end is None:
             raise ValueError(f"{self.deadline_kind} deadlines need the period end")
         end = (
@@ -569,10 +580,10 @@ class DeadlineRubric(Rubric):
 
     def lookup_one(self, value: float | dt.date | None) -> tuple[int | None, str]:
         """As :meth:`Rubric.lookup_one`; a ``date`` deadline also takes a ``datetime.date``."""
+        if value is None or _is_na(value):
+            return None, "missing"
         if isinstance(value, dt.date):
             value = float(value.toordinal())
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return None, "missing"
         level = 0
         for number, criterion in enumerate(self.criteria, 1):
             if value <= criterion.limit:
@@ -618,16 +629,19 @@ class QuarterlyRubric:
 
         A row whose quarter has no rubric gets NA and status ``missing``.
         """
-        result = pd.DataFrame(
-            {"level": pd.array([pd.NA] * len(values), dtype="Int64"), "status": "missing"},
-            index=values.index,
-        )
+        # Positional assignment: aligning by label into an Int64 column fails on a
+        # non-default index.
+        level = np.zeros(len(values), dtype="int64")
+        na = np.ones(len(values), dtype=bool)
+        status = np.full(len(values), "missing", dtype=object)
         for quarter, rubric in self.quarters.items():
-            rows = quarters == quarter
+            rows = (quarters == quarter).fillna(False).to_numpy(dtype=bool)
             if rows.any():
-                result.loc[rows] = rubric.lookup(values[rows])
-        result["level"] = result["level"].astype("Int64")
-        return result
+                scored = rubric.lookup(values[rows])
+                na[rows] = scored["level"].isna().to_numpy()
+                level[rows] = scored["level"].fillna(0).to_numpy(dtype="int64")
+                status[rows] = scored["status"].to_numpy()
+        return _frame(values.index, level, na, status)
 
     def lint(self) -> list[RubricIssue]:
         """Missing quarters; the per-quarter flaws are each rubric's own :meth:`lint`."""
@@ -675,6 +689,7 @@ def _same_meaning(a: str, b: str) -> bool:
         if kind == "milestone":
             ma, mb = parse_milestone(a), parse_milestone(b)
             return (ma.first, ma.last) == (mb.first, mb.last)
-        return parse_deadline(a).limit == parse_deadline(b).limit
+        da, db = parse_deadline(a), parse_deadline(b)
+        return (da.kind, da.limit) == (db.kind, db.limit)
     except CriterionError:
         return clean_text(a).replace(" ", "") == clean_text(b).replace(" ", "")

@@ -5,8 +5,10 @@ Everything here is pure (no Excel) and vectorised where it works on a column.
 
 from __future__ import annotations
 
+import math
 import re
 
+import numpy as np
 import pandas as pd
 
 THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
@@ -24,8 +26,10 @@ def clean_text(text: str) -> str:
     return _SPACES.sub(" ", text.translate(_TEXT_TABLE)).strip()
 
 
-_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
-_THOUSANDS = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"
+# [0-9], not \d: \d also matches other scripts' digits (٣, ３), which float() reads but
+# pandas does not, so the scalar and the vectorised reader would disagree.
+_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
+_THOUSANDS = r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?"
 # Words that may surround a typed number and say nothing more than its unit.
 _UNIT_WORDS = r"(?:ร้อยละ|ประมาณ)?(.*?)(?:%|ร้อยละ|เปอร์เซ็นต์|บาท|คน|ครั้ง|บ่อ|วัน)?"
 _TEXT_TABLE: dict[int, str | None] = str.maketrans(
@@ -64,6 +68,12 @@ def parse_number_text(text: str) -> float | None:
     return float(body)
 
 
+def _is_number_cell(value: object) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+
+
 NUMBER_STATUSES = ("empty", "number", "normalised", "unreadable")
 
 
@@ -80,7 +90,9 @@ def parse_numbers(raw: pd.Series) -> pd.DataFrame:
         (anything else, booleans and dates included).
     """
     kinds = raw.map(type)
-    is_number = kinds.isin([int, float]) & raw.notna()
+    # isinstance, not type equality: numpy scalars (np.int64, np.float64) in an object
+    # column are number cells too; booleans (an int subclass) are not.
+    is_number = raw.map(_is_number_cell).astype(bool) & raw.notna()
     is_text = kinds.eq(str)
     text = raw.where(is_text).astype("string")
     body = text.str.translate(_TEXT_TABLE).str.replace(_SPACES, "", regex=True)
@@ -104,6 +116,8 @@ def format_number(value: float) -> str:
     """A number as a person would write it: no trailing ``.0``, at most 2 decimals."""
     if value != value:  # NaN
         return ""
+    if value in (math.inf, -math.inf):  # a long enough digit string reads as inf
+        return "∞" if value > 0 else "-∞"
     rounded = round(value, 2)
     if rounded == int(rounded):
         return str(int(rounded))
