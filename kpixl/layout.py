@@ -1,0 +1,191 @@
+"""The layout of a division workbook: the contract between the template writer and the reader.
+
+Every table in a division workbook has a hidden *key row* just above its data: one field key
+per column (``kpi_id``, ``result``, ``m10`` …). The reader finds tables by their key rows
+and KPIs by their ``kpi_id`` cells, never by fixed coordinates, so rows or columns a
+division inserts do not break reading. Sheet names are only a first guess.
+
+Sheets:
+
+* ``แบบประเมิน`` — the scoring form (form B): one row per scored KPI row.
+* ``ข้อมูลประกอบ`` — supporting data: numerators and denominators, this and last year,
+  milestone ticks, monthly delivery dates, sub-item values; one row per input, keyed by
+  (``kpi_id``, ``field``).
+* ``สำรวจ <kpi_id>`` — one per survey KPI: Likert answers, one row per respondent.
+* ``แผนเป้าหมาย`` — the target sheet (form A): monthly plan, quarter totals, grand total,
+  previous years, estimates, Success Factor; and the sign-off fields.
+* ``_kpixl`` — very hidden: template version, division, fiscal year, the centre's
+  definitions as JSON, and their fingerprint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kpixl.fiscal import FISCAL_MONTHS, MONTHS_TH_ABBR
+
+TEMPLATE_VERSION = 1
+"""Bump when the layout changes; older workbooks then get ``template-outdated``."""
+MARKER = "kpixl-template"
+
+FORM_SHEET = "แบบประเมิน"
+DATA_SHEET = "ข้อมูลประกอบ"
+TARGET_SHEET = "แผนเป้าหมาย"
+META_SHEET = "_kpixl"
+SURVEY_PREFIX = "สำรวจ "
+REPORT_SHEET = "รายงานผลตรวจ"
+
+TOTAL_LABEL = "รวม"
+SCORE_LABEL = "คะแนนเต็ม ๑๐๐"
+SIGNOFF_LABELS = {
+    "signed_off": "นำส่งข้อมูล (Sign Off)",
+    "signed_by": "ผู้นำส่งข้อมูล",
+    "signed_on": "วันที่นำส่ง",
+}
+SIGNOFF_YES = "นำส่งแล้ว"
+SIGNOFF_NO = "ยังไม่นำส่ง"
+
+TICKS_DONE = ("✓", "✔", "☑", "/", "x", "1", "ใช่", "yes", "true", "ทำแล้ว", "เสร็จ", "done")
+"""What marks a milestone step as done (compared case-insensitively, trimmed)."""
+NOT_DONE = "ยังไม่ทำ"
+TICKS_NOT_DONE = ("", "-", "0", "ไม่", "no", "false", "✗", "ยังไม่ทำ", "ยังไม่เสร็จ")
+
+
+@dataclass(frozen=True)
+class Field:
+    """A column of a table: key, Thai header, width."""
+
+    key: str
+    label: str
+    width: float = 12
+
+
+FORM_FIELDS: tuple[Field, ...] = (
+    Field("kpi_id", "ตัวชี้วัดที่", 9),
+    Field("issue", "งานที่นำเสนอเป็นข้อตกลงการปฏิบัติราชการ", 26),
+    Field("name", "ตัวชี้วัดผลงาน", 40),
+    Field("unit", "หน่วยวัด", 9),
+    *(Field(f"level_{n}", "๐๑๒๓๔๕"[n], 17) for n in range(1, 6)),
+    Field("result", "ผลการปฏิบัติงาน", 14),
+    Field("value", "ค่าที่ใช้คิดคะแนน", 12),
+    Field("level", "คะแนนที่ได้ตามค่าเป้าหมาย (ก)", 11),
+    Field("weight", "ค่าน้ำหนักความสำคัญของงาน (ข)", 11),
+    Field("weighted", "รวมคะแนน (ค) = (ก) × (ข) / ๑๐๐", 12),
+    Field("hint", "วิธีกรอก", 30),
+)
+FORM_LOCKED = (
+    "kpi_id",
+    "issue",
+    "name",
+    "unit",
+    "level_1",
+    "level_2",
+    "level_3",
+    "level_4",
+    "level_5",
+    "weight",
+)
+"""Form cells the centre defines: a division changing one is a ``locked-field-changed``."""
+
+DATA_FIELDS: tuple[Field, ...] = (
+    Field("kpi_id", "ตัวชี้วัดที่", 9),
+    Field("field", "รหัสรายการ", 11),
+    Field("label", "รายการ", 60),
+    Field("input", "ข้อมูล (กรอก)", 16),
+    Field("unit", "หน่วย / ค่าน้ำหนัก", 14),
+    Field("helper", "ค่าช่วยคำนวณ", 12),
+)
+
+SURVEY_FIXED = (Field("round", "ครั้งที่สำรวจ", 10), Field("respondent", "ผู้ตอบคนที่", 10))
+
+
+def month_key(month: int) -> str:
+    """Target-sheet key of a calendar month: ``m10`` for ต.ค."""
+    return f"m{month}"
+
+
+def target_fields(fiscal_year_be: int) -> tuple[Field, ...]:
+    """Columns of the target sheet for fiscal year ``fiscal_year_be``, in order."""
+    fields = [
+        Field("kpi_id", "รหัส", 7),
+        Field("name", "ชื่อตัวชี้วัด", 40),
+        Field("unit", "หน่วยนับ", 9),
+        Field("kpi_type", "ประเภทตัวชี้วัด", 11),
+    ]
+    for quarter in range(1, 5):
+        for month in FISCAL_MONTHS[(quarter - 1) * 3 : quarter * 3]:
+            fields.append(Field(month_key(month), MONTHS_TH_ABBR[month - 1], 7))
+        fields.append(Field(f"q{quarter}", "รวม", 8))
+    fields.append(Field("total", "รวมทั้งสิ้น", 9))
+    for year in range(fiscal_year_be - 3, fiscal_year_be):
+        fields.append(Field(f"plan_{year}", "แผน", 8))
+        fields.append(Field(f"result_{year}", "ผล", 8))
+    for key, label in estimate_years(fiscal_year_be):
+        fields.append(Field(key, label, 9))
+    fields.append(Field("success_factor", "Success Factor", 30))
+    return tuple(fields)
+
+
+def estimate_years(fiscal_year_be: int) -> list[tuple[str, str]]:
+    """The estimate columns as in the Bureau of the Budget screen: three single years, then
+    ranges of five, five and three years (FY 64 → 65, 66, 67, 68–72, 73–77, 78–80)."""
+    spans = [(1, 1), (2, 2), (3, 3), (4, 8), (9, 13), (14, 16)]
+    result = []
+    for start, end in spans:
+        first, last = fiscal_year_be + start, fiscal_year_be + end
+        if first == last:
+            result.append((f"est_{first}", str(first)))
+        else:
+            result.append((f"est_{first}_{last}", f"{first}–{last}"))
+    return result
+
+
+QUARTER_MONTHS = {q: FISCAL_MONTHS[(q - 1) * 3 : q * 3] for q in range(1, 5)}
+TARGET_PLAN_KEYS = (
+    *(month_key(m) for m in FISCAL_MONTHS),
+    "q1",
+    "q2",
+    "q3",
+    "q4",
+    "total",
+)
+
+
+def survey_sheet_name(kpi_id: str) -> str:
+    """Sheet name of a survey KPI's answers (Excel allows 31 characters)."""
+    return f"{SURVEY_PREFIX}{kpi_id}"[:31]
+
+
+def item_key(aspect_no: str, item_no: str) -> str:
+    """Survey key-row key of an item: ``item:1.2``."""
+    return f"item:{aspect_no}.{item_no}"
+
+
+# Supporting-data fields per rubric kind (besides the ``computed`` row).
+def data_fields(kind: str, steps: int = 0, items: int = 0) -> list[str]:
+    """The ``field`` keys of the supporting-data rows a KPI of ``kind`` needs."""
+    if kind == "ratio":
+        return ["numerator", "denominator"]
+    if kind == "growth":
+        return ["this_year", "last_year"]
+    if kind == "milestones":
+        return [f"step:{n}" for n in range(1, steps + 1)]
+    if kind == "deadline_monthly":
+        return [f"month:{m}" for m in FISCAL_MONTHS]
+    if kind == "weighted_items":
+        return [f"item:{n}" for n in range(1, items + 1)]
+    return []
+
+
+COMPUTED = "computed"
+KINDS_WITH_COMPUTED = (
+    "ratio",
+    "growth",
+    "milestones",
+    "deadline_monthly",
+    "weighted_items",
+    "survey",
+)
+"""Kinds whose value kpixl computes from supporting data (the ``computed`` row)."""
+KINDS_RESULT_IS_FORMULA = ("milestones", "deadline_monthly")
+"""Kinds whose form ``result`` cell is a formula, not an input."""
