@@ -436,6 +436,13 @@ CATALOGUE: dict[str, FindingCode] = dict(
             "This workbook was not made from a kpixl template ({reason}).",
         ),
         _c(
+            "annotation-failed",
+            "error",
+            "เขียนสำเนาที่ตรวจแล้วของไฟล์นี้ไม่ได้ ({reason}) — ผลตรวจและคะแนนยังอยู่ในรายงานรวม",
+            "The annotated copy of this file could not be written ({reason}); its findings and "
+            "scores are still in the batch results.",
+        ),
+        _c(
             "file-part-dropped",
             "warning",
             "สำเนาที่ตรวจแล้วไม่มี {part} ของไฟล์ต้นฉบับ (โปรแกรมคัดลอกไม่ได้)",
@@ -473,7 +480,7 @@ def finding(
         KeyError: ``code`` is not in :data:`CATALOGUE` (a programmer error).
     """
     entry = CATALOGUE[code]
-    fields = {"value": value, **params}
+    fields = {"value": value_text(value), **params}
     return {
         "source": source,
         "sheet": sheet,
@@ -483,7 +490,7 @@ def finding(
         "kpi_id": kpi_id,
         "code": code,
         "severity": entry.severity,
-        "value": "" if value is None else str(value),
+        "value": value_text(value),
         "message_th": _format(entry.message_th, fields),
         "message_en": _format(entry.message_en, fields),
     }
@@ -541,6 +548,15 @@ def concat_findings(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     if not parts:
         return findings_frame()
     return findings_frame(pd.concat(parts, ignore_index=True).to_dict("records"))
+
+
+def value_text(value: Any) -> str:
+    """A value as a finding shows it: 7.0 → "7", None and NaN → ""."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _opt_int(value: Any) -> int | None:

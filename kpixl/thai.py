@@ -14,6 +14,8 @@ import pandas as pd
 THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
 _DIGIT_TABLE = str.maketrans(THAI_DIGITS, "0123456789")
 _SPACES = re.compile(r"[\s\u00a0\u2009\u202f]+")
+# "8 5" is 85 or 8 and 5: a guess either way, so digits split by a space are not read.
+_SPLIT_DIGITS = re.compile(r"[0-9][\s\u00a0\u2009\u202f]+[0-9]")
 
 
 def to_arabic_digits(text: str) -> str:
@@ -52,11 +54,14 @@ def parse_number_text(text: str) -> float | None:
     """The number in a hand-typed cell text, or None when it is not a plain number.
 
     This is the scalar reference of :func:`parse_numbers`. Accepts Thai digits, spaces
-    anywhere, thousands separators (``1,234.5``), a trailing ``%`` or unit word, a leading
-    ``ร้อยละ``. A comma is a thousands separator only between groups of three digits, so
-    ``85,5`` is not read.
+    around the number and its unit, thousands separators (``1,234.5``), a trailing ``%`` or
+    unit word, a leading ``ร้อยละ``. A comma is a thousands separator only between groups of
+    three digits, so ``85,5`` is not read; nor are digits split by a space (``8 5``).
     """
-    body = _SPACES.sub("", text.translate(_TEXT_TABLE))
+    translated = text.translate(_TEXT_TABLE)
+    if _SPLIT_DIGITS.search(translated):
+        return None
+    body = _SPACES.sub("", translated)
     match = re.fullmatch(_UNIT_WORDS, body)
     body = match.group(1) if match else body
     if "," in body:
@@ -95,13 +100,15 @@ def parse_numbers(raw: pd.Series) -> pd.DataFrame:
     is_number = raw.map(_is_number_cell).astype(bool) & raw.notna()
     is_text = kinds.eq(str)
     text = raw.where(is_text).astype("string")
-    body = text.str.translate(_TEXT_TABLE).str.replace(_SPACES, "", regex=True)
+    translated = text.str.translate(_TEXT_TABLE)
+    split_digits = translated.str.contains(_SPLIT_DIGITS, regex=True).fillna(False)
+    body = translated.str.replace(_SPACES, "", regex=True)
     is_blank = raw.isna() | (is_text & body.eq("").fillna(False))
     body = body.str.replace(f"^{_UNIT_WORDS}$", r"\1", regex=True)
     has_comma = body.str.contains(",", regex=False).fillna(False)
     bad_comma = has_comma & ~body.str.fullmatch(_THOUSANDS).fillna(False)
     body = body.str.replace(",", "", regex=False).where(~bad_comma)
-    ok = body.str.fullmatch(_NUMBER.pattern).fillna(False)
+    ok = body.str.fullmatch(_NUMBER.pattern).fillna(False) & ~split_digits
     number = pd.to_numeric(raw.where(is_number), errors="coerce").astype("float64")
     from_text = pd.to_numeric(body.where(ok), errors="coerce").astype("float64")
     number = number.fillna(from_text)

@@ -1,0 +1,5 @@
+"""``python -m kpixl``."""
+
+from kpixl.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,235 @@
+"""Check and score a batch of returned workbooks; one bad file never stops the batch.
+
+:func:`run_batch` reads every file (an unusable one becomes a file-level finding), then
+evaluates all readable workbooks in one pass (:func:`kpixl.evaluation.evaluate`), and, when
+asked, writes an annotated copy of each and the results (JSON and CSV).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from kpixl._version import __version__
+from kpixl.annotate import annotate_workbook
+from kpixl.atomic import atomic_path, write_text_atomic
+from kpixl.evaluation import Evaluation, evaluate
+from kpixl.findings import concat_findings, finding, findings_frame
+from kpixl.master import Master
+from kpixl.reader import WorkbookData, read_workbook
+from kpixl.safety import UnusableFile
+
+ANNOTATED_SUFFIX = ".checked.xlsx"
+
+
+@dataclass
+class BatchResult:
+    """What a batch run found and wrote.
+
+    Attributes:
+        evaluation: the evaluation of the readable workbooks.
+        unusable: file-level findings of the files that could not be read at all.
+        sources: source key → input path, for every file given.
+        annotated: source key → annotated copy written.
+    """
+
+    evaluation: Evaluation
+    unusable: pd.DataFrame
+    sources: dict[str, Path]
+    annotated: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        """Every finding, the unusable files' first."""
+        return concat_findings([self.unusable, self.evaluation.findings])
+
+    @property
+    def exit_code(self) -> int:
+        """0 no errors, 1 errors found in the inputs, 2 nothing readable."""
+        if self.sources and len(self.unusable["source"].unique()) == len(self.sources):
+            return 2
+        return 1 if self.findings["severity"].eq("error").any() else 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON result (see the README, "JSON output")."""
+        ev = self.evaluation
+        findings = self.findings
+        workbooks = []
+        info = ev.workbooks.set_index("source")
+        totals = ev.totals.set_index("source")
+        for source, path in self.sources.items():
+            entry: dict[str, Any] = {"source": source, "path": str(path)}
+            if source in info.index:
+                rec = info.loc[source]
+                kpis = ev.kpis[ev.kpis["source"] == source]
+                total = totals.loc[source] if source in totals.index else None
+                entry.update(
+                    readable=True,
+                    division_code=rec["division_code"],
+                    division_name=rec["division_name"],
+                    fiscal_year_be=int(rec["fiscal_year_be"]),
+                    template_version=rec["template_version"],
+                    kpis=[_kpi_json(k) for k in kpis.to_dict("records")],
+                    total=_num(total["total"]) if total is not None else None,
+                    score_100=_num(total["score_100"]) if total is not None else None,
+                    complete=bool(total["complete"]) if total is not None else False,
+                )
+            else:
+                entry.update(readable=False, kpis=[], total=None, score_100=None, complete=False)
+            if source in self.annotated:
+                entry["annotated"] = str(self.annotated[source])
+            mine = findings[findings["source"] == source]
+            entry["findings"] = [_finding_json(f) for f in mine.to_dict("records")]
+            workbooks.append(entry)
+        return {
+            "kpixl_version": __version__,
+            "checked_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "workbooks": workbooks,
+        }
+
+
+def _num(value: Any) -> float | None:
+    if value is None or pd.isna(value):
+        return None
+    return round(float(value), 6)
+
+
+def _kpi_json(rec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "kpi_id": rec["kpi_id"],
+        "kind": rec["kind"],
+        "quarter": int(rec["quarter"]) if str(rec.get("quarter") or "").isdigit() else None,
+        "reported": _num(rec["reported"]),
+        "computed": _num(rec["computed"]),
+        "value": _num(rec["value"]),
+        "level": None if pd.isna(rec["level"]) else int(rec["level"]),
+        "weight": _num(rec["weight"]),
+        "weighted": _num(rec["weighted"]),
+        "status": rec["status"],
+    }
+
+
+def _finding_json(rec: dict[str, Any]) -> dict[str, Any]:
+    out = dict(rec)
+    for key in ("row", "column"):
+        out[key] = None if pd.isna(rec[key]) else int(rec[key])
+    return out
+
+
+def source_keys(paths: Sequence[Path]) -> dict[str, Path]:
+    """A unique, readable key per input: the file name, with its folder where names clash."""
+    names = [p.name for p in paths]
+    keys: dict[str, Path] = {}
+    for path, name in zip(paths, names, strict=True):
+        key = name if names.count(name) == 1 else f"{path.parent.name}/{name}"
+        while key in keys:
+            key = f"{key}#"
+        keys[key] = path
+    return keys
+
+
+def read_all(sources: dict[str, Path]) -> tuple[list[WorkbookData], pd.DataFrame]:
+    """Read every file; an unusable one becomes a file-level finding, the rest go on."""
+    books: list[WorkbookData] = []
+    records = []
+    for source, path in sources.items():
+        try:
+            books.append(read_workbook(path, source=source))
+        except UnusableFile as error:
+            records.append(finding(error.code, source=source, **dict[str, Any](error.params)))
+        except FileNotFoundError:
+            records.append(finding("file-not-found", source=source))
+        except OSError as error:
+            records.append(finding("file-corrupt", source=source, reason=str(error)[:200]))
+    return books, findings_frame(records)
+
+
+def run_batch(
+    paths: Sequence[Path | str],
+    *,
+    master: Master | Sequence[Master] | None = None,
+    out_dir: Path | str | None = None,
+) -> BatchResult:
+    """Read, check and score ``paths``; with ``out_dir``, write annotated copies and results.
+
+    Output files: ``<name>.checked.xlsx`` per readable workbook, ``results.json``,
+    ``kpis.csv``, ``totals.csv``, ``findings.csv``. Inputs are never modified.
+    """
+    sources = source_keys([Path(p) for p in paths])
+    books, unusable = read_all(sources)
+    evaluation = evaluate(books, master)
+    result = BatchResult(evaluation, unusable, sources)
+    if out_dir is not None:
+        write_outputs(result, books, Path(out_dir))
+    return result
+
+
+def write_outputs(result: BatchResult, books: Sequence[WorkbookData], out: Path) -> None:
+    """Annotated copies and result files of a batch, each written atomically."""
+    out.mkdir(parents=True, exist_ok=True)
+    ev = result.evaluation
+    totals = ev.totals.set_index("source")
+    info = ev.workbooks.set_index("source")
+    for book in books:
+        target = out / (Path(book.source).name.rsplit(".", 1)[0] + ANNOTATED_SUFFIX)
+        if target.resolve() == book.path.resolve():
+            raise ValueError(f"refusing to overwrite the input {book.path}")
+        mine = ev.findings[ev.findings["source"] == book.source]
+        summary = _summary(book.source, info, totals, ev.kpis)
+        fills = ev.fills[ev.fills["source"] == book.source][["sheet", "cell", "value"]]
+        try:
+            dropped = annotate_workbook(
+                book.path,
+                target,
+                findings=mine,
+                fills=fills,
+                summary=summary,
+                dropped_parts=book.container.unsupported_parts,
+            )
+        except Exception as error:  # one workbook's copy never stops the batch
+            failed = finding(
+                "annotation-failed",
+                source=book.source,
+                reason=f"{type(error).__name__}: {error}"[:200],
+            )
+            ev.findings = concat_findings([ev.findings, findings_frame([failed])])
+            continue
+        if not dropped.empty:
+            ev.findings = concat_findings([ev.findings, dropped.assign(source=book.source)])
+        result.annotated[book.source] = target
+    write_text_atomic(
+        out / "results.json", json.dumps(result.to_json(), ensure_ascii=False, indent=2)
+    )
+    _write_csv(ev.kpis, out / "kpis.csv")
+    _write_csv(ev.totals.merge(ev.workbooks, on="source", how="left"), out / "totals.csv")
+    _write_csv(result.findings, out / "findings.csv")
+
+
+def _summary(
+    source: str, info: pd.DataFrame, totals: pd.DataFrame, kpis: pd.DataFrame
+) -> dict[str, Any]:
+    summary: dict[str, Any] = {
+        "source": source,
+        "checked_at": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+    }
+    if source in info.index:
+        summary.update(info.loc[source].to_dict())
+    if source in totals.index:
+        summary.update(
+            {
+                k: totals.loc[source, k]
+                for k in ("total", "score_100", "complete", "kpis", "unscored")
+            }
+        )
+    return summary
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    with atomic_path(path) as temp:
+        frame.to_csv(temp, index=False, encoding="utf-8-sig")

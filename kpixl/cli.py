@@ -1,0 +1,182 @@
+"""The ``kpixl`` command line.
+
+Exit codes: 0 no errors, 1 errors found in the inputs, 2 usage error or nothing readable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from kpixl._version import __version__
+from kpixl.batch import run_batch
+from kpixl.findings import concat_findings
+from kpixl.master import Master, check_master
+from kpixl.masterfile import read_master, write_master
+from kpixl.safety import UnusableFile
+
+EXIT_OK, EXIT_ERRORS, EXIT_UNUSABLE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return EXIT_UNUSABLE
+    try:
+        return int(args.run(args))
+    except UnusableFile as error:
+        print(f"kpixl: {args.master if hasattr(args, 'master') else ''}: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kpixl",
+        description="Thai government KPI workbooks: templates, checks, scoring, annotated copies.",
+    )
+    parser.add_argument("--version", action="version", version=f"kpixl {__version__}")
+    commands = parser.add_subparsers(metavar="COMMAND")
+
+    master = commands.add_parser("master", help="the centre's master workbook")
+    master_commands = master.add_subparsers(metavar="ACTION")
+    check = master_commands.add_parser("check", help="report every problem in a master")
+    check.add_argument("master", type=Path)
+    _language(check)
+    check.set_defaults(run=_master_check)
+    init = master_commands.add_parser("init", help="write an empty master workbook")
+    init.add_argument("output", type=Path)
+    init.add_argument("--fiscal-year", type=int, default=2569, help="B.E., e.g. 2569")
+    init.set_defaults(run=_master_init)
+
+    templates = commands.add_parser("templates", help="write one workbook per division")
+    templates.add_argument("master", type=Path)
+    templates.add_argument("-o", "--output", type=Path, required=True, help="folder")
+    _language(templates)
+    templates.set_defaults(run=_templates)
+
+    for name, help_text in (
+        ("check", "check returned workbooks"),
+        ("score", "check, score and annotate returned workbooks"),
+    ):
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument("files", type=Path, nargs="+")
+        sub.add_argument(
+            "--master",
+            type=Path,
+            action="append",
+            help="compare with and score by this master (may be repeated: each "
+            "workbook takes the master that defines its division)",
+        )
+        if name == "score":
+            sub.add_argument("-o", "--output", type=Path, required=True, help="folder")
+            sub.add_argument("--json", action="store_true", help="print the JSON result")
+        _language(sub)
+        sub.set_defaults(run=_check if name == "check" else _score)
+
+    demo = commands.add_parser("demo", help="master → templates → samples → check → score")
+    demo.add_argument("-o", "--output", type=Path, default=Path("kpixl-demo"), help="folder")
+    demo.add_argument("--samples", type=Path, default=None, help="sample_workbooks folder")
+    demo.set_defaults(run=_demo)
+    return parser
+
+
+def _language(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lang", choices=("th", "en"), default="th", help="language of the messages (default th)"
+    )
+
+
+def format_findings(findings: pd.DataFrame, lang: str = "th", limit: int | None = None) -> str:
+    """Findings as a readable text table, errors first."""
+    if findings.empty:
+        return "ไม่พบปัญหา / no findings" if lang == "th" else "no findings"
+    shown = findings if limit is None else findings.head(limit)
+    lines = []
+    for rec in shown.to_dict("records"):
+        where = f"{rec['sheet']}!{rec['cell']}" if rec["cell"] else rec["sheet"]
+        kpi = f" [{rec['kpi_id']}]" if rec["kpi_id"] else ""
+        message = rec["message_th"] if lang == "th" else rec["message_en"]
+        lines.append(
+            f"{rec['severity']:<7} {rec['source']}  {where}{kpi}  {rec['code']}\n        {message}"
+        )
+    if limit is not None and len(findings) > limit:
+        lines.append(f"… {len(findings) - limit} more")
+    counts = findings["severity"].value_counts()
+    lines.append(" · ".join(f"{k}: {counts.get(k, 0)}" for k in ("error", "warning", "info")))
+    return "\n".join(lines)
+
+
+def _exit_for(findings: pd.DataFrame) -> int:
+    return EXIT_ERRORS if findings["severity"].eq("error").any() else EXIT_OK
+
+
+def _load_master(path: Path) -> tuple[Master, pd.DataFrame]:
+    master, read_findings = read_master(path)
+    return master, concat_findings([read_findings, check_master(master)])
+
+
+def _master_check(args: argparse.Namespace) -> int:
+    _master, findings = _load_master(args.master)
+    print(format_findings(findings, args.lang))
+    return _exit_for(findings)
+
+
+def _master_init(args: argparse.Namespace) -> int:
+    from kpixl.master import SHEETS, table_frame
+
+    frames = {spec.key: table_frame(spec, []) for spec in SHEETS[1:]}
+    master = Master({"fiscal_year_be": str(args.fiscal_year)}, frames)
+    write_master(master, args.output)
+    print(f"wrote {args.output}")
+    return EXIT_OK
+
+
+def _templates(args: argparse.Namespace) -> int:
+    from kpixl.templates import write_templates
+
+    master, findings = _load_master(args.master)
+    paths = write_templates(master, args.output)
+    for path in paths:
+        print(f"wrote {path}")
+    if not findings.empty:
+        print(format_findings(findings, args.lang))
+    return _exit_for(findings)
+
+
+def _masters(paths: list[Path] | None) -> list[Master]:
+    return [_load_master(path)[0] for path in paths or []]
+
+
+def _check(args: argparse.Namespace) -> int:
+    result = run_batch(args.files, master=_masters(args.master))
+    print(format_findings(result.findings, args.lang))
+    return result.exit_code
+
+
+def _score(args: argparse.Namespace) -> int:
+    result = run_batch(args.files, master=_masters(args.master), out_dir=args.output)
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(format_findings(result.findings, args.lang, limit=50))
+        for source, path in result.annotated.items():
+            print(f"wrote {path}  ({source})")
+    return result.exit_code
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from kpixl.demo import run_demo
+
+    return run_demo(args.output, samples=args.samples)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
