@@ -8,28 +8,17 @@ written out as Thai text, so the parser and the direction inference are exercise
 
 from __future__ import annotations
 
-import contextlib
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_rubric import excel_eval
 
 from kpixl.rubric import LEVEL_STATUSES, BandRubric, Rubric
 from kpixl.thai import THAI_DIGITS, format_number
-
-with warnings.catch_warnings():
-    # When an example fails, hypothesis's pytest plugin imports libcst, which warns about
-    # mypy_extensions; under filterwarnings=error that turns a failure report into an
-    # INTERNALERROR. Importing it here, once and quietly, keeps failure reports readable.
-    warnings.simplefilter("ignore", DeprecationWarning)
-    with contextlib.suppress(ImportError):
-        import hypothesis.extra._patching  # noqa: F401
-
-from test_rubric import excel_eval
 
 
 @dataclass(frozen=True)
