@@ -1,0 +1,452 @@
+"""kpixl.safety: every hostile or broken container becomes the right file-level finding."""
+
+from __future__ import annotations
+
+import importlib.util
+import tracemalloc
+import warnings
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import hostile
+import openpyxl
+import pytest
+
+from kpixl import safety
+from kpixl.findings import CATALOGUE
+from kpixl.safety import Container, Limits, UnusableFile, describe, inspect_workbook
+
+PILLOW = importlib.util.find_spec("PIL") is not None
+
+FILE_CODES = {
+    "file-not-found",
+    "file-not-workbook",
+    "file-legacy-xls",
+    "file-encrypted",
+    "file-corrupt",
+    "file-xml-entities",
+    "file-too-large",
+}
+
+
+def _code(path: Path, limits: Limits | None = None) -> str:
+    with pytest.raises(UnusableFile) as caught:
+        if limits is None:
+            inspect_workbook(path)
+        else:
+            inspect_workbook(path, limits)
+    error = caught.value
+    assert error.code in FILE_CODES
+    assert error.code in CATALOGUE
+    assert set(error.params) <= (
+        {"reason"} if error.code in ("file-corrupt", "file-too-large") else set()
+    )
+    return error.code
+
+
+def _reason(path: Path, limits: Limits | None = None) -> str:
+    with pytest.raises(UnusableFile) as caught:
+        inspect_workbook(path, limits or Limits())
+    return caught.value.params["reason"]
+
+
+# --------------------------------------------------------------------------------------
+# each hostile fixture -> its code
+# --------------------------------------------------------------------------------------
+
+HOSTILE: list[tuple[str, Callable[[Path], Path], str]] = [
+    ("not-a-zip", hostile.not_a_zip, "file-not-workbook"),
+    ("legacy-xls-libreoffice", hostile.legacy_xls, "file-legacy-xls"),
+    ("legacy-xls-synthetic", hostile.synthetic_xls, "file-legacy-xls"),
+    ("encrypted", hostile.encrypted_xlsx, "file-encrypted"),
+    ("truncated", hostile.truncated_xlsx, "file-corrupt"),
+    ("crc-error", hostile.crc_corrupt_xlsx, "file-corrupt"),
+    ("billion-laughs", hostile.entity_xlsx, "file-xml-entities"),
+    ("zip-bomb", hostile.zip_bomb, "file-too-large"),
+    ("zip-bomb-lying-header", hostile.lying_zip_bomb, "file-too-large"),
+    ("size-differs-from-header", hostile.lying_size_xlsx, "file-corrupt"),
+    ("docx-named-xlsx", hostile.docx_like, "file-not-workbook"),
+]
+
+
+@pytest.mark.parametrize(
+    ("make", "code"), [(m, c) for _, m, c in HOSTILE], ids=[name for name, _, _ in HOSTILE]
+)
+def test_hostile_fixture_gives_its_code(
+    tmp_path: Path, make: Callable[[Path], Path], code: str
+) -> None:
+    assert _code(make(tmp_path)) == code
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    assert _code(tmp_path / "nowhere.xlsx") == "file-not-found"
+
+
+def test_directory_and_empty_file(tmp_path: Path) -> None:
+    assert _code(tmp_path) == "file-not-workbook"
+    empty = tmp_path / "empty.xlsx"
+    empty.write_bytes(b"")
+    assert _code(empty) == "file-corrupt"
+
+
+def test_crc_error_is_named(tmp_path: Path) -> None:
+    assert "CRC" in _reason(hostile.crc_corrupt_xlsx(tmp_path))
+
+
+def test_truncated_compound_file_is_corrupt(tmp_path: Path) -> None:
+    data = hostile.synthetic_xls(tmp_path).read_bytes()
+    cut = tmp_path / "cut.xlsx"
+    cut.write_bytes(data[:600])  # the header survives, the directory does not
+    assert _code(cut) == "file-corrupt"
+
+
+def test_compound_file_of_another_kind_is_not_a_workbook(tmp_path: Path) -> None:
+    doc = tmp_path / "letter.xlsx"
+    doc.write_bytes(hostile.compound_file({"WordDocument": b"\0" * 5000, "1Table": b"\0" * 64}))
+    assert _code(doc) == "file-not-workbook"
+
+
+@pytest.mark.parametrize(
+    "part",
+    ["xl/sharedStrings.xml", "_rels/.rels", "xl/worksheets/sheet1.xml", "[Content_Types].xml"],
+)
+def test_entity_declaration_in_any_part(tmp_path: Path, part: str) -> None:
+    assert _code(hostile.entity_xlsx(tmp_path, part)) == "file-xml-entities"
+
+
+def test_entity_declaration_in_vml(tmp_path: Path) -> None:
+    source = hostile.feature_xlsx(tmp_path, ["comment"])
+    with zipfile.ZipFile(source) as archive:
+        vml = next(n for n in archive.namelist() if n.endswith(".vml"))
+        data = archive.read(vml)
+    hostile_vml = b'<!DOCTYPE xml [<!ENTITY a "a">]>' + data
+    path = hostile.rewrite_parts(source, tmp_path / "vml.xlsx", {vml: hostile_vml})
+    assert _code(path) == "file-xml-entities"
+
+
+def test_xml_that_is_not_well_formed_is_corrupt(tmp_path: Path) -> None:
+    source = hostile.plain_xlsx(tmp_path)
+    path = hostile.rewrite_parts(
+        source, tmp_path / "bad.xlsx", {"xl/styles.xml": b"<styleSheet><fonts></styleSheet>"}
+    )
+    assert _code(path) == "file-corrupt"
+    assert "xl/styles.xml" in _reason(path)
+
+
+def test_workbook_part_named_but_missing_is_corrupt(tmp_path: Path) -> None:
+    source = hostile.plain_xlsx(tmp_path)
+    with zipfile.ZipFile(source) as archive:
+        parts = {i.filename: archive.read(i.filename) for i in archive.infolist()}
+    path = tmp_path / "no-workbook-part.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            if name != "xl/workbook.xml":
+                archive.writestr(name, data)
+    assert _code(path) == "file-corrupt"
+
+
+def test_zip_without_workbook_content_type_is_not_a_workbook(tmp_path: Path) -> None:
+    source = hostile.plain_xlsx(tmp_path)
+    with zipfile.ZipFile(source) as archive:
+        types = archive.read("[Content_Types].xml")
+    xlsb = types.replace(
+        b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+        b"application/vnd.ms-excel.sheet.binary.macroEnabled.main",
+    )
+    assert xlsb != types
+    path = hostile.rewrite_parts(source, tmp_path / "xlsb.xlsx", {"[Content_Types].xml": xlsb})
+    assert _code(path) == "file-not-workbook"
+
+
+def test_zip_without_content_types_is_not_a_workbook(tmp_path: Path) -> None:
+    path = tmp_path / "photos.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("xl/workbook.xml", b"<workbook/>")
+    assert _code(path) == "file-not-workbook"
+
+
+def test_duplicate_part_names_are_corrupt(tmp_path: Path) -> None:
+    source = hostile.plain_xlsx(tmp_path)
+    path = hostile.rewrite_parts(source, tmp_path / "dup.xlsx", {})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name
+        with zipfile.ZipFile(path, "a") as archive:
+            archive.writestr("xl/worksheets/sheet1.xml", b"<worksheet/>")
+    assert _code(path) == "file-corrupt"
+
+
+# --------------------------------------------------------------------------------------
+# limits: declared sizes, and enforced while inflating
+# --------------------------------------------------------------------------------------
+
+
+def test_zip_bomb_is_refused_from_its_declared_sizes(tmp_path: Path) -> None:
+    path = hostile.zip_bomb(tmp_path)
+    assert path.stat().st_size < 200 * 1024
+    assert "declares" in _reason(path)
+
+
+def test_lying_header_is_caught_while_inflating_by_the_ratio(tmp_path: Path) -> None:
+    reason = _reason(hostile.lying_zip_bomb(tmp_path))
+    assert "times its compressed size" in reason
+
+
+def test_lying_header_is_caught_while_inflating_by_the_part_limit(tmp_path: Path) -> None:
+    path = hostile.lying_zip_bomb(tmp_path)
+    limits = Limits(max_ratio=1e9, max_part_bytes=8 * 1024 * 1024)
+    assert _code(path, limits) == "file-too-large"
+    assert "inflates past 8 MiB" in _reason(path, limits)
+
+
+def test_lying_header_is_caught_while_inflating_by_the_total_limit(tmp_path: Path) -> None:
+    path = hostile.lying_zip_bomb(tmp_path)
+    limits = Limits(max_ratio=1e9, max_total_bytes=4 * 1024 * 1024)
+    assert "in all" in _reason(path, limits)
+
+
+def test_inflating_past_the_header_is_bounded_in_memory(tmp_path: Path) -> None:
+    """With limits that let the 80 MiB liar through, it still streams in small chunks."""
+    path = hostile.lying_zip_bomb(tmp_path)
+    roomy = Limits(max_ratio=1e9, max_part_bytes=100 * 2**20, max_total_bytes=200 * 2**20)
+    tracemalloc.start()
+    try:
+        with pytest.raises(UnusableFile) as caught:
+            inspect_workbook(path, roomy)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert caught.value.code == "file-corrupt"  # 80 MiB inflated, 2 KiB declared
+    assert peak < 4 * 2**20
+
+
+def test_file_size_and_part_count_limits(tmp_path: Path) -> None:
+    path = hostile.plain_xlsx(tmp_path)
+    assert _code(path, Limits(max_file_bytes=1024)) == "file-too-large"
+    assert _code(path, Limits(max_parts=3)) == "file-too-large"
+    assert _code(path, Limits(max_total_bytes=1024)) == "file-too-large"
+    assert _code(path, Limits(max_part_bytes=512)) == "file-too-large"
+
+
+def test_limits_must_be_positive() -> None:
+    with pytest.raises(ValueError):
+        Limits(max_parts=0)
+    with pytest.raises(ValueError):
+        Limits(max_ratio=-1)
+
+
+# --------------------------------------------------------------------------------------
+# usable workbooks
+# --------------------------------------------------------------------------------------
+
+
+def test_plain_workbook_is_a_clean_container(tmp_path: Path) -> None:
+    container = inspect_workbook(hostile.plain_xlsx(tmp_path))
+    assert isinstance(container, Container)
+    assert container.macro_enabled is False
+    assert container.unsupported_parts == ()
+    assert "xl/workbook.xml" in container.part_names
+    assert "[Content_Types].xml" in container.part_names
+
+
+def test_path_may_be_a_string(tmp_path: Path) -> None:
+    assert inspect_workbook(str(hostile.plain_xlsx(tmp_path))).macro_enabled is False
+
+
+def test_macro_enabled_is_not_an_error(tmp_path: Path) -> None:
+    container = inspect_workbook(hostile.macro_xlsm(tmp_path))
+    assert container.macro_enabled is True
+    assert "xl/vbaProject.bin" in container.part_names
+    assert describe(safety.VBA) in container.unsupported_parts
+
+
+SAMPLES = sorted((Path(__file__).resolve().parent.parent / "sample_workbooks").rglob("*.xlsx"))
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=[p.name for p in SAMPLES])
+def test_bundled_samples(path: Path) -> None:
+    if path.name.startswith("BROKEN_"):
+        assert _code(path) == "file-not-workbook"
+    else:
+        assert inspect_workbook(path).unsupported_parts == ()
+
+
+# --------------------------------------------------------------------------------------
+# unsupported_parts: reported exactly when openpyxl really drops the thing
+# --------------------------------------------------------------------------------------
+
+
+def _round_trip(src: Path, dst: Path) -> dict[str, bytes]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl announces some of its losses
+        openpyxl.load_workbook(src).save(dst)
+    with zipfile.ZipFile(dst) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _any(parts: dict[str, bytes], prefix: str, needle: bytes = b"") -> bool:
+    return any(name.startswith(prefix) and needle in data for name, data in parts.items())
+
+
+# feature -> (labels inspect_workbook reports, "openpyxl kept it" test on the re-saved parts)
+FEATURE_CASES: dict[str, tuple[set[str], Callable[[dict[str, bytes]], bool]]] = {
+    "chart": (set(), lambda p: _any(p, "xl/charts/chart")),
+    "image": (set() if PILLOW else {safety.IMAGES}, lambda p: _any(p, "xl/media/")),
+    "textbox": ({safety.SHAPES}, lambda p: _any(p, "xl/drawings/", "หมายเหตุ".encode())),
+    "sparkline": ({safety.SPARKLINES}, lambda p: _any(p, "xl/worksheets/", b"sparkline")),
+    "databar2010": (
+        {safety.X14_FORMATTING},
+        lambda p: _any(p, "xl/worksheets/", b"conditionalFormattings"),
+    ),
+    "iconset": (set(), lambda p: _any(p, "xl/worksheets/", b"iconSet")),
+    "validation": (set(), lambda p: _any(p, "xl/worksheets/", b"Lists!$A$1:$A$3")),
+    "comment": (set(), lambda p: _any(p, "xl/comments", "หมายเหตุ".encode())),
+    "table": (set(), lambda p: _any(p, "xl/tables/")),
+    "button": ({safety.FORM_CONTROLS}, lambda p: _any(p, "xl/", b'ObjectType="Button"')),
+    "header_image": (
+        {safety.HEADER_IMAGES},
+        lambda p: _any(p, "xl/worksheets/", b"legacyDrawingHF"),
+    ),
+    "background": ({safety.BACKGROUND}, lambda p: _any(p, "xl/worksheets/", b"<picture")),
+    "ignored_errors": (
+        {safety.IGNORED_ERRORS},
+        lambda p: _any(p, "xl/worksheets/", b"ignoredError"),
+    ),
+    "chartsheet": (set(), lambda p: _any(p, "xl/chartsheets/")),
+    "vba": ({safety.VBA}, lambda p: _any(p, "xl/vbaProject")),
+}
+
+
+def test_every_feature_has_a_case() -> None:
+    assert set(FEATURE_CASES) == set(hostile.FEATURES)
+
+
+@pytest.mark.parametrize("feature", sorted(FEATURE_CASES))
+def test_unsupported_parts_match_what_openpyxl_drops(tmp_path: Path, feature: str) -> None:
+    labels, kept = FEATURE_CASES[feature]
+    src = hostile.feature_xlsx(tmp_path, [feature])
+    with zipfile.ZipFile(src) as archive:
+        original = {name: archive.read(name) for name in archive.namelist()}
+    assert kept(original), "the fixture lacks the feature"
+
+    container = inspect_workbook(src)
+    assert set(container.unsupported_parts) == {describe(label) for label in labels}
+
+    saved = _round_trip(src, tmp_path / "saved.xlsx")
+    assert kept(saved) == (not labels), "openpyxl's behaviour changed"
+
+
+def test_all_features_together(tmp_path: Path) -> None:
+    container = inspect_workbook(hostile.feature_xlsx(tmp_path, hostile.FEATURES))
+    expected = set().union(*(labels for labels, _ in FEATURE_CASES.values()))
+    assert set(container.unsupported_parts) == {describe(label) for label in expected}
+    assert container.macro_enabled is True
+    assert list(container.unsupported_parts) == sorted(
+        container.unsupported_parts, key=lambda entry: entry.rsplit(" / ", 1)[-1]
+    )
+
+
+_XML = b'<?xml version="1.0" encoding="UTF-8"?><x xmlns="urn:x"/>'
+
+INJECTED: dict[str, tuple[str, str]] = {
+    "xl/slicers/slicer1.xml": ("application/vnd.ms-excel.slicer+xml", safety.SLICERS),
+    "xl/timelines/timeline1.xml": ("application/vnd.ms-excel.timeline+xml", safety.TIMELINES),
+    "xl/threadedComments/threadedComment1.xml": (
+        "application/vnd.ms-excel.threadedcomments+xml",
+        safety.THREADED_COMMENTS,
+    ),
+    "xl/metadata.xml": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheetMetadata+xml",
+        safety.DYNAMIC_ARRAYS,
+    ),
+    "xl/connections.xml": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.connections+xml",
+        safety.CONNECTIONS,
+    ),
+    "xl/charts/style1.xml": ("application/vnd.ms-office.chartstyle+xml", safety.CHART_STYLES),
+    "customXml/item1.xml": ("application/xml", safety.CUSTOM_XML),
+}
+
+
+@pytest.mark.parametrize("part", sorted(INJECTED))
+def test_parts_openpyxl_never_writes(tmp_path: Path, part: str) -> None:
+    content_type, label = INJECTED[part]
+    src = hostile.add_parts(
+        hostile.plain_xlsx(tmp_path), tmp_path / "with-part.xlsx", {part: (content_type, _XML)}
+    )
+    assert inspect_workbook(src).unsupported_parts == (describe(label),)
+    assert part not in _round_trip(src, tmp_path / "saved.xlsx")
+
+
+_DRAWING_CT = "application/vnd.openxmlformats-officedocument.drawing+xml"
+_SLICER_DRAWING = b"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<xdr:wsDr xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+ xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"
+ xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">
+<mc:AlternateContent><mc:Choice Requires="sle15">
+<xdr:twoCellAnchor><xdr:from><xdr:col>1</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>1</xdr:row>
+<xdr:rowOff>0</xdr:rowOff></xdr:from><xdr:to><xdr:col>3</xdr:col><xdr:colOff>0</xdr:colOff>
+<xdr:row>9</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to>
+<xdr:graphicFrame macro=""><xdr:nvGraphicFramePr><xdr:cNvPr id="2" name="Division"/>
+<xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr><xdr:xfrm><a:off x="0" y="0"/>
+<a:ext cx="0" cy="0"/></xdr:xfrm><a:graphic>
+<a:graphicData uri="http://schemas.microsoft.com/office/drawing/2010/slicer"/>
+</a:graphic></xdr:graphicFrame><xdr:clientData/></xdr:twoCellAnchor></mc:Choice>
+<mc:Fallback><xdr:twoCellAnchor><xdr:from><xdr:col>1</xdr:col><xdr:colOff>0</xdr:colOff>
+<xdr:row>1</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from><xdr:to><xdr:col>3</xdr:col>
+<xdr:colOff>0</xdr:colOff><xdr:row>9</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to>
+<xdr:sp macro="" textlink=""><xdr:nvSpPr><xdr:cNvPr id="3" name="Fallback"/><xdr:cNvSpPr/>
+</xdr:nvSpPr><xdr:spPr/></xdr:sp><xdr:clientData/></xdr:twoCellAnchor></mc:Fallback>
+</mc:AlternateContent></xdr:wsDr>"""
+
+
+def test_slicer_fallback_shape_is_not_counted_as_a_shape(tmp_path: Path) -> None:
+    src = hostile.add_parts(
+        hostile.plain_xlsx(tmp_path),
+        tmp_path / "slicer-drawing.xlsx",
+        {"xl/drawings/drawing9.xml": (_DRAWING_CT, _SLICER_DRAWING)},
+    )
+    assert inspect_workbook(src).unsupported_parts == (describe(safety.SLICERS),)
+
+
+def test_unknown_worksheet_extension_is_named_by_its_uri(tmp_path: Path) -> None:
+    source = hostile.plain_xlsx(tmp_path)
+    with zipfile.ZipFile(source) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml")
+    ext = b'<extLst><ext uri="{12345678-1234-1234-1234-123456789ABC}"><x/></ext></extLst>'
+    path = hostile.rewrite_parts(
+        source,
+        tmp_path / "ext.xlsx",
+        {"xl/worksheets/sheet1.xml": sheet.replace(b"</worksheet>", ext + b"</worksheet>")},
+    )
+    (entry,) = inspect_workbook(path).unsupported_parts
+    assert "{12345678-1234-1234-1234-123456789ABC}" in entry
+    assert entry.startswith("ส่วนขยายของแผ่นงาน")
+
+
+def test_every_label_has_a_thai_name() -> None:
+    labels = {
+        value
+        for name, value in vars(safety).items()
+        if name.isupper() and not name.startswith("_") and isinstance(value, str)
+    }
+    assert labels == set(safety.LABELS_TH)
+    for label in labels:
+        thai, english = describe(label).split(" / ", 1)
+        assert thai and english == label
+
+
+# --------------------------------------------------------------------------------------
+# the error itself
+# --------------------------------------------------------------------------------------
+
+
+def test_unusable_file_reads_well() -> None:
+    error = UnusableFile("file-too-large", {"reason": "xl/worksheets/sheet1.xml > 64 MiB"})
+    assert error.code == "file-too-large"
+    assert error.params == {"reason": "xl/worksheets/sheet1.xml > 64 MiB"}
+    text = str(error)
+    assert text.startswith("file-too-large: ")
+    assert "xl/worksheets/sheet1.xml > 64 MiB" in text
+    assert str(UnusableFile("file-encrypted")).startswith("file-encrypted: ")
+    assert "reason=x" in str(UnusableFile("not-a-code", {"reason": "x"}))
