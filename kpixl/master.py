@@ -24,7 +24,6 @@ from kpixl.rubric import (
     BandRubric,
     DeadlineRubric,
     MilestoneRubric,
-    QuarterlyRubric,
     Range,
     Rubric,
     RubricIssue,
@@ -442,7 +441,9 @@ def _check_values(master: Master) -> pd.DataFrame:
     kpis = master.kpis
     records = []
     fy = parse_number_text(master.organisation.get("fiscal_year_be", ""))
-    if master.organisation.get("fiscal_year_be") and (fy is None or not 2400 <= fy <= 2700):
+    if master.organisation.get("fiscal_year_be") and (
+        fy is None or not fy.is_integer() or not 2400 <= fy <= 2700
+    ):
         records.append(
             finding(
                 "master-bad-value",
@@ -601,8 +602,7 @@ def _check_rubrics(master: Master) -> pd.DataFrame:
     records = []
     kpis = master.kpis
     scored = kpis[kpis["kind"].isin(KINDS)]
-    rubrics: dict[int, Rubric] = {}
-    for index, rec in zip(scored.index, scored.to_dict("records"), strict=True):
+    for rec in scored.to_dict("records"):
         if any(not rec[f"level_{n}"] for n in LEVELS):
             continue  # reported as master-field-missing
         try:
@@ -610,7 +610,6 @@ def _check_rubrics(master: Master) -> pd.DataFrame:
         except CriterionError as error:
             records.append(_unparseable(master, rec, error))
             continue
-        rubrics[index] = rubric
         records += [_issue_finding(master, rec, issue) for issue in rubric.lint()]
         detail = level_texts(rec, "detail_level_")
         if any(detail):
@@ -619,7 +618,7 @@ def _check_rubrics(master: Master) -> pd.DataFrame:
                 for issue in lint_detail(level_texts(rec), detail)
             ]
         records += _check_parts(master, rec, rubric)
-    records += _check_quarters(master, scored, rubrics)
+    records += _check_quarters(master, scored)
     records += _check_survey_scales(master)
     return findings_frame(records)
 
@@ -678,27 +677,22 @@ def _check_parts(master: Master, rec: dict[str, Any], rubric: Rubric) -> list[di
     return []
 
 
-def _check_quarters(
-    master: Master, scored: pd.DataFrame, rubrics: dict[int, Rubric]
-) -> list[dict[str, Any]]:
+def _check_quarters(master: Master, scored: pd.DataFrame) -> list[dict[str, Any]]:
     records = []
     quarterly = scored[scored["group_id"].ne("")]
     for (_, group), rows in quarterly.groupby(["division_code", "group_id"], sort=False):
-        by_quarter = {
-            int(q): rubrics[i]
-            for i, q in zip(rows.index, rows["quarter"], strict=True)
-            if q in ("1", "2", "3", "4") and isinstance(rubrics.get(i), BandRubric)
-        }
-        bands = {q: r for q, r in by_quarter.items() if isinstance(r, BandRubric)}
-        for issue in QuarterlyRubric(bands).lint():
+        # Missing means no row for the quarter. A quarter row whose criteria are blank or
+        # cannot be read is reported at its own cells, not as a missing quarter as well.
+        missing = [q for q in ("1", "2", "3", "4") if q not in set(rows["quarter"])]
+        if missing:
             first = rows.iloc[0]
             records.append(
                 finding(
-                    issue.code,
+                    "rubric-quarters-missing",
                     **_at(master, "kpis", int(first["_row"]), "quarter"),
                     kpi_id=group,
                     group=group,
-                    **dict[str, Any](issue.params),
+                    quarters=", ".join(missing),
                 )
             )
     return records
@@ -710,11 +704,14 @@ def _check_survey_scales(master: Master) -> list[dict[str, Any]]:
     scale = master.frame("survey_scale")
     for (_, kpi_id), rows in scale.groupby(["division_code", "kpi_id"], sort=False):
         ordered = rows.assign(n=rows["score"].map(parse_number_text)).sort_values("n")
-        texts = [clean_text(t) for t in ordered["range"]]
+        if ordered["n"].isna().any():
+            continue  # a blank or unreadable score is reported; the levels are unknown
+        # As written: the parser cleans the text itself, and a finding names what was typed.
+        texts = list(ordered["range"])
         try:
             rubric = BandRubric.from_texts(texts, value_range=(1.0, 5.0))
         except CriterionError as error:
-            bad = ordered[ordered["range"].map(clean_text) == error.text]
+            bad = ordered[ordered["range"] == error.text]
             row: int | None = int((bad if not bad.empty else ordered)["_row"].iloc[0])
             records.append(
                 finding(

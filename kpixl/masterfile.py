@@ -251,7 +251,9 @@ def write_master(master: Master, path: Path | str) -> Path:
 
 def _write_value(sheet: Any, row: int, col: int, key: str, value: str, fmt: Any) -> None:
     number = parse_number_text(value) if key in _NUMERIC and value else None
-    if number is not None:
+    # A number cell only where it reads back as the same text: "๑๗" or "2.50" stay text,
+    # so a master written and read again has the same definitions and fingerprint.
+    if number is not None and _text(number) == value:
         sheet.write_number(row, col, number, fmt)
     elif value:
         sheet.write_string(row, col, value, fmt)

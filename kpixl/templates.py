@@ -33,8 +33,9 @@ from kpixl.fiscal import (
     fiscal_year_start,
     month_year_ce,
 )
-from kpixl.master import Master, division_definitions, fingerprint, kpi_rubric
+from kpixl.master import Master, division_definitions, fingerprint, kpi_rubric, kpi_value_range
 from kpixl.rubric import BandRubric, MilestoneRubric, Rubric
+from kpixl.thai import parse_number_text
 
 FONT = "Tahoma"
 SURVEY_ROWS = 150
@@ -356,8 +357,9 @@ class _Writer:
                 "ignore_blank": True,
             },
         )
-        if kind == "weighted_items":
-            sheet.write_number(row, 4, float(unit), f["number"])
+        item_weight = parse_number_text(unit) if kind == "weighted_items" else None
+        if item_weight is not None:
+            sheet.write_number(row, 4, item_weight, f["number"])
         else:
             sheet.write_string(row, 4, unit, f["text"])
         sheet.write_blank(row, 5, None, f["text"])
@@ -413,7 +415,9 @@ class _Writer:
     def _write_survey(self, sheet: Any, plan: _Kpi) -> None:
         f = self.f
         rec = plan.rec
-        rounds = int(rec.get("survey_rounds") or 1)
+        # A count the master check rejects (blank, 0, text) must not break the sheet.
+        given = parse_number_text(str(rec.get("survey_rounds", "")))
+        rounds = int(given) if given is not None and given >= 1 and given.is_integer() else 1
         items = self._items("survey_items", rec["kpi_id"])
         aspects: dict[str, list[dict[str, Any]]] = {}
         for item in items:
@@ -613,14 +617,22 @@ class _Writer:
         )
         sheet.write_string(total_row, 0, L.TOTAL_LABEL, f["total_label"])
         sheet.merge_range(total_row, 1, total_row, cols["level"], "รวม", f["total_label"])
-        sheet.write_formula(
-            total_row,
-            cols["weight"],
-            f"SUM({weight_range})",
-            f["total"],
-            sum(float(p.rec["weight"] or 0) for p in plans),
-        )
-        sheet.write_formula(total_row, cols["weighted"], f"SUM({weighted_range})", f["total"], 0)
+        if plans:
+            sheet.write_formula(
+                total_row,
+                cols["weight"],
+                f"SUM({weight_range})",
+                f["total"],
+                sum(parse_number_text(p.rec["weight"]) or 0.0 for p in plans),
+            )
+            sheet.write_formula(
+                total_row, cols["weighted"], f"SUM({weighted_range})", f["total"], 0
+            )
+        else:
+            # No scored KPI (a target-sheet-only division): a SUM over no rows would refer
+            # to the total cell itself, a circular reference; kpixl gives no total either.
+            sheet.write_blank(total_row, cols["weight"], None, f["total"])
+            sheet.write_blank(total_row, cols["weighted"], None, f["total"])
         sheet.write_blank(total_row, cols["hint"], None, f["text"])
         sheet.write_string(score_row, 0, L.SCORE_LABEL, f["total_label"])
         sheet.merge_range(
@@ -632,7 +644,10 @@ class _Writer:
             f["total_label"],
         )
         total_cell = xl_rowcol_to_cell(total_row, cols["weighted"])
-        sheet.write_formula(score_row, cols["weighted"], f"{total_cell}*20", f["total"], 0)
+        if plans:
+            sheet.write_formula(score_row, cols["weighted"], f"{total_cell}*20", f["total"], 0)
+        else:
+            sheet.write_blank(score_row, cols["weighted"], None, f["total"])
         sheet.write_blank(score_row, cols["hint"], None, f["text"])
         sheet.freeze_panes(key_row + 1, 3)
         self._print_setup(sheet, (group_row, header_row))
@@ -681,7 +696,7 @@ class _Writer:
         else:
             sheet.write_blank(row, result, None, f["input"])
             self._result_validation(sheet, row, result, plan)
-            if kind == "bands":
+            if kind == "bands" or not computed:  # not computed: a kind the master rejects
                 value = f'IF(ISNUMBER({result_cell}),{result_cell},"")'
                 hint = f"กรอกผลการดำเนินงาน ({rec['unit']})"
             else:
@@ -707,9 +722,10 @@ class _Writer:
             sheet.write_string(row, cols["level"], "", f["formula"])
             hint = f"เกณฑ์อ่านไม่ได้ — ส่วนกลางจะแก้ไข ({plan.rubric_error})"
         weight = rec["weight"]
-        try:
-            sheet.write_number(row, cols["weight"], float(weight), f["number"])
-        except ValueError:
+        weight_number = parse_number_text(weight)
+        if weight_number is not None:
+            sheet.write_number(row, cols["weight"], weight_number, f["number"])
+        else:
             sheet.write_string(row, cols["weight"], weight, f["number"])
         sheet.write_formula(
             row,
@@ -726,7 +742,12 @@ class _Writer:
 
     def _result_validation(self, sheet: Any, row: int, col: int, plan: _Kpi) -> None:
         rubric = plan.rubric
-        low, high = rubric.value_range if isinstance(rubric, BandRubric) else (None, None)
+        # The master's range also holds when the criteria cannot be read.
+        low, high = (
+            rubric.value_range
+            if isinstance(rubric, BandRubric)
+            else kpi_value_range(plan.rec) or (None, None)
+        )
         options: dict[str, Any] = {"error_title": "ตรวจสอบค่า", "ignore_blank": True}
         if low is not None and high is not None:
             options.update(
