@@ -26,6 +26,11 @@ from kpixl.reader import WorkbookData, read_workbook
 from kpixl.safety import UnusableFile
 
 ANNOTATED_SUFFIX = ".checked.xlsx"
+RESULT_FILES: tuple[str, ...] = ("results.json", "kpis.csv", "totals.csv", "findings.csv")
+
+
+class OutputClash(ValueError):
+    """An output file of a batch would overwrite one of its inputs."""
 
 
 @dataclass
@@ -81,9 +86,21 @@ class BatchResult:
                     complete=bool(total["complete"]) if total is not None else False,
                 )
             else:
-                entry.update(readable=False, kpis=[], total=None, score_100=None, complete=False)
-            if source in self.annotated:
-                entry["annotated"] = str(self.annotated[source])
+                # Every entry has every field (null where unknown): a consumer never needs to
+                # test for a key.
+                entry.update(
+                    readable=False,
+                    division_code=None,
+                    division_name=None,
+                    fiscal_year_be=None,
+                    template_version=None,
+                    kpis=[],
+                    total=None,
+                    score_100=None,
+                    complete=False,
+                )
+            annotated = self.annotated.get(source)
+            entry["annotated"] = str(annotated) if annotated is not None else None
             mine = findings[findings["source"] == source]
             entry["findings"] = [_finding_json(f) for f in mine.to_dict("records")]
             workbooks.append(entry)
@@ -127,7 +144,9 @@ def source_keys(paths: Sequence[Path]) -> dict[str, Path]:
     names = [p.name for p in paths]
     keys: dict[str, Path] = {}
     for path, name in zip(paths, names, strict=True):
-        key = name if names.count(name) == 1 else f"{path.parent.name}/{name}"
+        # resolve(): the folder of "x.xlsx" is the working folder, not "" (a key "/x.xlsx"
+        # would read as a file at the root), and "../x.xlsx" names the real folder.
+        key = name if names.count(name) == 1 else f"{path.resolve().parent.name}/{name}"
         while key in keys:
             key = f"{key}#"
         keys[key] = path
@@ -171,15 +190,22 @@ def run_batch(
 
 
 def write_outputs(result: BatchResult, books: Sequence[WorkbookData], out: Path) -> None:
-    """Annotated copies and result files of a batch, each written atomically."""
+    """Annotated copies and result files of a batch, each written atomically.
+
+    Raises:
+        OutputClash: an output would overwrite an input (checked before anything is written).
+    """
+    targets = annotated_targets([book.source for book in books], out)
+    inputs = {path.resolve() for path in result.sources.values()}
+    for target in [*targets.values(), *(out / name for name in RESULT_FILES)]:
+        if target.resolve() in inputs:
+            raise OutputClash(f"refusing to overwrite the input {target}")
     out.mkdir(parents=True, exist_ok=True)
     ev = result.evaluation
     totals = ev.totals.set_index("source")
     info = ev.workbooks.set_index("source")
     for book in books:
-        target = out / (Path(book.source).name.rsplit(".", 1)[0] + ANNOTATED_SUFFIX)
-        if target.resolve() == book.path.resolve():
-            raise ValueError(f"refusing to overwrite the input {book.path}")
+        target = targets[book.source]
         mine = ev.findings[ev.findings["source"] == book.source]
         summary = _summary(book.source, info, totals, ev.kpis)
         fills = ev.fills[ev.fills["source"] == book.source][["sheet", "cell", "value"]]
@@ -209,6 +235,27 @@ def write_outputs(result: BatchResult, books: Sequence[WorkbookData], out: Path)
     _write_csv(ev.kpis, out / "kpis.csv")
     _write_csv(ev.totals.merge(ev.workbooks, on="source", how="left"), out / "totals.csv")
     _write_csv(result.findings, out / "findings.csv")
+
+
+def annotated_targets(sources: Sequence[str], out: Path) -> dict[str, Path]:
+    """Source key → path of its annotated copy in ``out``: ``<name>.checked.xlsx``.
+
+    A key that carries its folder (``a/x.xlsx``, two inputs share a name) gives
+    ``a_x.checked.xlsx``; names still taken (ignoring case, as Windows and macOS do) get
+    ``-2``, ``-3``, … so that no copy overwrites another.
+    """
+    targets: dict[str, Path] = {}
+    taken: set[str] = set()
+    for source in sources:
+        folder, _, name = source.rstrip("#").rpartition("/")
+        stem = name.rsplit(".", 1)[0] if "." in name else name
+        stem = f"{folder}_{stem}" if folder else stem
+        candidate, number = stem + ANNOTATED_SUFFIX, 2
+        while candidate.lower() in taken:
+            candidate, number = f"{stem}-{number}{ANNOTATED_SUFFIX}", number + 1
+        taken.add(candidate.lower())
+        targets[source] = out / candidate
+    return targets
 
 
 def _summary(

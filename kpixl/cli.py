@@ -10,12 +10,13 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from kpixl._version import __version__
-from kpixl.batch import run_batch
-from kpixl.findings import concat_findings
+from kpixl.batch import OutputClash, run_batch
+from kpixl.findings import concat_findings, finding
 from kpixl.master import Master, check_master
 from kpixl.masterfile import read_master, write_master
 from kpixl.safety import UnusableFile
@@ -32,9 +33,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNUSABLE
     try:
         return int(args.run(args))
-    except UnusableFile as error:
-        print(f"kpixl: {args.master if hasattr(args, 'master') else ''}: {error}", file=sys.stderr)
+    except _UnusableMaster as error:
+        params = dict[str, Any](error.cause.params)
+        message = finding(error.cause.code, **params)[f"message_{_lang(args)}"]
+        print(f"kpixl: {error.path}: {message} ({error.cause.code})", file=sys.stderr)
         return EXIT_UNUSABLE
+    except (OutputClash, OSError) as error:  # e.g. -o names a file, or a folder not writable
+        print(f"kpixl: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+
+
+class _UnusableMaster(Exception):
+    """A master workbook given on the command line cannot be read at all."""
+
+    def __init__(self, path: Path, cause: UnusableFile) -> None:
+        super().__init__(f"{path}: {cause}")
+        self.path = path
+        self.cause = cause
+
+
+def _lang(args: argparse.Namespace) -> str:
+    return "en" if getattr(args, "lang", "th") == "en" else "th"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(metavar="COMMAND")
 
     master = commands.add_parser("master", help="the centre's master workbook")
-    master_commands = master.add_subparsers(metavar="ACTION")
+    master_commands = master.add_subparsers(metavar="ACTION", required=True)
     check = master_commands.add_parser("check", help="report every problem in a master")
     check.add_argument("master", type=Path)
     _language(check)
@@ -119,7 +138,10 @@ def _exit_for(findings: pd.DataFrame) -> int:
 
 
 def _load_master(path: Path) -> tuple[Master, pd.DataFrame]:
-    master, read_findings = read_master(path)
+    try:
+        master, read_findings = read_master(path)
+    except UnusableFile as error:
+        raise _UnusableMaster(path, error) from error
     return master, concat_findings([read_findings, check_master(master)])
 
 

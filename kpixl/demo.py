@@ -6,8 +6,10 @@ annotated copies and results, all into one output folder.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+from kpixl.atomic import atomic_path
 from kpixl.batch import run_batch
 from kpixl.findings import concat_findings
 from kpixl.master import check_master
@@ -47,14 +49,15 @@ def run_demo(out: Path, samples: Path | None = None) -> int:
     try:
         folder = find_samples(samples)
     except FileNotFoundError as error:
-        print(f"kpixl demo: {error}")
+        print(f"kpixl demo: {error}", file=sys.stderr)
         return 2
     out.mkdir(parents=True, exist_ok=True)
     master_path = folder / MASTER_NAME
     print(f"1. master      {master_path}")
     master, read_findings = read_master(master_path)
     master_findings = concat_findings([read_findings, check_master(master)])
-    master_findings.to_csv(out / "master_findings.csv", index=False, encoding="utf-8-sig")
+    with atomic_path(out / "master_findings.csv") as temp:
+        master_findings.to_csv(temp, index=False, encoding="utf-8-sig")
     counts = master_findings["severity"].value_counts()
     print(
         f"   {len(master.division_codes())} divisions, {len(master.kpis)} KPI rows; "

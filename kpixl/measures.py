@@ -143,7 +143,7 @@ def milestone_steps(ticks: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
         lambda steps: ",".join(str(int(s)) for s in steps)
     )
     frame = result.to_frame().join(stray_steps.rename("stray_steps"))
-    frame["stray_steps"] = frame["stray_steps"].fillna("")
+    frame["stray_steps"] = frame["stray_steps"].astype(object).fillna("")
     return frame.reset_index()
 
 
