@@ -22,7 +22,7 @@ from kpixl import layout as L
 from kpixl.cells import cell_ref
 from kpixl.checks import check_signoff, check_target, run_cell_checks, target_table
 from kpixl.criteria import CriterionError
-from kpixl.findings import concat_findings, finding, findings_frame, findings_where
+from kpixl.findings import concat_findings, finding, findings_frame, findings_where, value_text
 from kpixl.fiscal import fiscal_year_end, fiscal_year_start, format_date_th, month_year_ce
 from kpixl.master import Master, division_definitions, kpi_rubric
 from kpixl.measures import (
@@ -119,7 +119,9 @@ def evaluate(
         else _empty_totals()
     )
     totals = info[["source"]].merge(totals, on="source", how="left")
-    findings.append(weight_findings(totals.dropna(subset=["weight_total"])))
+    # the message names the division by its code, not by the file it came in
+    named = totals.merge(info[["source", "division_code"]], on="source", how="left")
+    findings.append(weight_findings(named.dropna(subset=["weight_total"]), keys=["division_code"]))
     findings.append(_typed_scores(cells, kpis, totals))
     all_findings = concat_findings(findings)
     return Evaluation(info, kpis, totals, _sorted(all_findings), _fills(cells, kpis, totals))
@@ -360,9 +362,7 @@ def _locked_fields(cells: pd.DataFrame, used: dict[str, dict[str, Any]]) -> pd.D
         actual = both["text"].where(both["formula"].fillna("").eq(""), both["formula"])
         same = actual.eq(expected)
         shown = (
-            both["raw"]
-            .map(lambda v: "" if v is None else str(v))
-            .where(both["formula"].fillna("").eq(""), both["formula"])
+            both["raw"].map(value_text).where(both["formula"].fillna("").eq(""), both["formula"])
         )
         weight_same = (
             pd.to_numeric(both["expected"], errors="coerce") - both["number"]
@@ -714,8 +714,10 @@ def _result_at(kp: pd.DataFrame) -> pd.DataFrame:
 
 
 def _tolerance(raw: pd.Series) -> pd.Series:
-    """Half a unit of the last digit the division wrote: 67 → 0.5, 66.7 → 0.05."""
-    text = raw.map(lambda v: "" if v is None else str(v))
+    """Half a unit of the last digit the division wrote: 67 → 0.5, 66.7 → 0.05.
+
+    A number cell typed 67 is read as the float 67.0: ``value_text`` shows it as "67"."""
+    text = raw.map(value_text)
     decimals = text.str.extract(r"\.(\d+)")[0].str.len().fillna(0)
     return 0.5 * 10.0 ** (-decimals) + 1e-9
 
@@ -845,8 +847,11 @@ def _monthly_levels(
     merged.index = part.index
     kp.loc[rows, "level"] = merged["level"].astype("Int64")
     kp.loc[rows, "value"] = merged["delay"]
+    # "below" as for every rubric; the late months already have their deadline-missed.
+    # A KPI without any date has an NA level: compare as numpy, or NA == 0 raises.
+    level = merged["level"].to_numpy(dtype="float64", na_value=np.nan)
     kp.loc[rows, "status"] = np.where(
-        merged["level"].isna(), "missing", np.where(merged["level"].eq(0), "below_reported", "ok")
+        np.isnan(level), "missing", np.where(level == 0, "below", "ok")
     )
     at = months.assign(shown=months["date"].map(lambda d: format_date_th(d) if d else ""))
     missing_month = (

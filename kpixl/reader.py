@@ -8,7 +8,9 @@ cached values: kpixl recomputes everything from the inputs.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,8 +141,12 @@ _PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
 def _formulas(path: Path) -> dict[str, dict[tuple[int, int], str]]:
-    """Sheet name → (row, column) → formula text of every formula cell, in one streaming
-    pass per sheet (the container was inspected for bombs and entities beforehand)."""
+    """Sheet name → (row, column) → formula text of every formula cell.
+
+    A byte scan for ``<f`` elements and the ``<c r=…>`` that holds each: the sheet XML is
+    never built into a tree, so this stays a small part of reading (the container was
+    inspected for bombs and entity declarations beforehand).
+    """
     found: dict[str, dict[tuple[int, int], str]] = {}
     with zipfile.ZipFile(path) as archive:
         workbook = SafeET.fromstring(archive.read("xl/workbook.xml"))
@@ -148,23 +154,36 @@ def _formulas(path: Path) -> dict[str, dict[tuple[int, int], str]]:
         targets = {
             r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PACKAGE_REL}Relationship")
         }
+        parts = set(archive.namelist())
         for sheet in workbook.iter(f"{_MAIN}sheet"):
             target = targets.get(sheet.get(f"{_REL}id"), "")
             part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            if part not in archive.namelist():
-                continue
-            cells: dict[tuple[int, int], str] = {}
-            with archive.open(part) as handle:
-                for _event, element in SafeET.iterparse(handle, events=("end",)):
-                    if element.tag == f"{_MAIN}c":
-                        formula = element.find(f"{_MAIN}f")
-                        if formula is not None:
-                            row, column = parse_cell(element.get("r", "A1"))
-                            cells[(row, column)] = "=" + (formula.text or "")
-                    elif element.tag == f"{_MAIN}row":
-                        element.clear()
-            found[sheet.get("name", "")] = cells
+            if part in parts:
+                found[sheet.get("name", "")] = _formula_cells(archive.read(part))
     return found
+
+
+_FORMULA = re.compile(rb"<(?:\w+:)?f(?=[\s>/])([^>]*?)(/?)>")
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3}[0-9]+)"')
+
+
+def _formula_cells(xml: bytes) -> dict[tuple[int, int], str]:
+    cells: dict[tuple[int, int], str] = {}
+    for match in _FORMULA.finditer(xml):
+        opening = max(xml.rfind(b"<c ", 0, match.start()), xml.rfind(b":c ", 0, match.start()))
+        if opening < 0:
+            continue
+        tag_end = xml.find(b">", opening)
+        ref = _CELL_REF.search(xml, opening, tag_end)
+        if ref is None:
+            continue
+        text = b""
+        if not match.group(2):
+            close = xml.find(b"</", match.end())
+            text = xml[match.end() : close] if close >= 0 else b""
+        formula = html.unescape(text.decode("utf-8", "replace"))
+        cells[parse_cell(ref.group(1).decode())] = "=" + formula
+    return cells
 
 
 def _corrupt(error: Exception) -> UnusableFile:
@@ -173,6 +192,16 @@ def _corrupt(error: Exception) -> UnusableFile:
 
 def _empty_cells() -> pd.DataFrame:
     return pd.DataFrame(columns=CELL_COLUMNS)
+
+
+def _cells_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """A cells frame from records. ``raw`` is built as an object column: pandas would infer
+    a string dtype for a column of text and None, and a blank would read back as NaN."""
+    if not records:
+        return _empty_cells()
+    frame = pd.DataFrame(records, columns=CELL_COLUMNS)
+    frame["raw"] = pd.Series([r["raw"] for r in records], index=frame.index, dtype=object)
+    return frame
 
 
 def _value(cell: _Cell | None) -> tuple[Any, str]:
@@ -296,7 +325,7 @@ def _read_sheet(source: str, name: str, rows: list[list[_Cell]]) -> pd.DataFrame
         elif kpi_id:
             for column, key in fields.items():
                 record(kpi_id, key, cells.get(column), column, row_number)
-    frame = pd.DataFrame(records, columns=CELL_COLUMNS)
+    frame = _cells_frame(records)
     return pd.concat([f for f in (frame, signoff) if not f.empty] or [frame], ignore_index=True)
 
 
@@ -314,7 +343,10 @@ def _read_signoff(source: str, sheet: str, rows: list[list[_Cell]]) -> pd.DataFr
             text = _value(cell)[0]
             key = labels.get(str(text).strip()) if isinstance(text, str) else None
             if key:
-                target = cells[position + 1]
+                # The value is the first filled cell right of the label: a column inserted
+                # between the two leaves a blank cell next to the label.
+                following = cells[position + 1 :]
+                target = next((c for c in following if _filled(c)), following[0])
                 raw, formula = _value(target)
                 records.append(
                     {
@@ -330,7 +362,7 @@ def _read_signoff(source: str, sheet: str, rows: list[list[_Cell]]) -> pd.DataFr
                     }
                 )
                 break
-    return pd.DataFrame(records, columns=CELL_COLUMNS) if records else _empty_cells()
+    return _cells_frame(records)
 
 
 def _id_text(value: Any) -> str:

@@ -1,0 +1,204 @@
+"""normalize_cells: what people type, read the way they meant it (numbers, dates, ticks)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from kpixl import layout as L
+from kpixl.normalize import normalize_cells
+from kpixl.reader import CELL_COLUMNS
+
+
+def normalized(*raws: Any, formula: str = "") -> pd.DataFrame:
+    """A cells frame of ``raws`` (one cell each, B1, B2, …), normalised."""
+    records = [
+        {
+            "source": "a.xlsx",
+            "sheet": "แบบประเมิน",
+            "table": "form",
+            "kpi_id": "1",
+            "field": "result",
+            "raw": raw,
+            "formula": formula,
+            "row": row,
+            "column": 2,
+        }
+        for row, raw in enumerate(raws, 1)
+    ]
+    cells = pd.DataFrame(records, columns=CELL_COLUMNS)
+    cells["raw"] = pd.Series(list(raws), dtype=object)  # keep None, bools and dates as typed
+    return normalize_cells(cells)
+
+
+def one(raw: Any, formula: str = "") -> dict[str, Any]:
+    return dict(normalized(raw, formula=formula).iloc[0])
+
+
+def tick(raw: Any) -> bool | None:
+    """The tick read from ``raw``: True done, False not done, None not readable or blank."""
+    value = one(raw)["tick"]
+    return None if pd.isna(value) else bool(value)
+
+
+def test_keeps_the_cell_columns_and_rows() -> None:
+    frame = normalized(1.0, "x", None)
+    assert list(frame.columns[: len(CELL_COLUMNS)]) == CELL_COLUMNS
+    for column in ("number", "number_status", "date", "date_era", "tick", "text", "shown"):
+        assert column in frame
+    assert frame["row"].tolist() == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("raw", "number", "status", "shown"),
+    [
+        (85.0, 85.0, "number", "85"),
+        (85.5, 85.5, "number", "85.5"),
+        (0.0, 0.0, "number", "0"),
+        ("๘๕.๕", 85.5, "normalised", "85.5"),  # Thai digits
+        ("85%", 85.0, "normalised", "85"),
+        (" 85 % ", 85.0, "normalised", "85"),
+        ("ร้อยละ ๘๐", 80.0, "normalised", "80"),
+        ("1,234", 1234.0, "normalised", "1234"),
+        ("1,234.5", 1234.5, "normalised", "1234.5"),
+        ("-5", -5.0, "normalised", "-5"),
+        ("105 บ่อ", 105.0, "normalised", "105"),
+        ("8 5", math.nan, "unreadable", ""),  # 85 or 8 and 5: not guessed
+        ("85,5", math.nan, "unreadable", ""),  # a decimal comma is not a thousands separator
+        ("ประมาณสองล้าน", math.nan, "unreadable", ""),
+        ("n/a", math.nan, "unreadable", ""),
+        (True, math.nan, "unreadable", ""),  # a boolean is not a number
+        (dt.date(2021, 12, 30), math.nan, "unreadable", ""),  # nor is a date
+        (None, math.nan, "empty", ""),
+        ("   ", math.nan, "empty", ""),
+    ],
+)
+def test_numbers(raw: Any, number: float, status: str, shown: str) -> None:
+    got = one(raw)
+    assert got["number_status"] == status
+    if math.isnan(number):
+        assert math.isnan(got["number"])
+    else:
+        assert got["number"] == number
+    assert got["shown"] == shown
+
+
+def test_a_formula_is_status_formula_and_never_a_number() -> None:
+    got = one(None, formula='=IF(ISNUMBER(K7),K7,"")')
+    assert got["number_status"] == "formula"
+    assert math.isnan(got["number"])
+    assert got["date"] is None
+    assert pd.isna(got["tick"])
+    assert got["text"] == ""
+
+
+def test_a_formula_ignores_a_value_left_in_raw() -> None:
+    """Whatever sits in ``raw`` next to a formula (a cached value) is not read as typed."""
+    got = one(85.0, formula="=A1")
+    assert got["number_status"] == "formula"
+    assert math.isnan(got["number"])
+    assert got["text"] == ""
+
+
+@pytest.mark.parametrize(
+    ("raw", "date", "era"),
+    [
+        (dt.date(2021, 12, 30), dt.date(2021, 12, 30), "date"),
+        (dt.datetime(2021, 12, 30, 9, 30), dt.date(2021, 12, 30), "date"),
+        ("30 ธ.ค. 2564", dt.date(2021, 12, 30), "be"),
+        ("๓๐ ธันวาคม ๒๕๖๔", dt.date(2021, 12, 30), "be"),
+        ("วันที่ 30 ธ.ค. 64", dt.date(2021, 12, 30), "short"),
+        ("30/12/2564", dt.date(2021, 12, 30), "be"),
+        ("30/12/64", dt.date(2021, 12, 30), "short"),
+        ("15/10/2022", dt.date(2022, 10, 15), "ce"),  # a C.E. year typed as text
+        ("2021-12-30", dt.date(2021, 12, 30), "ce"),
+        (dt.date(2565, 10, 3), dt.date(2022, 10, 3), "be"),  # B.E. year in a date cell
+        (dt.datetime(2565, 10, 3), dt.date(2022, 10, 3), "be"),
+        ("31/02/2565", None, "be"),  # no such day
+        ("หลังปีใหม่", None, ""),
+        (85.0, None, ""),
+        (None, None, ""),
+    ],
+)
+def test_dates(raw: Any, date: dt.date | None, era: str) -> None:
+    got = one(raw)
+    assert got["date"] == date
+    assert type(got["date"]) is (dt.date if date else type(None))  # a date, never a datetime
+    assert got["date_era"] == era
+
+
+@pytest.mark.parametrize("mark", L.TICKS_DONE)
+def test_every_done_tick(mark: str) -> None:
+    assert tick(mark) is True
+    assert tick(f"  {mark.upper()} ") is True  # case and spaces do not matter
+
+
+@pytest.mark.parametrize("mark", L.TICKS_NOT_DONE)
+def test_every_not_done_tick(mark: str) -> None:
+    # the blank entry of the list is "not answered", not "not done"
+    assert tick(mark) is (False if mark else None)
+    assert tick(f" {mark.upper()}  ") is (False if mark else None)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (1.0, True),  # the number 1 typed in a tick cell
+        (0.0, False),
+        ("๑", True),  # Thai digit one
+        ("๐", False),
+        (True, True),  # a boolean cell
+        (False, False),
+        ("maybe", None),
+        ("ทำไปครึ่งหนึ่ง", None),
+        ("2", None),
+        (None, None),
+        ("  ", None),
+    ],
+)
+def test_ticks_of_other_values(raw: Any, expected: bool | None) -> None:
+    assert tick(raw) is expected
+
+
+def test_tick_column_is_nullable_boolean() -> None:
+    frame = normalized("✓", L.NOT_DONE, None, "??")
+    assert str(frame["tick"].dtype) == "boolean"
+    assert frame["tick"].tolist() == [True, False, pd.NA, pd.NA]
+
+
+@pytest.mark.parametrize(
+    ("raw", "text"),
+    [
+        ("  ๘๕.๕ ", "85.5"),
+        ("ผ่าน\u200bเกณฑ์  LPA", "ผ่านเกณฑ์ LPA"),  # zero-width space gone, spaces single
+        (85.0, "85"),
+        (85.25, "85.25"),
+        (dt.date(2022, 10, 14), "2022-10-14"),
+        (dt.datetime(2022, 10, 14, 8, 0), "2022-10-14"),
+        (True, "TRUE"),
+        (None, ""),
+    ],
+)
+def test_text(raw: Any, text: str) -> None:
+    assert one(raw)["text"] == text
+
+
+def test_many_rows_at_once_equal_one_by_one() -> None:
+    raws: list[Any] = [
+        "๘๕.๕",
+        "8 5",
+        None,
+        dt.date(2565, 10, 3),
+        "15/10/2022",
+        "✓",
+        L.NOT_DONE,
+        1.0,
+        True,
+    ]
+    together = normalized(*raws).drop(columns=["row"]).reset_index(drop=True)
+    alone = pd.concat([normalized(r) for r in raws], ignore_index=True).drop(columns=["row"])
+    pd.testing.assert_frame_equal(together, alone)
