@@ -167,7 +167,7 @@ def annotate_workbook(
     if unknown:
         raise ValueError(f"unknown finding severities: {sorted(unknown)}")
 
-    book, load_warnings = _load(src)
+    book, load_warnings = _load(src, extensions_known=bool(dropped_parts))
     if L.REPORT_SHEET in book.sheetnames:
         # An annotated copy sent back in: its old report describes an earlier check.
         book.remove(book[L.REPORT_SHEET])
@@ -205,8 +205,12 @@ def _require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> 
         raise ValueError(f"{what} frame lacks columns {missing}")
 
 
-def _load(src: Path) -> tuple[Workbook, list[str]]:
-    """Load ``src`` for editing; return the workbook and what openpyxl said it discards."""
+def _load(src: Path, *, extensions_known: bool = False) -> tuple[Workbook, list[str]]:
+    """Load ``src`` for editing; return the workbook and what openpyxl said it discards.
+
+    With ``extensions_known`` (kpixl.safety listed the package's parts, worksheet extensions
+    included) openpyxl's "extension is not supported" warnings would only repeat those.
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         book = openpyxl.load_workbook(src, keep_vba=False, keep_links=True, rich_text=True)
@@ -215,6 +219,8 @@ def _load(src: Path) -> tuple[Workbook, list[str]]:
         if issubclass(item.category, UserWarning):
             text = str(item.message)
             match = _EXTENSION_WARNING.match(text)
+            if match and extensions_known:
+                continue
             losses.append(f"{match.group(1)} extension (extLst)" if match else text)
         else:
             warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
