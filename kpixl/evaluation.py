@@ -32,7 +32,6 @@ from kpixl.measures import (
     survey_item_means,
     survey_percent_from_means,
     weighted_mean,
-    worst_level,
 )
 from kpixl.normalize import normalize_cells
 from kpixl.reader import CELL_COLUMNS, WorkbookData
@@ -119,11 +118,14 @@ def evaluate(
         else _empty_totals()
     )
     totals = info[["source"]].merge(totals, on="source", how="left")
+    # a workbook without scored rows (a target sheet only) has nothing to total
+    totals = totals.fillna({"kpis": 0, "unscored": 0, "weight_total": 0.0, "complete": False})
+    totals = totals.astype({"kpis": "int64", "unscored": "int64", "complete": bool})
     # the message names the division by its code, not by the file it came in
     named = totals.merge(info[["source", "division_code"]], on="source", how="left")
-    findings.append(weight_findings(named.dropna(subset=["weight_total"]), keys=["division_code"]))
+    findings.append(weight_findings(named[named["kpis"].gt(0)], keys=["division_code"]))
     findings.append(_typed_scores(cells, kpis, totals))
-    all_findings = concat_findings(findings)
+    all_findings = _without_repeats(concat_findings(findings))
     return Evaluation(info, kpis, totals, _sorted(all_findings), _fills(cells, kpis, totals))
 
 
@@ -687,7 +689,8 @@ def _choose_values(kp: pd.DataFrame) -> None:
         np.where(kind.isin(["bands", *COMPUTED_KINDS]), kp["reported"], np.nan),
     )
     dates = kp.get("result.date", pd.Series([None] * len(kp), index=kp.index))
-    when = pd.to_datetime(dates, errors="coerce")
+    # An implausible date (date-implausible) is not scored on, as no out-of-range value is.
+    when = _plausible(pd.to_datetime(dates, errors="coerce"), kp["fiscal_year_be"])
     # the same numbers DeadlineRubric.quantities gives: a date's ordinal, days after year end
     ordinal = (when - pd.Timestamp(dt.date(1, 1, 1))).dt.days.astype("float64") + 1
     year_end = pd.to_datetime(kp["fiscal_year_be"].map(lambda y: fiscal_year_end(int(y))))
@@ -697,6 +700,16 @@ def _choose_values(kp: pd.DataFrame) -> None:
         ordinal,
         np.where(kind.eq("deadline_after_year_end"), after_end, kp["value"]),
     )
+
+
+def _plausible(when: pd.Series, fiscal_year_be: pd.Series) -> pd.Series:
+    """``when`` with dates outside the fiscal year's window (see checks) made NaT."""
+    years = fiscal_year_be.fillna(0).astype(int)
+    start = pd.to_datetime(years.map(lambda y: fiscal_year_start(y) if y else None))
+    end = pd.to_datetime(
+        years.map(lambda y: fiscal_year_end(y) + dt.timedelta(days=365) if y else None)
+    )
+    return when.where((when >= start) & (when <= end))
 
 
 def _result_at(kp: pd.DataFrame) -> pd.DataFrame:
@@ -816,16 +829,30 @@ def _levels(kp: pd.DataFrame, data: pd.DataFrame) -> pd.DataFrame:
 def _monthly_levels(
     kp: pd.DataFrame, rows: Any, data: pd.DataFrame, rubric: DeadlineRubric
 ) -> pd.DataFrame:
-    """A KPI reported every month: each month's delay, then the worst month decides."""
+    """A KPI reported every month: each month's delay, then the worst month decides.
+
+    Every month must be reported (with a plausible date): while one is missing the worst
+    month is unknown, so the KPI has no level — the Excel formula agrees — and each missing
+    month gets ``value-missing`` at its cell (the result cell when no month is reported).
+    """
     part = kp.loc[rows, [*KEYS, "fiscal_year_be"]]
     months = (
         data[data["field"].str.startswith("month:")]
         .drop(columns="fiscal_year_be")
         .merge(part, on=KEYS)
     )
+    kp.loc[rows, "status"] = "missing"
+    none_at_all = _result_at(kp.loc[rows]).assign(
+        what=_MISSING_WHAT["deadline_monthly"][0], what_en=_MISSING_WHAT["deadline_monthly"][1]
+    )
     if months.empty:
-        kp.loc[rows, "status"] = "missing"
-        return findings_frame()
+        return findings_where(
+            none_at_all,
+            pd.Series(True, index=none_at_all.index),
+            "value-missing",
+            what="what",
+            what_en="what_en",
+        )
     month = months["field"].str.slice(6).astype(int)
     year = [
         month_year_ce(int(fy), int(m))
@@ -834,44 +861,52 @@ def _monthly_levels(
     month_end = pd.to_datetime(
         pd.DataFrame({"year": year, "month": month, "day": 1})
     ) + pd.offsets.MonthEnd(0)
-    quantity = (pd.to_datetime(months["date"], errors="coerce") - month_end).dt.days
+    when = _plausible(pd.to_datetime(months["date"], errors="coerce"), months["fiscal_year_be"])
+    quantity = (when - month_end).dt.days
     looked = rubric.lookup(quantity.astype("float64"))
     months = months.assign(
         level=looked["level"].to_numpy(),
         month_status=looked["status"].to_numpy(),
         quantity=quantity.to_numpy(),
+        usable=when.notna().to_numpy(),
     )
-    worst = worst_level(months[[*KEYS, "level"]], KEYS)
-    delay = months.groupby(KEYS)["quantity"].max().rename("delay").reset_index()
-    merged = part[KEYS].merge(worst, on=KEYS, how="left").merge(delay, on=KEYS, how="left")
+    per_kpi = months.groupby(KEYS, sort=False).agg(
+        level=("level", "min"),
+        delay=("quantity", "max"),
+        usable=("usable", "sum"),
+        expected=("usable", "size"),
+    )
+    merged = part[KEYS].merge(per_kpi.reset_index(), on=KEYS, how="left")
     merged.index = part.index
-    kp.loc[rows, "level"] = merged["level"].astype("Int64")
-    kp.loc[rows, "value"] = merged["delay"]
-    # "below" as for every rubric; the late months already have their deadline-missed.
-    # A KPI without any date has an NA level: compare as numpy, or NA == 0 raises.
-    level = merged["level"].to_numpy(dtype="float64", na_value=np.nan)
+    complete = merged["usable"].eq(merged["expected"]) & merged["expected"].gt(0)
+    level = merged["level"].astype("Int64").where(complete)
+    kp.loc[rows, "level"] = level
+    kp.loc[rows, "value"] = merged["delay"].where(complete)
+    levels = level.to_numpy(dtype="float64", na_value=np.nan)
     kp.loc[rows, "status"] = np.where(
-        np.isnan(level), "missing", np.where(level == 0, "below", "ok")
+        np.isnan(levels), "missing", np.where(levels == 0, "below", "ok")
     )
-    at = months.assign(shown=months["date"].map(lambda d: format_date_th(d) if d else ""))
-    missing_month = (
-        months["date"].isna()
-        & merged.set_index(KEYS)
-        .reindex(pd.MultiIndex.from_frame(months[KEYS]))["level"]
-        .notna()
-        .to_numpy()
+    reported = merged.set_index(KEYS)["usable"].gt(0)
+    any_month = reported.reindex(pd.MultiIndex.from_frame(months[KEYS])).to_numpy()
+    at = months.assign(
+        shown=months["date"].map(lambda d: format_date_th(d) if d else ""),
+        what="วันที่ส่งรายงานเดือนนี้",
+        what_en="This month's delivery date",
     )
-    late = months["month_status"].eq("below")
+    nothing = ~merged["usable"].fillna(0).gt(0)
     return concat_findings(
         [
             findings_where(
-                at.assign(what="วันที่ส่งรายงานเดือนนี้", what_en="This month's delivery date"),
-                pd.Series(missing_month, index=months.index),
+                at,
+                pd.Series(~months["usable"] & any_month, index=months.index),
                 "value-missing",
                 what="what",
                 what_en="what_en",
             ),
-            findings_where(at, late, "deadline-missed", value="shown"),
+            findings_where(none_at_all, nothing, "value-missing", what="what", what_en="what_en"),
+            findings_where(
+                at, months["month_status"].eq("below"), "deadline-missed", value="shown"
+            ),
         ]
     )
 
@@ -887,7 +922,7 @@ def _level_findings(kp: pd.DataFrame, by_id: dict[int, Any]) -> pd.DataFrame:
     results.append(
         findings_where(
             at.assign(what=what.str[0], what_en=what.str[1]),
-            status.eq("missing"),
+            status.eq("missing") & kind.ne("deadline_monthly") & kp["result_row"].notna(),
             "value-missing",
             what="what",
             what_en="what_en",
@@ -1053,6 +1088,18 @@ def _fills(cells: pd.DataFrame, kpis: pd.DataFrame, totals: pd.DataFrame) -> pd.
             )
         )
     return pd.DataFrame(rows, columns=["source", "sheet", "cell", "value"])
+
+
+def _without_repeats(findings: pd.DataFrame) -> pd.DataFrame:
+    """Drop ``value-missing`` on a cell that already has another error: text that cannot be
+    read or a date that cannot be true is not also "missing"."""
+    located = findings["cell"].ne("")
+    key = findings["source"] + "\0" + findings["sheet"] + "\0" + findings["cell"]
+    other_errors = set(
+        key[located & findings["severity"].eq("error") & findings["code"].ne("value-missing")]
+    )
+    repeat = located & findings["code"].eq("value-missing") & key.isin(other_errors)
+    return findings[~repeat].reset_index(drop=True)
 
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}

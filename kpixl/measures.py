@@ -78,14 +78,15 @@ def survey_item_means(answers: pd.DataFrame, keys: Sequence[str]) -> pd.DataFram
     """Item means from Likert answers (1–5) per respondent and item.
 
     Args:
-        answers: columns ``*keys, round, aspect, item, answer`` (answer float; NaN or
-            values outside 1–5 are left out — the checks report them).
+        answers: columns ``*keys, round, aspect, item, answer`` (answer float; NaN, values
+            outside 1–5 and fractions such as 2.5 are left out — the checks report them).
 
     Returns:
         Columns ``*keys, round, aspect, item, mean``.
     """
     keys = list(keys)
-    usable = answers[answers["answer"].between(1, 5)]
+    answer = answers["answer"]
+    usable = answers[answer.between(1, 5) & answer.eq(np.floor(answer))]
     means = (
         usable.groupby([*keys, "round", "aspect", "item"], sort=False)["answer"]
         .mean()

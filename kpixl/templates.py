@@ -383,7 +383,9 @@ class _Writer:
             return f'IF(COUNTA({ticks})=0,"",{formula})'
         if kind == "deadline_monthly":
             helper = f"{xl_rowcol_to_cell(first, 5)}:{xl_rowcol_to_cell(last, 5)}"
-            return f'IF(COUNT({helper})>0,MAX({helper}),"")'
+            # every month must be reported before the worst one is known (as kpixl scores it)
+            months = last - first + 1
+            return f'IF(COUNT({helper})={months},MAX({helper}),"")'
         if kind == "weighted_items":
             values = f"{xl_rowcol_to_cell(first, 3)}:{xl_rowcol_to_cell(last, 3)}"
             weights = f"{xl_rowcol_to_cell(first, 4)}:{xl_rowcol_to_cell(last, 4)}"
@@ -679,7 +681,7 @@ class _Writer:
                 "ใส่ ✓ ขั้นตอนที่ทำแล้วในแผ่นงาน ข้อมูลประกอบ"
                 if kind == "milestones"
                 else "กรอกวันที่ส่งรายงานแต่ละเดือนในแผ่นงาน ข้อมูลประกอบ (ช่องนี้ = จำนวนวัน"
-                "หลังสิ้นเดือนของเดือนที่ช้าที่สุด)"
+                "หลังสิ้นเดือนของเดือนที่ช้าที่สุด เมื่อกรอกครบทุกเดือน)"
             )
         elif kind in ("deadline_date", "deadline_after_year_end"):
             sheet.write_blank(row, result, None, f["input_date"])

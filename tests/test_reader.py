@@ -128,7 +128,7 @@ def test_a_template_reads_as_its_meta_definitions_and_empty_inputs(
         ("form", "", "score_100", "N31", None, "=N30*20"),
         ("data", "1.1", "month:10", "D7", None, ""),
         ("data", "1.1", "month:9", "D18", None, ""),
-        ("data", "1.1", "computed", "D19", None, "=IF(COUNT(F7:F18)>0,MAX(F7:F18),"),
+        ("data", "1.1", "computed", "D19", None, "=IF(COUNT(F7:F18)=12,MAX(F7:F18),"),
         ("data", "2.1.1", "numerator", "D22", None, ""),
         ("data", "8", "step:1", "D128", None, ""),
         ("target", "1.1", "kpi_id", "A8", "1.1", ""),
