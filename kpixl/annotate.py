@@ -33,7 +33,6 @@ import datetime as dt
 import math
 import os
 import re
-import unicodedata
 import warnings
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -78,22 +77,15 @@ MAX_CELL_TEXT = 32_767
 """Excel keeps at most this many characters in a cell."""
 
 
-@dataclass(frozen=True)
-class _Column:
-    key: str
-    label: str
-    width: float
-
-
-REPORT_COLUMNS: tuple[_Column, ...] = (
-    _Column("severity", "ระดับ", 12),
-    _Column("sheet", "แผ่นงาน", 18),
-    _Column("cell", "ช่อง", 9),
-    _Column("kpi_id", "ตัวชี้วัด", 10),
-    _Column("code", "รหัสปัญหา", 24),
-    _Column("value", "ค่าที่พบ", 18),
-    _Column("message_th", "ปัญหาและวิธีแก้ไข", 60),
-    _Column("message_en", "Message (English)", 50),
+REPORT_COLUMNS: tuple[L.Field, ...] = (
+    L.Field("severity", "ระดับ", 12),
+    L.Field("sheet", "แผ่นงาน", 18),
+    L.Field("cell", "ช่อง", 9),
+    L.Field("kpi_id", "ตัวชี้วัด", 10),
+    L.Field("code", "รหัสปัญหา", 24),
+    L.Field("value", "ค่าที่พบ", 18),
+    L.Field("message_th", "ปัญหาและวิธีแก้ไข", 60),
+    L.Field("message_en", "Message (English)", 50),
 )
 
 SUMMARY_LABELS: dict[str, str] = {
@@ -397,18 +389,13 @@ def _comment_entry(rec: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _visible_length(text: str) -> int:
-    """Characters that take width: Thai vowel and tone marks above/below take none."""
-    return sum(unicodedata.category(ch) not in ("Mn", "Cf") for ch in text)
-
-
 def _comment_size(text: str) -> tuple[int, int]:
     """(width, height) in pixels of a comment box that shows ``text`` whole (Tahoma 9)."""
     char_px, line_px, pad = 7, 15, 16
     lines = text.split("\n")
-    longest = max(_visible_length(line) for line in lines)
+    longest = max(L.visible_length(line) for line in lines)
     per_line = min(max(longest, 24), 56)
-    count = sum(max(1, math.ceil(_visible_length(line) / per_line)) for line in lines)
+    count = sum(max(1, math.ceil(L.visible_length(line) / per_line)) for line in lines)
     return per_line * char_px + pad, count * line_px + pad
 
 
@@ -516,22 +503,9 @@ def _write_finding(ws: Worksheet, row: int, item: _Row) -> None:
         tip = f"ไปที่ช่อง {rec['cell']} ในแผ่นงาน {rec['sheet']}"
         link.hyperlink = Hyperlink(ref=link.coordinate, location=item.link, tooltip=tip)
         link.font = s.link
-    ws.row_dimensions[row].height = _row_height(
-        (str(values[c.key]), c.width) for c in REPORT_COLUMNS
+    ws.row_dimensions[row].height = L.row_height(
+        ((str(values[c.key]), c.width) for c in REPORT_COLUMNS), line=13.5
     )
-
-
-def _row_height(cells: Iterable[tuple[str, float]]) -> float:
-    """Points that show every (text, column width) pair whole, wrapped: openpyxl cannot
-    autofit and Excel does not refit rows on opening."""
-    lines = 1
-    for text, width in cells:
-        per_line = max(width * 1.15 - 1, 1.0)
-        count = sum(
-            max(1, math.ceil(_visible_length(part) / per_line)) for part in text.split("\n")
-        )
-        lines = max(lines, count)
-    return lines * 13.5 + 3
 
 
 def _put(ws: Worksheet, row: int, column: int, value: Any, *, font: Font) -> Cell:

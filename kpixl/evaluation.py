@@ -40,6 +40,12 @@ from kpixl.scoring import division_totals, weight_findings, weighted_scores
 from kpixl.thai import clean_text, format_number
 
 KEYS = ["source", "kpi_id"]
+KPI_COLUMNS = [
+    "source", "division_code", "kpi_id", "kind", "quarter", "weight", "reported", "computed",
+    "value", "level", "status", "weighted",
+    "form_sheet", "result_row", "result_column", "level_row", "level_column", "weighted_column",
+]  # fmt: skip
+"""Columns of :attr:`Evaluation.kpis`."""
 COMPUTED_KINDS = ("ratio", "growth", "survey", "weighted_items")
 _FIELD_TH = {
     "kpi_id": "ตัวชี้วัดที่",
@@ -98,8 +104,9 @@ def evaluate(
     findings: list[pd.DataFrame] = [b.findings for b in books]
     used: dict[str, dict[str, Any]] = {}
     masters = [] if master is None else [master] if isinstance(master, Master) else list(master)
+    centre: dict[tuple[int, str], dict[str, Any]] = {}  # one master's division, built once
     for book in books:
-        definitions, found = _definitions_for(book, masters)
+        definitions, found = _definitions_for(book, masters, centre)
         findings.append(found)
         if definitions is not None:
             used[book.source] = definitions
@@ -141,7 +148,9 @@ def _master_for(book: WorkbookData, masters: Sequence[Master]) -> Master | None:
 
 
 def _definitions_for(
-    book: WorkbookData, masters: Sequence[Master]
+    book: WorkbookData,
+    masters: Sequence[Master],
+    cache: dict[tuple[int, str], dict[str, Any]],
 ) -> tuple[dict[str, Any] | None, pd.DataFrame]:
     embedded = book.definitions
     if not masters:
@@ -153,7 +162,10 @@ def _definitions_for(
             "master-unknown-division", source=book.source, sheet=L.META_SHEET, value=code
         )
         return embedded, findings_frame([record])
-    centre = division_definitions(master, code)
+    key = (id(master), code)
+    if key not in cache:
+        cache[key] = division_definitions(master, code)
+    centre = cache[key]
     if embedded is None:
         return centre, findings_frame()
     return centre, _compare_definitions(book, embedded, centre)
@@ -468,46 +480,11 @@ def _score_kpis(
     kp["level"] = pd.array([pd.NA] * len(kp), dtype="Int64")
     findings.append(_levels(kp, data))
     kp["weighted"] = weighted_scores(kp)
-    columns = [
-        "source",
-        "division_code",
-        "kpi_id",
-        "kind",
-        "quarter",
-        "weight",
-        "reported",
-        "computed",
-        "value",
-        "level",
-        "status",
-        "weighted",
-        "form_sheet",
-        "result_row",
-        "result_column",
-        "level_row",
-        "level_column",
-        "weighted_column",
-    ]
-    return kp[columns], concat_findings(findings)
+    return kp[KPI_COLUMNS], concat_findings(findings)
 
 
 def _empty_kpis() -> pd.DataFrame:
-    return pd.DataFrame(
-        columns=[
-            "source",
-            "division_code",
-            "kpi_id",
-            "kind",
-            "quarter",
-            "weight",
-            "reported",
-            "computed",
-            "value",
-            "level",
-            "status",
-            "weighted",
-        ]
-    )
+    return pd.DataFrame(columns=KPI_COLUMNS)
 
 
 def _empty_totals() -> pd.DataFrame:

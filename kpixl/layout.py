@@ -20,6 +20,9 @@ Sheets:
 
 from __future__ import annotations
 
+import math
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kpixl.fiscal import FISCAL_MONTHS, MONTHS_TH_ABBR
@@ -58,6 +61,29 @@ class Field:
     key: str
     label: str
     width: float = 12
+
+
+def visible_length(text: str) -> int:
+    """Characters that take width: Thai vowel and tone marks above or below take none."""
+    return sum(unicodedata.category(ch) not in ("Mn", "Cf") for ch in text)
+
+
+def row_height(cells: Iterable[tuple[str, float]], line: float = 14.5) -> float:
+    """Row height (points) that shows wrapped text whole: neither xlsxwriter nor openpyxl
+    can autofit, and Excel does not refit rows on opening.
+
+    Args:
+        cells: (text, column width) pairs of one row.
+        line: points per line of text.
+    """
+    lines = 1
+    for text, width in cells:
+        per_line = max(width * 1.15 - 1, 1.0)
+        count = sum(
+            max(1, math.ceil(visible_length(part) / per_line)) for part in str(text).split("\n")
+        )
+        lines = max(lines, count)
+    return lines * line + 3
 
 
 FORM_FIELDS: tuple[Field, ...] = (

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,22 +45,6 @@ DEFINITIONS_CHUNK = 30000
 def ref(sheet: str, row: int, col: int) -> str:
     """An absolute cross-sheet reference from 0-based row and column."""
     return f"'{sheet}'!{xl_rowcol_to_cell(row, col, row_abs=True, col_abs=True)}"
-
-
-def row_height(cells: list[tuple[str, float]], line: float = 14.5) -> float:
-    """Row height (points) that shows wrapped text whole: xlsxwriter cannot autofit.
-
-    ``cells`` are (text, column width) pairs. Thai vowel and tone marks take no width.
-    """
-    lines = 1
-    for text, width in cells:
-        per_line = max(width * 1.15 - 1, 1.0)
-        count = sum(
-            max(1, math.ceil(sum(unicodedata.category(ch) != "Mn" for ch in part) / per_line))
-            for part in str(text).split("\n")
-        )
-        lines = max(lines, count)
-    return lines * line + 3
 
 
 def _tick_done(cell: str) -> str:
@@ -255,7 +237,7 @@ class _Writer:
                 sheet.write_string(row, 0, kpi_id, f["center"])
                 sheet.write_string(row, 1, key, f["key"])
                 sheet.write_string(row, 2, label, f["text"])
-                sheet.set_row(row, row_height([(label, L.DATA_FIELDS[2].width)]))
+                sheet.set_row(row, L.row_height([(label, L.DATA_FIELDS[2].width)]))
                 self._write_data_input(sheet, row, kind, key, unit)
                 row += 1
             last = row - 1
@@ -740,7 +722,7 @@ class _Writer:
         widths = {fld.key: fld.width for fld in L.FORM_FIELDS}
         texts = [(issue, widths["issue"]), (rec["name"], widths["name"]), (hint, widths["hint"])]
         texts += [(rec[f"level_{n}"], widths[f"level_{n}"]) for n in range(1, 6)]
-        sheet.set_row(row, row_height(texts))
+        sheet.set_row(row, L.row_height(texts))
 
     def _result_validation(self, sheet: Any, row: int, col: int, plan: _Kpi) -> None:
         rubric = plan.rubric
@@ -903,7 +885,7 @@ class _Writer:
         f = self.f
         sheet.write_string(row, cols["kpi_id"], rec["kpi_id"], f["center"])
         sheet.write_string(row, cols["name"], rec["name"], f["text"])
-        sheet.set_row(row, row_height([(rec["name"], 40)]))
+        sheet.set_row(row, L.row_height([(rec["name"], 40)]))
         sheet.write_string(row, cols["unit"], rec["unit"], f["center"])
         sheet.write_string(row, cols["kpi_type"], rec.get("kpi_type", ""), f["center"])
         first_plan, last_plan = cols["m10"], cols[f"est_{self.fy + 14}_{self.fy + 16}"]
