@@ -10,7 +10,6 @@ division totals. It returns frames only; writing them out is the job of the writ
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -93,9 +92,8 @@ def evaluate(
     Args:
         workbooks: read with :func:`kpixl.reader.read_workbook`; sources must be unique.
         master: the centre's master (or several: each workbook takes the one that defines
-            its division, of its fiscal year first); when given, it is the definitions that
-            count and each
-            workbook's embedded definitions are compared with it.
+            its division, of its fiscal year first); when given, its definitions are the ones
+            that count and each workbook's embedded definitions are compared with them.
     """
     books = list(workbooks)
     sources = [b.source for b in books]
@@ -906,13 +904,14 @@ def _level_findings(kp: pd.DataFrame, by_id: dict[int, Any]) -> pd.DataFrame:
         )
     )
     bands = kind.isin(["bands", *COMPUTED_KINDS])
+    rubrics = kp["_rubric"].map(by_id)
     for state, code in _STATUS_CODES.items():
-        rows = status.eq(state) & (bands | state.__eq__("out_of_range"))
+        rows = status.eq(state) & (bands | (state == "out_of_range"))
         if not rows.any():
             continue
-        frame = at.assign(**_range_params(kp, by_id, rows)) if state == "out_of_range" else at
+        frame = at.assign(**_range_params(rubrics)) if state == "out_of_range" else at
         if state == "overlap":
-            frame = at.assign(levels=_overlapping(kp, by_id))
+            frame = at.assign(levels=_overlapping(rubrics, kp["value"]))
         results.append(
             findings_where(
                 frame,
@@ -941,7 +940,7 @@ def _level_findings(kp: pd.DataFrame, by_id: dict[int, Any]) -> pd.DataFrame:
     )
     no_rubric = status.eq("no_rubric")
     if no_rubric.any():
-        errors = kp["_rubric"].map(by_id)
+        errors = rubrics
         texts = errors.map(lambda e: e.text if isinstance(e, CriterionError) else "")
         levels = kp[[f"level_{n}" for n in range(1, 6)]].astype(str)
         level_no = [
@@ -967,37 +966,30 @@ def _level_findings(kp: pd.DataFrame, by_id: dict[int, Any]) -> pd.DataFrame:
     return concat_findings(results)
 
 
-def _range_params(kp: pd.DataFrame, by_id: dict[int, Any], rows: pd.Series) -> dict[str, pd.Series]:
-    cache = _RubricCache()
-    ranges = [cache.get(rec) for rec in kp.to_dict("records")]
-    low = [
-        format_number(r.value_range[0])
-        if isinstance(r, BandRubric) and r.value_range[0] is not None
-        else "-∞"
-        for r in ranges
-    ]
-    high = [
-        format_number(r.value_range[1])
-        if isinstance(r, BandRubric) and r.value_range[1] is not None
-        else "∞"
-        for r in ranges
-    ]
-    return {"minimum": pd.Series(low, index=kp.index), "maximum": pd.Series(high, index=kp.index)}
+def _range_params(rubrics: pd.Series) -> dict[str, pd.Series]:
+    """The possible range of each row's band rubric, for ``value-out-of-range``."""
+
+    def end(rubric: Any, side: int, infinite: str) -> str:
+        bound = rubric.value_range[side] if isinstance(rubric, BandRubric) else None
+        return infinite if bound is None else format_number(bound)
+
+    return {
+        "minimum": rubrics.map(lambda r: end(r, 0, "-∞")),
+        "maximum": rubrics.map(lambda r: end(r, 1, "∞")),
+    }
 
 
-def _overlapping(kp: pd.DataFrame, by_id: dict[int, Any]) -> pd.Series:
-    cache = _RubricCache()
-    out = []
-    for rec in kp.to_dict("records"):
-        rubric = cache.get(rec)
-        value = rec["value"]
-        if isinstance(rubric, BandRubric) and not (isinstance(value, float) and math.isnan(value)):
-            out.append(
-                ", ".join(str(n) for n, b in enumerate(rubric.bands, 1) if b.contains(float(value)))
-            )
-        else:
-            out.append("")
-    return pd.Series(out, index=kp.index)
+def _overlapping(rubrics: pd.Series, values: pd.Series) -> pd.Series:
+    """The levels whose bands hold each row's value, for ``value-in-overlap``."""
+    return pd.Series(
+        [
+            ", ".join(str(n) for n, band in enumerate(r.bands, 1) if band.contains(float(v)))
+            if isinstance(r, BandRubric) and not pd.isna(v)
+            else ""
+            for r, v in zip(rubrics, values, strict=True)
+        ],
+        index=values.index,
+    )
 
 
 # --- typed scores, fills ----------------------------------------------------------------

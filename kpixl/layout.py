@@ -187,22 +187,6 @@ def item_key(aspect_no: str, item_no: str) -> str:
     return f"item:{aspect_no}.{item_no}"
 
 
-# Supporting-data fields per rubric kind (besides the ``computed`` row).
-def data_fields(kind: str, steps: int = 0, items: int = 0) -> list[str]:
-    """The ``field`` keys of the supporting-data rows a KPI of ``kind`` needs."""
-    if kind == "ratio":
-        return ["numerator", "denominator"]
-    if kind == "growth":
-        return ["this_year", "last_year"]
-    if kind == "milestones":
-        return [f"step:{n}" for n in range(1, steps + 1)]
-    if kind == "deadline_monthly":
-        return [f"month:{m}" for m in FISCAL_MONTHS]
-    if kind == "weighted_items":
-        return [f"item:{n}" for n in range(1, items + 1)]
-    return []
-
-
 COMPUTED = "computed"
 KINDS_WITH_COMPUTED = (
     "ratio",
