@@ -73,6 +73,10 @@ class Filler:
         ws, row, keys = self._row("form", kpi_id)
         ws.cell(row, keys[field]).value = value
 
+    def delete_form_row(self, kpi_id: str) -> None:
+        ws, row, _keys = self._row("form", kpi_id)
+        ws.delete_rows(row)
+
     def data(self, kpi_id: str, field: str, value: Any) -> None:
         ws, row, keys = self._row("data", kpi_id, field)
         ws.cell(row, keys["input"]).value = value
@@ -107,7 +111,7 @@ class Filler:
             percents.append(overall * 100 / 5)
         return round(sum(percents) / len(percents), 2)
 
-    def signoff(self, who: str, when: dt.date) -> None:
+    def signoff(self, who: str, when: dt.date | str) -> None:
         ws = self.tables["target"][0]
         labels = {label: key for key, label in L.SIGNOFF_LABELS.items()}
         for row in ws.iter_rows():
@@ -283,6 +287,18 @@ def fill_edu(f: Filler) -> None:
     f.signoff("นางสาวอร่าม วัฒนะ", dt.date(2022, 10, 12))
 
 
+def fill_edu_late(f: Filler) -> None:
+    """กองการศึกษาฯ again, resubmitted: late, a step list of "not done", a deleted row."""
+    ratio(f, "1", 18, 20)
+    ratio(f, "2", 11, 12)
+    ratio(f, "3", 1480, 1520)
+    f.form("4", "๕ ม.ค. ๒๕๖๕")  # a B.E. date typed as text: after 30 December 2564
+    ratio(f, "5.1", 4_100_000, 12_000_000)
+    ticks(f, "6", 0)  # every step marked ยังไม่ทำ: level 0
+    f.delete_form_row("5.2")  # the division deleted a KPI's row
+    f.signoff("นางสาวอร่าม วัฒนะ", dt.date(2019, 10, 12))  # a year that cannot be
+
+
 def fill_hlt(f: Filler) -> None:
     """กองสาธารณสุข: clean. Milestones and a survey with four aspects."""
     rng = random.Random(2565)
@@ -356,7 +372,7 @@ def fill_pal(f: Filler) -> None:
         "6",
         {"m10": 5, "m11": 8, "m12": 10, "q1": 25, "m1": 8, "m2": 9, "m3": 9, "q2": 26, "total": 60},
     )  # Q1 is 23, not 25; the total is not 51
-    f.signoff("หัวหน้าสำนักปลัด", dt.date(2022, 10, 9))
+    f.signoff("หัวหน้าสำนักปลัด", "๙ ต.ค. ๒๕๖๕")  # a B.E. date typed as text, Thai digits
 
 
 def fill_wel(f: Filler) -> None:
@@ -449,18 +465,19 @@ def fill_krabi(f: Filler) -> None:
 
 
 FILLED = {
-    # (master, division) → (file stem, filler)
-    ("nakhonsawan_2565", "FIN"): ("FIN_clean", fill_fin),
-    ("nakhonsawan_2565", "COM"): ("COM_clean", fill_com),
-    ("nakhonsawan_2565", "PER"): ("PER_clean", fill_per),
-    ("nakhonsawan_2565", "EDU"): ("EDU_clean", fill_edu),
-    ("nakhonsawan_2565", "HLT"): ("HLT_clean", fill_hlt),
-    ("nakhonsawan_2565", "SEC"): ("SEC_messy_typing", fill_sec),
-    ("nakhonsawan_2565", "PAL"): ("PAL_messy_rubric_edges", fill_pal),
-    ("nakhonsawan_2565", "WEL"): ("WEL_messy_dates_reports", fill_wel),
-    ("nakhonsawan_2565", "STR"): ("STR_tampered_definitions", fill_str),
-    ("nakhonsawan_2565", "AUD"): ("AUD_old_template", fill_aud),
-    ("krabi_2564", "75105"): ("KRABI_target_sheet", fill_krabi),
+    # file stem → (master, division, filler)
+    "FIN_clean": ("nakhonsawan_2565", "FIN", fill_fin),
+    "COM_clean": ("nakhonsawan_2565", "COM", fill_com),
+    "PER_clean": ("nakhonsawan_2565", "PER", fill_per),
+    "EDU_clean": ("nakhonsawan_2565", "EDU", fill_edu),
+    "HLT_clean": ("nakhonsawan_2565", "HLT", fill_hlt),
+    "SEC_messy_typing": ("nakhonsawan_2565", "SEC", fill_sec),
+    "PAL_messy_rubric_edges": ("nakhonsawan_2565", "PAL", fill_pal),
+    "WEL_messy_dates_reports": ("nakhonsawan_2565", "WEL", fill_wel),
+    "STR_tampered_definitions": ("nakhonsawan_2565", "STR", fill_str),
+    "AUD_old_template": ("nakhonsawan_2565", "AUD", fill_aud),
+    "EDU_resubmitted_late": ("nakhonsawan_2565", "EDU", fill_edu_late),
+    "KRABI_target_sheet": ("krabi_2564", "75105", fill_krabi),
 }
 CLEAN = ("FIN_clean", "COM_clean", "PER_clean", "EDU_clean", "HLT_clean")
 """Samples typed only with plain numbers, dates and ticks: their live Excel formulas must
@@ -477,7 +494,7 @@ def build(out: Path = HERE) -> list[Path]:
             master = master_from_csv(HERE / "source" / name)
             write_master(master, out / master_file)
             write_templates(master, Path(scratch) / name)
-            for (master_name, code), (stem, fill) in FILLED.items():
+            for stem, (master_name, code, fill) in FILLED.items():
                 if master_name != name:
                     continue
                 filler = Filler(Path(scratch) / name / workbook_name(master, code))
