@@ -166,6 +166,9 @@ def read_all(sources: dict[str, Path]) -> tuple[list[WorkbookData], pd.DataFrame
             records.append(finding("file-not-found", source=source))
         except OSError as error:
             records.append(finding("file-corrupt", source=source, reason=str(error)[:200]))
+        except Exception as error:  # a layout nobody foresaw: this file only, never the batch
+            reason = f"{type(error).__name__}: {error}"[:200]
+            records.append(finding("file-corrupt", source=source, reason=reason))
     return books, findings_frame(records)
 
 

@@ -314,8 +314,9 @@ def _read_sheet(source: str, name: str, rows: list[list[_Cell]]) -> pd.DataFrame
             continue
         kpi_id = _id_text(_value(cells[columns["kpi_id"]])[0]) if columns["kpi_id"] in cells else ""
         if table == "form" and kpi_id in (L.TOTAL_LABEL, L.SCORE_LABEL):
-            key = "total" if kpi_id == L.TOTAL_LABEL else "score_100"
-            record("", key, cells.get(columns["weighted"]), columns["weighted"], row_number)
+            if "weighted" in columns:
+                key = "total" if kpi_id == L.TOTAL_LABEL else "score_100"
+                record("", key, cells.get(columns["weighted"]), columns["weighted"], row_number)
         elif kpi_id in L.SIGNOFF_LABELS.values():
             continue  # the sign-off block below the target table, read by _read_signoff
         elif kpi_id and table == "data":

@@ -284,3 +284,24 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(
         run_batch([CLEAN], master=master, out_dir=out)
     assert (out / "kpis.csv").read_text() == "the previous run's kpis\n"
     assert files_in(out) == {f"{CLEAN.stem}{ANNOTATED_SUFFIX}", "results.json", "kpis.csv"}
+
+
+def test_an_unforeseen_error_reading_one_file_does_not_stop_the_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = SAMPLES / "filled" / "FIN_clean.xlsx"
+    odd = tmp_path / "odd.xlsx"
+    shutil.copyfile(good, odd)
+    real = kpixl.batch.read_workbook
+
+    def read(path: Path, *, source: str | None = None) -> Any:
+        if Path(path).name == "odd.xlsx":
+            raise KeyError("a layout nobody foresaw")
+        return real(path, source=source)
+
+    monkeypatch.setattr(kpixl.batch, "read_workbook", read)
+    result = kpixl.batch.run_batch([good, odd])
+    unusable = result.unusable.set_index("source")
+    assert unusable.loc["odd.xlsx", "code"] == "file-corrupt"
+    assert "KeyError" in unusable.loc["odd.xlsx", "message_en"]
+    assert list(result.evaluation.workbooks["source"]) == ["FIN_clean.xlsx"]
