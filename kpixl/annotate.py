@@ -1,30 +1,27 @@
 """The annotated copy the central office sends back to a division.
 
-:func:`annotate_workbook` loads a returned workbook with openpyxl and writes a *copy* that
+:func:`annotate_workbook` writes a *copy* of a returned workbook that
 
-* holds kpixl's computed values (level (ก), weighted (ค), รวม, score out of 100) in place of
-  the workbook's own formulas for them;
-* colours every cell a finding points at (red = error, yellow = warning, light blue = info)
-  and explains it in a Thai comment (English on the line below);
-* starts with a report sheet (:data:`kpixl.layout.REPORT_SHEET`): the summary and a table of
-  every finding, each cell address a link that jumps to the cell.
+* keeps every formula and carries kpixl's computed values as the formulas' cached results
+  (level (ก), weighted (ค), รวม, score out of 100), so viewers that do not recalculate show
+  kpixl's scores and the copy stays a live workbook;
+* colours every cell a finding points at by its worst severity and explains it in a
+  comment (Thai, English on the line below);
+* starts with a report sheet (:data:`kpixl.layout.REPORT_SHEET`) that prints on A4: the
+  summary, a legend and a table of every finding, each cell address a link to the cell;
+* records in the very hidden ``_kpixl`` sheet what it added, so that annotating the copy
+  again (a division corrected it and sent it back) first takes the old annotation away.
 
-Everything else is carried across as openpyxl loads it: values, formulas, styles, merged
-cells, data validation, conditional formatting, sheet protection, column widths, row heights,
-hidden rows, sheet states, defined names, comments, hyperlinks, rich text, charts, pictures
-(tests/test_annotate.py compares original and copy cell by cell and part by part).
-What openpyxl cannot carry is never dropped silently: the caller passes the parts
-:mod:`kpixl.safety` found (``dropped_parts``), and every warning openpyxl gives while
-loading (each announces something it discards: an ``extLst`` extension such as sparklines
-or data bars, unreadable drawings, …) becomes a ``file-part-dropped`` finding too, as do
-pictures when Pillow is missing. openpyxl also loses, without a word: VBA (the copy is
-always a macro-free .xlsx), cached formula results (the copy asks for a full recalculation
-on opening), the size and visibility of existing comment boxes, text boxes, shapes and form
-controls (left to :mod:`kpixl.safety` to report), and the difference between an empty string
-cell and a blank cell.
+The copy is written by patching the original package (:mod:`kpixl.patch`): only the parts
+that change are rewritten, every other part — charts, pictures, Excel 2010 validations,
+sparklines, whatever a division's Excel added — is copied byte for byte. A package the
+patcher refuses (Strict OOXML, a worksheet part it cannot locate, malformed XML, cells
+without references, …) goes through openpyxl first (:mod:`kpixl.patch.fallback`), and what
+openpyxl drops is returned as ``file-part-dropped`` findings. Either way a macro-enabled
+input gives a macro-free .xlsx.
 
-Text that came from a workbook or a user is always written as a string cell, so a value
-such as ``=HYPERLINK(...)`` or ``+66`` can never turn into a formula in the copy.
+Text that came from a workbook or a user is always written as a string cell, never a
+formula.
 """
 
 from __future__ import annotations
@@ -32,61 +29,63 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-import re
-import warnings
-import zipfile
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import openpyxl
 import pandas as pd
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
-from openpyxl.comments import Comment
-from openpyxl.reader import drawings
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.workbook.properties import CalcProperties
-from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.hyperlink import Hyperlink
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
 
 from kpixl import layout as L
 from kpixl.atomic import atomic_path
-from kpixl.cells import cell_ref, column_letter, parse_cell
-from kpixl.findings import FINDING_COLUMNS, SEVERITIES, concat_findings, finding, findings_frame
+from kpixl.cells import cell_ref, parse_cell
+from kpixl.findings import FINDING_COLUMNS, SEVERITIES, finding, findings_frame
 from kpixl.fiscal import format_date_th
+from kpixl.patch import PatchUnsupported, fallback
+from kpixl.patch import record as R
+from kpixl.patch.comments import Comments
+from kpixl.patch.package import Package
+from kpixl.patch.report import Cell, Layout, Look, render
+from kpixl.patch.sheet import KEEP, CellEdit, Worksheet
+from kpixl.patch.styles import Styles
+from kpixl.patch.workbook import STYLES_REL, Workbook, add_to_app_properties, selected, unselect
+from kpixl.safety import VBA, UnusableFile, describe
 
 AUTHOR = "kpixl"
 """Author of the comments kpixl adds."""
-FONT = "Tahoma"
-"""Has Thai glyphs on every Windows machine; also Excel's default comment font."""
 
 SEVERITY_TH: dict[str, str] = {"error": "ข้อผิดพลาด", "warning": "คำเตือน", "info": "ข้อมูล"}
-SEVERITY_FILL: dict[str, str] = {"error": "FF9C9C", "warning": "FFD966", "info": "9DC3E6"}
-"""Fill (RGB) of a flagged cell by its worst finding: red, yellow, light blue. The yellow is
-darker than the templates' pale input yellow (FFF2CC) so a flagged input cell stands out."""
+SEVERITY_SYMBOL: dict[str, str] = {"error": "✖", "warning": "⚠", "info": "ℹ"}
+SEVERITY_FILL: dict[str, str] = {"error": "DE6E56", "warning": "F4A261", "info": "C9DDF0"}
+"""Fill (RGB) of a flagged cell by its worst finding. Vermillion, orange and light blue:
+hues that stay apart for red-green colour-blind readers (blue against the warm pair), and a
+lightness ladder that also holds in greyscale print — CIE L* ≈ 59, 74 and 87, all below the
+template's input yellow FFF2CC (96) and formula green E2EFDA (93), so a flagged input cell
+never looks like an ordinary one. Black text keeps a contrast of at least 6.5 : 1 on each.
+Colour is never the only sign: the comment and the report name the severity in words with
+a symbol (✖ ⚠ ℹ)."""
+ACTOR_TH: dict[str, str] = {"centre": "ส่วนกลาง", "division": "กอง"}
 
 FILLS_COLUMNS: tuple[str, ...] = ("sheet", "cell", "value")
-
 MAX_ROW = 1_048_576
 MAX_COLUMN = 16_384
-MAX_CELL_TEXT = 32_767
-"""Excel keeps at most this many characters in a cell."""
-
 
 REPORT_COLUMNS: tuple[L.Field, ...] = (
-    L.Field("severity", "ระดับ", 12),
-    L.Field("sheet", "แผ่นงาน", 18),
-    L.Field("cell", "ช่อง", 9),
-    L.Field("kpi_id", "ตัวชี้วัด", 10),
-    L.Field("code", "รหัสปัญหา", 24),
-    L.Field("value", "ค่าที่พบ", 18),
-    L.Field("message_th", "ปัญหาและวิธีแก้ไข", 60),
-    L.Field("message_en", "Message (English)", 50),
+    L.Field("severity", "ระดับ", 13),
+    L.Field("sheet", "แผ่นงาน", 14),
+    L.Field("cell", "ช่อง", 7),
+    L.Field("kpi_id", "ตัวชี้วัด", 8),
+    L.Field("kpi_name", "ชื่อตัวชี้วัด", 24),
+    L.Field("actor", "ผู้แก้ไข", 9),
+    L.Field("message_th", "ปัญหาและวิธีแก้ไข", 42),
+    L.Field("message_en", "Message (English)", 32),
+    L.Field("code", "รหัสปัญหา", 11),
 )
+"""The report table's columns: (key, Thai header, width). 160 characters wide: TH Sarabun
+New 14 pt prints at about 13 pt once fitted to an A4 page in landscape."""
+WRAPPED = ("sheet", "kpi_name", "message_th", "message_en", "code")
 
 SUMMARY_LABELS: dict[str, str] = {
     "division_name": "กอง/สำนัก",
@@ -107,9 +106,16 @@ COMPLETE_TEXT = {
     True: "ครบ — คิดคะแนนได้ทุกตัวชี้วัด",
     False: "ยังไม่ครบ — มีตัวชี้วัดที่ยังคิดคะแนนไม่ได้ คะแนนนี้จึงยังไม่ใช่คะแนนสุดท้าย",
 }
+NOTHING_TO_SCORE = "ไม่มีตัวชี้วัดที่ต้องคิดคะแนน (มีเฉพาะแผนเป้าหมาย)"
 SCORE_KEYS = ("total", "score_100")
+TITLE = "รายงานผลการตรวจแบบประเมินผลสัมฤทธิ์ของงาน (kpixl)"
+LINE_PT = 21.0
+"""Points per line of TH Sarabun New 14 pt (its line gap is large)."""
 
-_EXTENSION_WARNING = re.compile(r"^(.*) extension is not supported and will be removed$")
+
+def severity_label(severity: str) -> str:
+    """``✖ ข้อผิดพลาด``: the symbol and Thai word of a severity."""
+    return f"{SEVERITY_SYMBOL[severity]} {SEVERITY_TH[severity]}"
 
 
 def annotate_workbook(
@@ -124,29 +130,32 @@ def annotate_workbook(
     """Write the annotated copy of workbook ``src`` to ``dst`` (atomically).
 
     Args:
-        src: The workbook a division returned (.xlsx or .xlsm). Never written to.
+        src: The workbook a division returned (.xlsx or .xlsm), or a checked copy of it
+            sent back corrected. Never written to.
         dst: Where the copy goes; must end in ``.xlsx`` (the copy never keeps macros) and
             must not be ``src``.
-        findings: Findings about this workbook; columns :data:`kpixl.findings.FINDING_COLUMNS`.
-            A finding whose ``sheet`` and ``cell`` (or ``row``/``column``) exist marks that
-            cell; every finding is listed on the report sheet.
-        fills: Computed values to put into the copy; columns ``sheet, cell, value``
-            (``value`` None/NA leaves the cell empty). They replace what the cell held,
-            formulas included; the cell's style stays.
+        findings: Findings about this workbook; columns :data:`kpixl.findings.FINDING_COLUMNS`,
+            and optionally ``actor`` (``centre``/``division``) and ``kpi_name``. A finding
+            whose ``sheet`` and ``cell`` (or ``row``/``column``) exist marks that cell (the
+            top-left cell of a merged range); every finding is listed on the report sheet.
+        fills: Computed values; columns ``sheet, cell, value``. A cell holding a formula
+            keeps it and gets ``value`` as its cached result; another cell gets ``value``
+            as its content (None/NA: blank). Inside a merged range: its top-left cell.
         summary: What the report's summary shows; keys as in :data:`SUMMARY_LABELS`
             (``complete`` a bool), all optional, others shown under their own names.
-        dropped_parts: Names of the parts of ``src`` the copy cannot carry (from
-            :mod:`kpixl.safety`); each becomes a ``file-part-dropped`` finding.
+        dropped_parts: Names of the parts of ``src`` openpyxl cannot carry (from
+            :mod:`kpixl.safety`); reported when the openpyxl fallback is taken.
 
     Returns:
-        The findings the annotation itself raised (``file-part-dropped``: the given
-        ``dropped_parts`` and the losses openpyxl announced while loading); columns
-        :data:`kpixl.findings.FINDING_COLUMNS`. They are on the report sheet too.
+        The findings the annotation itself raised (``file-part-dropped``: what the copy
+        could not carry); columns :data:`kpixl.findings.FINDING_COLUMNS`. They are on the
+        report sheet too.
 
     Raises:
         ValueError: ``dst`` is ``src`` or not an .xlsx path; a frame lacks a column; a
             finding has an unknown severity; a fill names a sheet or cell that does not
-            exist or lies inside a merged range.
+            exist.
+        UnusableFile: neither the patcher nor openpyxl can read ``src`` (``file-corrupt``).
     """
     src, dst = Path(src), Path(dst)
     if _same_file(src, dst):
@@ -158,28 +167,30 @@ def annotate_workbook(
     unknown = set(findings["severity"].astype(str)) - set(SEVERITIES)
     if unknown:
         raise ValueError(f"unknown finding severities: {sorted(unknown)}")
-
-    book, load_warnings = _load(src, extensions_known=bool(dropped_parts))
-    if L.REPORT_SHEET in book.sheetnames:
-        # An annotated copy sent back in: its old report describes an earlier check.
-        book.remove(book[L.REPORT_SHEET])
     source = str(summary.get("source") or src.name)
-    parts = [*dropped_parts, *load_warnings]
-    own = findings_frame(
-        finding("file-part-dropped", source=source, value=part, part=part)
-        for part in dict.fromkeys(parts)
-    )
-    _apply_fills(book, fills)
-    everything = concat_findings([findings_frame(findings.to_dict("records")), own])
-    rows = _resolve(book, everything)
-    _mark_cells(book, rows)
-    _write_report(book, rows, summary)
-    with atomic_path(dst) as temp:
-        book.save(temp)
-    return own
+    records = _records(findings)
+    wanted = [
+        (str(r["sheet"]), str(r["cell"]), _plain(r["value"])) for r in fills.to_dict("records")
+    ]
+    job = _Job(records, wanted, summary, source)
+    try:
+        with atomic_path(dst) as temp:
+            return job.run(src, temp, [])
+    except PatchUnsupported as why:
+        reason = str(why)
+    with tempfile.TemporaryDirectory(prefix="kpixl-annotate-") as folder:
+        normalised = Path(folder) / "normalised.xlsx"
+        losses = fallback.normalise(src, normalised, extensions_known=bool(dropped_parts))
+        parts = [*dropped_parts, *losses]
+        try:
+            with atomic_path(dst) as temp:
+                return job.run(normalised, temp, list(dict.fromkeys(parts)))
+        except PatchUnsupported as again:
+            detail = f"{reason}; after openpyxl: {again}"[:200]
+            raise UnusableFile("file-corrupt", {"reason": detail}) from again
 
 
-# -- loading ---------------------------------------------------------------------------------
+# -- checks and plain values ---------------------------------------------------------------
 
 
 def _same_file(src: Path, dst: Path) -> bool:
@@ -197,60 +208,21 @@ def _require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> 
         raise ValueError(f"{what} frame lacks columns {missing}")
 
 
-def _load(src: Path, *, extensions_known: bool = False) -> tuple[Workbook, list[str]]:
-    """Load ``src`` for editing; return the workbook and what openpyxl said it discards.
-
-    With ``extensions_known`` (kpixl.safety listed the package's parts, worksheet extensions
-    included) openpyxl's "extension is not supported" warnings would only repeat those.
-    """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        book = openpyxl.load_workbook(src, keep_vba=False, keep_links=True, rich_text=True)
-    losses = []
-    for item in caught:
-        if issubclass(item.category, UserWarning):
-            text = str(item.message)
-            match = _EXTENSION_WARNING.match(text)
-            if match and extensions_known:
-                continue
-            losses.append(f"{match.group(1)} extension (extLst)" if match else text)
-        else:
-            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
-    if not getattr(drawings, "PILImage", None) and _has_media(src):
-        # Without Pillow openpyxl drops every picture, and says nothing.
-        losses.append("images (xl/media): Pillow is not installed")
-    # A template (.xltx/.xltm) would keep its template content type in an .xlsx.
-    book.template = False
-    # openpyxl keeps no cached formula results: have Excel recalculate on opening.
-    if book.calculation is None:
-        book.calculation = CalcProperties()
-    book.calculation.fullCalcOnLoad = True
-    return book, losses
-
-
-def _has_media(src: Path) -> bool:
-    with zipfile.ZipFile(src) as archive:
-        return any(name.startswith("xl/media/") for name in archive.namelist())
-
-
-# -- computed values -------------------------------------------------------------------------
-
-
-def _apply_fills(book: Workbook, fills: pd.DataFrame) -> None:
-    for rec in fills.to_dict("records"):
-        sheet, address = str(rec["sheet"]), str(rec["cell"])
-        ws = _worksheet(book, sheet)
-        target = _address(address)
-        if ws is None or target is None:
-            raise ValueError(f"fill for a cell that does not exist: {sheet!r}!{address}")
-        cell = ws.cell(*target)
-        if isinstance(cell, MergedCell):
-            raise ValueError(f"fill for {sheet!r}!{address}, inside a merged range")
-        _set_value(cell, _plain(rec["value"]))
+def _records(findings: pd.DataFrame) -> list[dict[str, Any]]:
+    """The findings as records: the fixed columns, plus ``actor`` and ``kpi_name``."""
+    columns = [*FINDING_COLUMNS, *(c for c in ("actor", "kpi_name") if c in findings.columns)]
+    records = []
+    for rec in findings[columns].to_dict("records"):
+        clean: dict[str, Any] = {k: ("" if not _present(v) else str(v)) for k, v in rec.items()}
+        clean["row"], clean["column"] = _int(rec["row"]), _int(rec["column"])
+        clean.setdefault("actor", "")
+        clean.setdefault("kpi_name", "")
+        records.append(clean)
+    return records
 
 
 def _plain(value: Any) -> Any:
-    """A value openpyxl can store: numpy scalars unwrapped, NA/NaN as None."""
+    """A value a cell can hold: numpy scalars unwrapped, NA/NaN as None."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, np.datetime64):
@@ -264,43 +236,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _set_value(cell: Cell, value: Any) -> None:
-    """Store ``value``; a string always as a string, never read as a formula."""
-    if value == "":
-        cell.value = None
-    elif isinstance(value, str):
-        cell.value = _safe_text(value)
-        cell.data_type = "s"
-    else:
-        cell.value = value
-
-
-def _safe_text(text: str) -> str:
-    """``text`` as Excel can hold it: no XML-illegal control characters, not too long."""
-    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
-    if len(text) > MAX_CELL_TEXT:
-        text = text[: MAX_CELL_TEXT - 1] + "…"
-    return text
-
-
-# -- findings on cells -----------------------------------------------------------------------
-
-
-@dataclass
-class _Row:
-    """One finding, with the cell it marks (None when that cell is not in the workbook)."""
-
-    rec: dict[str, Any]
-    order: int
-    target: tuple[str, int, int] | None
-    link: str | None
-
-
-def _worksheet(book: Workbook, name: str) -> Worksheet | None:
-    if name not in book.sheetnames:
-        return None
-    sheet = book[name]
-    return sheet if isinstance(sheet, Worksheet) else None
+def _present(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return False
+    if isinstance(value, float) and math.isnan(value):
+        return False
+    return not (isinstance(value, str) and not value.strip())
 
 
 def _address(text: str) -> tuple[int, int] | None:
@@ -313,229 +254,339 @@ def _address(text: str) -> tuple[int, int] | None:
     return row, column
 
 
-def _resolve(book: Workbook, frame: pd.DataFrame) -> list[_Row]:
-    """Each finding with its target cell (a merged range's top-left cell) and link."""
-    sheet_order = {name: i for i, name in enumerate(book.sheetnames)}
-    rows = []
-    for order, rec in enumerate(frame.to_dict("records")):
-        sheet, address = rec["sheet"], rec["cell"]
-        if not address and _int(rec["row"]) and _int(rec["column"]):
-            address = cell_ref(_int(rec["row"]), _int(rec["column"]))
-            rec["cell"] = address
-        ws = _worksheet(book, sheet) if sheet else None
-        where = _address(address) if address else None
-        target = link = None
-        if ws is not None and where is not None:
-            target = (sheet, *_anchor(ws, *where))
-            if ws.sheet_state == "visible":
-                link = f"{_quote_sheet(sheet)}!{cell_ref(*where)}"
-        rows.append(_Row(rec, order, target, link))
-    rank = {s: i for i, s in enumerate(SEVERITIES)}
-
-    def key(row: _Row) -> tuple[int, int, int, int, int]:
-        sheet = row.rec["sheet"]
-        position = sheet_order.get(sheet, len(sheet_order)) + 1 if sheet else 0
-        where = _address(row.rec["cell"]) if row.rec["cell"] else None
-        r, c = where or (0, 0)
-        return rank[row.rec["severity"]], position, r, c, row.order
-
-    return sorted(rows, key=key)
-
-
 def _int(value: Any) -> int:
     return 0 if value is None or value is pd.NA or pd.isna(value) else int(value)
-
-
-def _anchor(ws: Worksheet, row: int, column: int) -> tuple[int, int]:
-    """The cell that shows (row, column): the top-left cell of a merged range."""
-    for merged in ws.merged_cells.ranges:
-        if merged.min_row <= row <= merged.max_row and merged.min_col <= column <= merged.max_col:
-            return merged.min_row, merged.min_col
-    return row, column
 
 
 def _quote_sheet(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
 
 
-def _mark_cells(book: Workbook, rows: list[_Row]) -> None:
-    """Fill each target cell by its worst finding; explain all of them in one comment."""
-    by_cell: dict[tuple[str, int, int], list[_Row]] = {}
-    for row in rows:
-        if row.target is not None:
-            by_cell.setdefault(row.target, []).append(row)
-    for (sheet, r, c), hits in by_cell.items():
-        cell = book[sheet].cell(r, c)
-        worst = hits[0].rec["severity"]  # rows are sorted by severity
-        colour = SEVERITY_FILL[worst]
-        cell.fill = PatternFill(fill_type="solid", start_color=colour, end_color=colour)
-        text = "\n\n".join(_comment_entry(hit.rec) for hit in hits)
-        old = cell.comment
-        if old is not None:
-            # Keep their note whole and who wrote it; mark where kpixl's part begins.
-            text = f"{old.text.rstrip()}\n\n— {AUTHOR} —\n{text}"
-            author = old.author or AUTHOR
-        else:
-            author = AUTHOR
-        text = _safe_text(text)
-        width, height = _comment_size(text)
-        cell.comment = Comment(text, author, height=height, width=width)
+# -- one annotation --------------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    """One finding with the cell it marks (None when not in the workbook) and its link."""
+
+    rec: dict[str, Any]
+    order: int
+    target: tuple[str, int, int] | None
+    link: str | None
+
+
+class _Job:
+    """What to write, and the writing of it into one package."""
+
+    def __init__(
+        self,
+        records: list[dict[str, Any]],
+        fills: list[tuple[str, str, Any]],
+        summary: Mapping[str, Any],
+        source: str,
+    ) -> None:
+        self.records = records
+        self.fills = fills
+        self.summary = summary
+        self.source = source
+
+    def run(self, src: Path, target: Path, lost: list[str]) -> pd.DataFrame:
+        """Write the copy of ``src`` to ``target``; return the ``file-part-dropped`` findings."""
+        package = Package.open(src)
+        try:
+            return self._run(package, target, lost)
+        finally:
+            package.close()
+
+    def _run(self, package: Package, target: Path, lost: list[str]) -> pd.DataFrame:
+        book = Workbook(package)
+        meta = R.read_meta(package, book)
+        R.restore(package, book, R.recorded(meta), meta)
+        if package.changed or package.deleted:
+            meta = R.read_meta(package, book)
+        if book.drop_macros():
+            lost = [*lost, describe(VBA)]
+        own = findings_frame(
+            finding("file-part-dropped", source=self.source, value=part, part=part) for part in lost
+        )
+        for rec in own.to_dict("records"):
+            rec.update(actor="", kpi_name="")
+        everything = [
+            *self.records,
+            *({**r, "actor": "", "kpi_name": ""} for r in own.to_dict("records")),
+        ]
+        entries = {s.name: s for s in book.sheets()}
+        worksheets: dict[str, Worksheet] = {}
+
+        def sheet(name: str) -> Worksheet | None:
+            entry = entries.get(name)
+            if entry is None or entry.part is None or entry.kind != "worksheet":
+                return None
+            if name not in worksheets:
+                worksheets[name] = Worksheet(package, entry.part, date1904=book.date1904)
+            return worksheets[name]
+
+        merged: dict[str, list[tuple[int, int, int, int]]] = {}
+
+        def anchor(name: str, row: int, column: int) -> tuple[int, int]:
+            if name not in merged:
+                ws = sheet(name)
+                merged[name] = ws.merged() if ws is not None else []
+            ranges = merged[name]
+            for top, left, bottom, right in ranges:
+                if top <= row <= bottom and left <= column <= right:
+                    return top, left
+            return row, column
+
+        values: dict[tuple[str, int, int], Any] = {}
+        for name, address, value in self.fills:
+            where = _address(address)
+            if sheet(name) is None or where is None:
+                raise ValueError(f"fill for a cell that does not exist: {name!r}!{address}")
+            values[(name, *anchor(name, *where))] = value
+
+        rows = self._resolve(everything, entries, sheet, anchor)
+        marks: dict[tuple[str, int, int], list[_Row]] = {}
+        for item in rows:
+            if item.target is not None and item.target[0] != L.META_SHEET:
+                marks.setdefault(item.target, []).append(item)
+        style_part = book.related(STYLES_REL)
+        if style_part is None:
+            raise PatchUnsupported("no style sheet")
+        styles = Styles(package, style_part)
+        cells_log: list[dict[str, Any]] = []
+        comments_log: list[dict[str, Any]] = []
+        touched = sorted({k[0] for k in values} | {k[0] for k in marks})
+        for name in touched:
+            ws = sheet(name)
+            assert ws is not None
+            texts = {
+                (r, c): "\n\n".join(_comment_entry(hit.rec) for hit in hits)
+                for (n, r, c), hits in marks.items()
+                if n == name
+            }
+            legacy = ws.legacy_drawing()
+            comments = Comments(package, ws.part, legacy)
+            before = comments.notes()
+            comments.put(texts, AUTHOR)
+            for where in sorted(texts):
+                note = before.get(where)
+                comments_log.append(
+                    {
+                        "sheet": name,
+                        "cell": cell_ref(*where),
+                        "original": note.text if note else None,
+                    }
+                )
+            present = ws.cells({r for (n, r, _) in [*values, *marks] if n == name})
+            edits: dict[tuple[int, int], CellEdit] = {}
+            for key in sorted({k for k in [*values, *marks] if k[0] == name}):
+                where = (key[1], key[2])
+                restyle = None
+                if key in marks:
+                    colour = SEVERITY_FILL[marks[key][0].rec["severity"]]
+                    restyle = _restyler(styles, colour)
+                edits[where] = CellEdit(values.get(key, KEEP), restyle)
+                old = present.get(where)
+                cells_log.append(
+                    {
+                        "sheet": name,
+                        "cell": cell_ref(*where),
+                        "xf": old.style if old else ws.default_style(*where),
+                        "filled": key in values,
+                        "original": old.xml.decode() if old else None,
+                    }
+                )
+            ws.apply(
+                edits, unselect=selected(package, ws.part), legacy_drawing=comments.new_legacy_rel
+            )
+        for entry in entries.values():
+            if (
+                entry.part
+                and entry.name not in touched
+                and entry.kind in ("worksheet", "chartsheet")
+                and selected(package, entry.part)
+            ):
+                unselect(package, entry.part)
+        layout = self._layout(rows)
+        report_part = package.free_name("xl/worksheets/sheet{}.xml")
+        package.add(report_part, render(layout, styles))
+        styles.flush()
+        quoted = _quote_sheet(L.REPORT_SHEET)
+        book.insert_first(
+            L.REPORT_SHEET,
+            report_part,
+            [
+                (
+                    "_xlnm._FilterDatabase",
+                    f"{quoted}!$A${layout.header}:$I${max(layout.last, layout.header + 1)}",
+                    True,
+                ),
+                ("_xlnm.Print_Titles", f"{quoted}!${layout.header}:${layout.header}", False),
+            ],
+        )
+        add_to_app_properties(package, L.REPORT_SHEET)
+        if meta is not None:
+            record = {
+                "version": 1,
+                "parts": {
+                    part: {
+                        "sha": package.digest(part),
+                        "splices": [[s.start, s.was.decode(), s.now.decode()] for s in splices],
+                    }
+                    for part, splices in package.journal.items()
+                    if part != meta.part
+                },
+                "added": {part: package.digest(part) for part in sorted(package.fresh)},
+                "cells": cells_log,
+                "comments": comments_log,
+            }
+            R.write(package, meta, record)
+        package.save(target)
+        return own
+
+    def _resolve(
+        self,
+        records: list[dict[str, Any]],
+        entries: Mapping[str, Any],
+        sheet: Any,
+        anchor: Any,
+    ) -> list[_Row]:
+        """Each finding with its target cell and link, sorted by severity then position."""
+        order = {name: i for i, name in enumerate(entries)}
+        rows = []
+        for number, rec in enumerate(records):
+            name, address = str(rec["sheet"]), str(rec["cell"])
+            if not address and _int(rec["row"]) and _int(rec["column"]):
+                address = cell_ref(_int(rec["row"]), _int(rec["column"]))
+                rec["cell"] = address
+            where = _address(address) if address else None
+            target = link = None
+            if name and where is not None and sheet(name) is not None:
+                target = (name, *anchor(name, *where))
+                if entries[name].state == "visible":
+                    link = f"{_quote_sheet(name)}!{cell_ref(*where)}"
+            rows.append(_Row(rec, number, target, link))
+        rank = {s: i for i, s in enumerate(SEVERITIES)}
+
+        def key(row: _Row) -> tuple[int, int, int, int, int]:
+            name = row.rec["sheet"]
+            position = order.get(name, len(order)) + 1 if name else 0
+            where = _address(row.rec["cell"]) if row.rec["cell"] else None
+            r, c = where or (0, 0)
+            return rank[row.rec["severity"]], position, r, c, row.order
+
+        return sorted(rows, key=key)
+
+    # -- the report --------------------------------------------------------------------------
+    def _layout(self, rows: list[_Row]) -> Layout:
+        summary = self.summary
+        layout = Layout(L.REPORT_SHEET, widths=[c.width for c in REPORT_COLUMNS])
+        title = Look(size=16, bold=True)
+        note = Look(italic=True, colour="555555", wrap=True)
+        label = Look(bold=True)
+        text = Look(horizontal="left")
+        put = layout.cells.__setitem__
+        put((1, 1), Cell(TITLE, title))
+        layout.heights[1] = 27
+        heading = " ".join(
+            str(summary[k]) for k in ("division_name", "division_code") if _present(summary.get(k))
+        )
+        if _present(summary.get("fiscal_year_be")):
+            heading = f"{heading} ปีงบประมาณ พ.ศ. {summary['fiscal_year_be']}".strip()
+        put((2, 1), Cell(heading, Look(size=14)))
+        put(
+            (3, 1),
+            Cell(
+                "ช่องที่มีปัญหาในแผ่นงานอื่นระบายสีไว้ และมีข้อคิดเห็น (comment) บอกวิธีแก้ไข · "
+                "คลิกที่ช่องในคอลัมน์ “ช่อง” เพื่อไปยังตำแหน่งนั้น · ช่องคะแนน (ก) (ค) รวม และคะแนน"
+                "เต็ม ๑๐๐ แสดงค่าที่ kpixl คำนวณ",
+                Look(italic=True, colour="555555"),
+            ),
+        )
+        row = 5
+        for key, caption, value in _summary_items(summary):
+            put((row, 1), Cell(caption, label))
+            look = Look(
+                bold=key in SCORE_KEYS,
+                horizontal="left",
+                number_format=2 if key in SCORE_KEYS and isinstance(value, float) else 0,
+            )
+            put((row, 3), Cell(value, look))
+            row += 1
+        counts = {sev: sum(r.rec["severity"] == sev for r in rows) for sev in SEVERITIES}
+        for severity in SEVERITIES:
+            put(
+                (row, 1),
+                Cell(
+                    f"{severity_label(severity)} (ช่องสีนี้)",
+                    Look(bold=True, fill=SEVERITY_FILL[severity]),
+                ),
+            )
+            put((row, 3), Cell(counts[severity], text))
+            row += 1
+        header = row + 1
+        head = Look(
+            bold=True, fill="DDEBF7", border=True, horizontal="center", vertical="center", wrap=True
+        )
+        for number, column in enumerate(REPORT_COLUMNS, 1):
+            put((header, number), Cell(column.label, head))
+        layout.heights[header] = LINE_PT + 6
+        for index, item in enumerate(rows, header + 1):
+            rec = item.rec
+            shown = {
+                **rec,
+                "severity": severity_label(rec["severity"]),
+                "actor": ACTOR_TH.get(str(rec.get("actor", "")), str(rec.get("actor", ""))),
+            }
+            for number, column in enumerate(REPORT_COLUMNS, 1):
+                look = Look(border=True, wrap=column.key in WRAPPED, colour="", fill="")
+                if column.key == "severity":
+                    look = Look(border=True, bold=True, fill=SEVERITY_FILL[rec["severity"]])
+                cell = Cell(str(shown[column.key]), look)
+                if column.key == "cell" and item.link is not None:
+                    cell = Cell(
+                        str(rec["cell"]),
+                        Look(border=True, colour="0563C1", underline=True),
+                        item.link,
+                        f"ไปที่ช่อง {rec['cell']} ในแผ่นงาน {rec['sheet']}",
+                    )
+                if column.key == "code":
+                    cell.look = Look(border=True, wrap=True, size=11, colour="555555")
+                put((index, number), cell)
+            layout.heights[index] = L.row_height(
+                ((str(shown[c.key]), c.width) for c in REPORT_COLUMNS if c.key in WRAPPED),
+                line=LINE_PT,
+            )
+        layout.header = header
+        layout.last = header + max(len(rows), 1)
+        del note
+        return layout
+
+
+def _restyler(styles: Styles, colour: str) -> Any:
+    return lambda old: styles.marked(old, colour)
 
 
 def _comment_entry(rec: Mapping[str, Any]) -> str:
-    lines = [f"[{SEVERITY_TH[rec['severity']]}] {rec['message_th']}"]
+    lines = [f"{severity_label(rec['severity'])}: {rec['message_th']}"]
     if rec["message_en"]:
         lines.append(str(rec["message_en"]))
     return "\n".join(lines)
-
-
-def _comment_size(text: str) -> tuple[int, int]:
-    """(width, height) in pixels of a comment box that shows ``text`` whole (Tahoma 9)."""
-    char_px, line_px, pad = 7, 15, 16
-    lines = text.split("\n")
-    longest = max(L.visible_length(line) for line in lines)
-    per_line = min(max(longest, 24), 56)
-    count = sum(max(1, math.ceil(L.visible_length(line) / per_line)) for line in lines)
-    return per_line * char_px + pad, count * line_px + pad
-
-
-# -- the report sheet ------------------------------------------------------------------------
-
-
-class _Styles:
-    """The report sheet's look: Tahoma throughout, bordered table, wrapped messages."""
-
-    thin = Side(style="thin", color="A6A6A6")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    title = Font(name=FONT, size=14, bold=True)
-    subtitle = Font(name=FONT, size=11)
-    note = Font(name=FONT, size=10, italic=True, color="555555")
-    label = Font(name=FONT, size=10, bold=True)
-    text = Font(name=FONT, size=10)
-    link = Font(name=FONT, size=10, color="0563C1", underline="single")
-    header_fill = PatternFill(fill_type="solid", start_color="DDEBF7", end_color="DDEBF7")
-    header_align = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    top_wrap = Alignment(vertical="top", wrap_text=True)
-    top = Alignment(vertical="top")
-    left = Alignment(horizontal="left", vertical="top")
-
-
-def _write_report(book: Workbook, rows: list[_Row], summary: Mapping[str, Any]) -> None:
-    ws = book.create_sheet(L.REPORT_SHEET, 0)
-    # Only one selected tab, or Excel opens the sheets grouped and edits them all.
-    for views in [s.views.sheetView for s in book.worksheets] + [
-        c.sheetViews.sheetView for c in book.chartsheets
-    ]:
-        for view in views:
-            view.tabSelected = False
-    ws.sheet_view.tabSelected = True
-    book.active = 0
-    for number, column in enumerate(REPORT_COLUMNS, 1):
-        ws.column_dimensions[column_letter(number)].width = column.width
-
-    s = _Styles
-    _put(ws, 1, 1, "รายงานผลการตรวจแบบประเมินผลสัมฤทธิ์ของงาน (kpixl)", font=s.title)
-    heading = " ".join(
-        str(summary[k]) for k in ("division_name", "division_code") if _present(summary.get(k))
-    )
-    if _present(summary.get("fiscal_year_be")):
-        heading = f"{heading} ปีงบประมาณ พ.ศ. {summary['fiscal_year_be']}".strip()
-    _put(ws, 2, 1, heading, font=s.subtitle)
-    _put(
-        ws,
-        3,
-        1,
-        "ช่องที่มีปัญหาในแผ่นงานอื่นระบายสีไว้ และมีข้อคิดเห็น (comment) บอกวิธีแก้ไข · "
-        "คลิกที่ช่องในคอลัมน์ “ช่อง” เพื่อไปยังตำแหน่งนั้น · "
-        "ช่องคะแนน (ก) (ค) รวม และคะแนนเต็ม ๑๐๐ เป็นค่าที่ kpixl คำนวณ",
-        font=s.note,
-    )
-    row = 5
-    for key, label, value in _summary_items(summary):
-        _put(ws, row, 1, label, font=s.label)
-        cell = _put(ws, row, 3, value, font=s.label if key in SCORE_KEYS else s.text)
-        cell.alignment = s.left
-        if key in SCORE_KEYS and isinstance(value, float):
-            cell.number_format = "0.00"
-        row += 1
-    counts = {sev: sum(r.rec["severity"] == sev for r in rows) for sev in SEVERITIES}
-    for severity in SEVERITIES:
-        colour = SEVERITY_FILL[severity]
-        legend = _put(ws, row, 1, f"{SEVERITY_TH[severity]} (ช่องสีนี้)", font=s.label)
-        legend.fill = PatternFill(fill_type="solid", start_color=colour, end_color=colour)
-        _put(ws, row, 3, counts[severity], font=s.text).alignment = s.left
-        row += 1
-
-    header = row + 1
-    for number, column in enumerate(REPORT_COLUMNS, 1):
-        cell = _put(ws, header, number, column.label, font=s.label)
-        cell.fill, cell.alignment, cell.border = s.header_fill, s.header_align, s.border
-    for index, item in enumerate(rows, header + 1):
-        _write_finding(ws, index, item)
-    last = header + max(len(rows), 1)
-    ws.freeze_panes = ws.cell(header + 1, 1)
-    ws.auto_filter.ref = f"A{header}:{column_letter(len(REPORT_COLUMNS))}{last}"
-    ws.print_title_rows = f"{header}:{header}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_options.gridLines = False
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
-    ws.oddFooter.center.text = "หน้า &P / &N"
-
-
-def _write_finding(ws: Worksheet, row: int, item: _Row) -> None:
-    s = _Styles
-    rec = item.rec
-    values = {**rec, "severity": SEVERITY_TH[rec["severity"]]}
-    for number, column in enumerate(REPORT_COLUMNS, 1):
-        cell = _put(ws, row, number, str(values[column.key]), font=s.text)
-        cell.border = s.border
-        cell.alignment = s.top_wrap if column.width >= 18 else s.top
-    severity = ws.cell(row, 1)
-    colour = SEVERITY_FILL[rec["severity"]]
-    severity.fill = PatternFill(fill_type="solid", start_color=colour, end_color=colour)
-    if item.link is not None:
-        link = ws.cell(row, 3)
-        tip = f"ไปที่ช่อง {rec['cell']} ในแผ่นงาน {rec['sheet']}"
-        link.hyperlink = Hyperlink(ref=link.coordinate, location=item.link, tooltip=tip)
-        link.font = s.link
-    ws.row_dimensions[row].height = L.row_height(
-        ((str(values[c.key]), c.width) for c in REPORT_COLUMNS), line=13.5
-    )
-
-
-def _put(ws: Worksheet, row: int, column: int, value: Any, *, font: Font) -> Cell:
-    cell = ws.cell(row, column)
-    if isinstance(cell, MergedCell):  # the report sheet merges nothing
-        raise TypeError(f"report cell {cell.coordinate} is merged")
-    _set_value(cell, value)
-    cell.font = font
-    return cell
-
-
-def _present(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return False
-    if isinstance(value, float) and math.isnan(value):
-        return False
-    return not (isinstance(value, str) and not value.strip())
 
 
 def _summary_items(summary: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
     """(key, Thai label, cell value) for each summary entry, known keys first."""
     keys = [k for k in SUMMARY_LABELS if k in summary]
     keys += [k for k in summary if k not in SUMMARY_LABELS]
+    nothing = _present(summary.get("kpis")) and _plain(summary.get("kpis")) == 0
     items = []
     for key in keys:
         value = summary[key]
         if key == "complete" and _present(value):
-            shown: Any = COMPLETE_TEXT[bool(value)]
+            shown: Any = NOTHING_TO_SCORE if nothing else COMPLETE_TEXT[bool(value)]
         elif key in SCORE_KEYS and not _present(value):
-            shown = "— (ยังคิดคะแนนไม่ได้)"
+            shown = "— (ไม่มีตัวชี้วัดที่ต้องคิดคะแนน)" if nothing else "— (ยังคิดคะแนนไม่ได้)"
         else:
             shown = _summary_value(value)
         items.append((key, SUMMARY_LABELS.get(key, str(key)), shown))
@@ -550,12 +601,15 @@ def _summary_value(value: Any) -> Any:
         return "ใช่" if value else "ไม่ใช่"
     if isinstance(value, int | float):
         return value
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
     if isinstance(value, dt.datetime):
         return f"{format_date_th(value)} {value:%H:%M}"
     if isinstance(value, dt.date):
         return format_date_th(value)
-    if isinstance(value, str):
-        return value
     if isinstance(value, Iterable):
         return ", ".join(str(v) for v in value)
     return str(value)
