@@ -40,7 +40,7 @@ import pandas as pd
 
 from kpixl import layout as L
 from kpixl.atomic import atomic_path
-from kpixl.cells import cell_ref, parse_cell
+from kpixl.cells import cell_ref, column_letter, parse_cell
 from kpixl.findings import FINDING_COLUMNS, SEVERITIES, finding, findings_frame
 from kpixl.fiscal import format_date_th
 from kpixl.patch import PatchUnsupported, fallback
@@ -73,18 +73,18 @@ MAX_ROW = 1_048_576
 MAX_COLUMN = 16_384
 
 REPORT_COLUMNS: tuple[L.Field, ...] = (
-    L.Field("severity", "ระดับ", 13),
-    L.Field("sheet", "แผ่นงาน", 14),
-    L.Field("cell", "ช่อง", 7),
-    L.Field("kpi_id", "ตัวชี้วัด", 8),
-    L.Field("kpi_name", "ชื่อตัวชี้วัด", 24),
-    L.Field("actor", "ผู้แก้ไข", 9),
-    L.Field("message_th", "ปัญหาและวิธีแก้ไข", 42),
-    L.Field("message_en", "Message (English)", 32),
-    L.Field("code", "รหัสปัญหา", 11),
+    L.Field("severity", "ระดับ", 12),
+    L.Field("sheet", "แผ่นงาน", 12),
+    L.Field("cell", "ช่อง", 6),
+    L.Field("kpi_id", "ตัวชี้วัด", 7),
+    L.Field("kpi_name", "ชื่อตัวชี้วัด", 20),
+    L.Field("actor", "ผู้แก้ไข", 8),
+    L.Field("message_th", "ปัญหาและวิธีแก้ไข", 36),
+    L.Field("message_en", "Message (English)", 28),
+    L.Field("code", "รหัสปัญหา", 9),
 )
-"""The report table's columns: (key, Thai header, width). 160 characters wide: TH Sarabun
-New 14 pt prints at about 13 pt once fitted to an A4 page in landscape."""
+"""The report table's columns: (key, Thai header, width). 138 characters wide: fitted to one
+A4 page in landscape, TH Sarabun New 14 pt prints at about 11 pt (LibreOffice measured)."""
 WRAPPED = ("sheet", "kpi_name", "message_th", "message_en", "code")
 
 SUMMARY_LABELS: dict[str, str] = {
@@ -501,12 +501,20 @@ class _Job:
                 "ช่องที่มีปัญหาในแผ่นงานอื่นระบายสีไว้ และมีข้อคิดเห็น (comment) บอกวิธีแก้ไข · "
                 "คลิกที่ช่องในคอลัมน์ “ช่อง” เพื่อไปยังตำแหน่งนั้น · ช่องคะแนน (ก) (ค) รวม และคะแนน"
                 "เต็ม ๑๐๐ แสดงค่าที่ kpixl คำนวณ",
-                Look(italic=True, colour="555555"),
+                note,
             ),
         )
+        # Long lines wrap inside merged cells: text overflowing the last column would widen
+        # the printed area, and fitting it to the page would shrink every font.
+        span = sum(c.width for c in REPORT_COLUMNS)
+        last_column = column_letter(len(REPORT_COLUMNS))
+        layout.merges.append(f"A3:{last_column}3")
+        layout.heights[3] = L.row_height([(str(layout.cells[(3, 1)].value), span)], line=LINE_PT)
         row = 5
         for key, caption, value in _summary_items(summary):
             put((row, 1), Cell(caption, label))
+            layout.merges.append(f"C{row}:{last_column}{row}")
+            layout.heights[row] = L.row_height([(str(value), span - 24)], line=LINE_PT)
             look = Look(
                 bold=key in SCORE_KEYS,
                 horizontal="left",
@@ -552,7 +560,7 @@ class _Job:
                         f"ไปที่ช่อง {rec['cell']} ในแผ่นงาน {rec['sheet']}",
                     )
                 if column.key == "code":
-                    cell.look = Look(border=True, wrap=True, size=11, colour="555555")
+                    cell.look = Look(border=True, wrap=True, colour="555555")
                 put((index, number), cell)
             layout.heights[index] = L.row_height(
                 ((str(shown[c.key]), c.width) for c in REPORT_COLUMNS if c.key in WRAPPED),
@@ -560,7 +568,6 @@ class _Job:
             )
         layout.header = header
         layout.last = header + max(len(rows), 1)
-        del note
         return layout
 
 

@@ -107,6 +107,8 @@ def restore(
                     data = data[:start] + old + data[start + len(new) :]
                 package.reset(part, data)
                 intact.add(part)
+            elif package.exists(part):
+                _undo_by_text(package, part, entry.get("splices", []))
         for part, sha in dict(record.get("added", {})).items():
             if package.exists(part) and package.digest(part) == sha:
                 package.delete(part)
@@ -119,11 +121,22 @@ def restore(
         _drop_record_rows(package, meta, record)
 
 
+def _undo_by_text(package: Package, part: str, splices: list[list[Any]]) -> None:
+    """Undo the splices whose text is still there, once, in a part edited since."""
+    data = package.read(part)
+    for _start, was, now in reversed(splices):
+        new = now.encode()
+        if new and data.count(new) == 1:
+            at = data.find(new)
+            data = data[:at] + was.encode() + data[at + len(new) :]
+    package.reset(part, data)
+
+
 def _restore_by_meaning(
     package: Package, book: Workbook, record: dict[str, Any], intact: set[str]
 ) -> None:
     parts = {s.name: s.part for s in book.sheets() if s.part}
-    styles: dict[str, dict[tuple[int, int], int]] = {}
+    styles: dict[str, dict[tuple[int, int], tuple[int, Any]]] = {}
     for item in record.get("cells", []):
         part = parts.get(str(item.get("sheet")))
         if part is None or part in intact:
@@ -132,11 +145,16 @@ def _restore_by_meaning(
             where = parse_cell(str(item.get("cell")))
         except ValueError:
             continue
-        styles.setdefault(part, {})[where] = int(item.get("xf", 0))
+        original = item.get("original")
+        styles.setdefault(part, {})[where] = (int(item.get("xf", 0)), original)
     for part, cells in styles.items():
         sheet = Worksheet(package, part)
         present = sheet.cells({r for r, _ in cells})
-        edits = {w: CellEdit(restyle=_const(xf)) for w, xf in cells.items() if w in present}
+        edits = {
+            w: CellEdit(restyle=_const(xf))
+            for w, (xf, original) in cells.items()
+            if w in present and present[w].xml.decode() != original and present[w].style != xf
+        }
         sheet.apply(edits)
     notes: dict[str, set[tuple[int, int]]] = {}
     for item in record.get("comments", []):

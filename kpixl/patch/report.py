@@ -58,7 +58,8 @@ class Layout:
     heights: dict[int, float] = field(default_factory=dict)
     header: int = 1
     last: int = 1
-    footer: str = "&Cหน้า &P / &N"
+    merges: list[str] = field(default_factory=list)
+    footer: str = '&C&"TH Sarabun New,Regular"&14หน้า &P / &N'
 
 
 def _font(p: bytes, look: Look) -> bytes:
@@ -234,6 +235,15 @@ def render(layout: Layout, styles: Styles) -> bytes:
         + last_column.encode()
         + str(max(layout.last, header + 1)).encode()
         + b'"/>'
+        + (
+            b'<mergeCells count="'
+            + str(len(layout.merges)).encode()
+            + b'">'
+            + b"".join(b'<mergeCell ref="' + m.encode() + b'"/>' for m in layout.merges)
+            + b"</mergeCells>"
+            if layout.merges
+            else b""
+        )
         + (b"<hyperlinks>" + b"".join(links) + b"</hyperlinks>" if links else b"")
         + b'<pageMargins left="0.4" right="0.4" top="0.5" bottom="0.6" header="0.3" footer="0.3"/>'
         b'<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
