@@ -1,0 +1,132 @@
+"""The byte-level patcher on hand-made parts: prefixes, missing rows and cells, shared and
+array formulas, dimension, defined names, raw copies."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from kpixl.patch import PatchUnsupported
+from kpixl.patch.package import Package
+from kpixl.patch.sheet import CellEdit, Worksheet
+from kpixl.patch.workbook import Workbook
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+SHEET = (
+    f'<x:worksheet xmlns:x="{MAIN}" xmlns:mc="http://schemas.openxmlformats.org/'
+    'markup-compatibility/2006" mc:Ignorable="x14ac" xmlns:x14ac="urn:x14ac">'
+    '<x:dimension ref="A1:C3"/><x:sheetData>'
+    '<x:row r="1" spans="1:3"><x:c r="A1" s="1"><x:f t="shared" ref="A1:A3" si="0">B1*2</x:f>'
+    '<x:v>2</x:v></x:c><x:c r="C1"><x:v>5</x:v></x:c></x:row>'
+    '<x:row r="3"><x:c r="A3"><x:f t="shared" si="0"/><x:v>6</x:v></x:c></x:row>'
+    "</x:sheetData></x:worksheet>"
+)
+WORKBOOK = (
+    f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><bookViews><workbookView activeTab="1"/>'
+    '</bookViews><sheets><sheet name="A" sheetId="1" r:id="rId1"/><sheet name="B" sheetId="2" '
+    'r:id="rId2"/></sheets><definedNames><definedName name="_xlnm.Print_Titles" '
+    'localSheetId="1">\'B\'!$1:$1</definedName><definedName name="g">A!$A$1</definedName>'
+    '</definedNames><calcPr calcId="1"/></workbook>'
+)
+
+
+def package(tmp_path: Path, sheet: str = SHEET) -> Path:
+    path = tmp_path / "in.xlsx"
+    ct = (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="xml" ContentType="application/xml"/></Types>'
+    )
+    rels = (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/>'
+        f'<Relationship Id="rId2" Type="{REL}/worksheet" Target="/xl/worksheets/sheet2.xml"/>'
+        "</Relationships>"
+    )
+    root = (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="r" Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", ct)
+        z.writestr("_rels/.rels", root)
+        z.writestr("xl/workbook.xml", WORKBOOK)
+        z.writestr("xl/_rels/workbook.xml.rels", rels)
+        z.writestr("xl/worksheets/sheet1.xml", sheet)
+        z.writestr("xl/worksheets/sheet2.xml", sheet)
+        z.writestr("xl/media/raw.bin", bytes(range(256)) * 10, zipfile.ZIP_STORED)
+    return path
+
+
+def test_cells_are_spliced_with_the_sheets_own_prefix(tmp_path: Path) -> None:
+    pkg = Package.open(package(tmp_path))
+    ws = Worksheet(pkg, "xl/worksheets/sheet1.xml")
+    ws.apply(
+        {
+            (1, 1): CellEdit(3.5),  # shared-formula master: formula kept, cached value set
+            (3, 1): CellEdit("ข้อความ <&>"),  # shared-formula child: still a formula
+            (1, 2): CellEdit(None, restyle=lambda old: old + 7),  # absent, between A1 and C1
+            (2, 4): CellEdit(1),  # absent row, between rows 1 and 3, beyond the dimension
+        }
+    )
+    data = ws.data.decode()
+    assert (
+        '<x:c r="A1" s="1"><x:f t="shared" ref="A1:A3" si="0">B1*2</x:f><x:v>3.5</x:v></x:c>'
+        in data
+    )
+    assert (
+        '<x:c r="A3" t="str"><x:f t="shared" si="0"/><x:v>ข้อความ &lt;&amp;&gt;</x:v></x:c>' in data
+    )
+    assert '<x:c r="B1" s="7"/><x:c r="C1">' in data
+    assert '</x:row><x:row r="2"><x:c r="D2"><x:v>1</x:v></x:c></x:row><x:row r="3">' in data
+    assert '<x:dimension ref="A1:D3"/>' in data
+    assert 'mc:Ignorable="x14ac"' in data
+    pkg.close()
+
+
+def test_rows_without_references_are_refused(tmp_path: Path) -> None:
+    pkg = Package.open(package(tmp_path, SHEET.replace(' r="3"', "")))
+    with pytest.raises(PatchUnsupported, match="row without"):
+        Worksheet(pkg, "xl/worksheets/sheet1.xml").apply({(3, 1): CellEdit(1)})
+    pkg.close()
+
+
+def test_inserting_a_sheet_first_renumbers_local_names(tmp_path: Path) -> None:
+    src = package(tmp_path)
+    pkg = Package.open(src)
+    book = Workbook(pkg)
+    pkg.add("xl/worksheets/sheet3.xml", SHEET.encode())
+    book.insert_first("R", "xl/worksheets/sheet3.xml", [("_xlnm.Print_Titles", "'R'!$2:$2", False)])
+    data = pkg.read("xl/workbook.xml").decode()
+    assert '<sheets><sheet name="R" sheetId="3" r:id="rId3"/><sheet name="A"' in data
+    assert "localSheetId=\"2\">'B'!$1:$1" in data and "localSheetId=\"0\">'R'!$2:$2" in data
+    assert '<workbookView activeTab="0"/>' in data
+    assert '<calcPr calcId="1" fullCalcOnLoad="1"/>' in data
+    out = tmp_path / "out.xlsx"
+    pkg.save(out)
+    pkg.close()
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(out) as b:
+        assert b.testzip() is None
+        for name in ("xl/worksheets/sheet1.xml", "xl/media/raw.bin"):
+            assert a.read(name) == b.read(name)
+            assert a.getinfo(name).compress_type == b.getinfo(name).compress_type
+        assert [n for n in b.namelist() if n in a.namelist()] == a.namelist()
+    reverted = Package.open(out)
+    Workbook(reverted).remove("R")
+    assert (
+        reverted.read("xl/workbook.xml")
+        == WORKBOOK.replace('activeTab="1"', 'activeTab="0"')
+        .replace('calcId="1"', 'calcId="1" fullCalcOnLoad="1"')
+        .encode()
+    )
+    reverted.close()
+
+
+def test_strict_ooxml_is_refused(tmp_path: Path) -> None:
+    strict = SHEET.replace(MAIN, "http://purl.oclc.org/ooxml/spreadsheetml/main")
+    pkg = Package.open(package(tmp_path, strict))
+    with pytest.raises(PatchUnsupported, match="Strict"):
+        Worksheet(pkg, "xl/worksheets/sheet1.xml")
+    pkg.close()
