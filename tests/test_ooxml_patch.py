@@ -47,7 +47,8 @@ def package(tmp_path: Path, sheet: str = SHEET) -> Path:
     )
     root = (
         '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        f'<Relationship Id="r" Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        f'<Relationship Id="r" Type="{REL}/officeDocument" Target="xl/workbook.xml"/>'
+        "</Relationships>"
     )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("[Content_Types].xml", ct)
