@@ -277,8 +277,7 @@ def assert_only_allowed_parts_change(src: Path, dst: Path, touched: set[str]) ->
         selected = {
             n
             for n in before
-            if (n.startswith("xl/worksheets/sheet")
-            and b'tabSelected="1"' in z.read(n))
+            if (n.startswith("xl/worksheets/sheet") and b'tabSelected="1"' in z.read(n))
             or b'tabSelected="true"' in z.read(n)
         }
     allowed |= selected
