@@ -28,97 +28,127 @@ FINDING_COLUMNS: list[str] = [
     "value",
     "message_th",
     "message_en",
+    "actor",
 ]
 """Columns of every findings frame, in order. ``row``/``column`` are 1-based Excel numbers
-(NA where the finding is not about a cell); ``cell`` is the matching A1 address."""
+(NA where the finding is not about a cell); ``cell`` is the matching A1 address; ``actor``
+says who must act: :data:`CENTRE` or :data:`DIVISION`."""
 
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
+CENTRE = "centre"
+"""The central office: its master (criteria, weights, names) or its tools must change."""
+DIVISION = "division"
+"""The division: its workbook must change (or it should check what it typed)."""
+ACTORS: tuple[str, ...] = (CENTRE, DIVISION)
+ACTOR_TH: dict[str, str] = {CENTRE: "ส่วนกลาง", DIVISION: "กอง/สำนัก"}
 
 
 @dataclass(frozen=True)
 class FindingCode:
-    """One entry of the catalogue."""
+    """One entry of the catalogue.
+
+    Messages are written for the person who reads them: Arabic digits throughout, no
+    interval notation, no English inside Thai, and a division is never asked to change
+    what the centre owns (codes whose ``actor`` is the centre say that the centre acts).
+    """
 
     code: str
     severity: str
+    actor: str
     message_th: str
     message_en: str
 
 
-def _c(code: str, severity: str, th: str, en: str) -> tuple[str, FindingCode]:
-    return code, FindingCode(code, severity, th, en)
+def _c(code: str, severity: str, actor: str, th: str, en: str) -> tuple[str, FindingCode]:
+    return code, FindingCode(code, severity, actor, th, en)
 
+
+_C, _D = CENTRE, DIVISION
+_NOT_SCORED_TH = "ตัวชี้วัดนี้จึงยังไม่มีคะแนน"
+_NOT_SCORED_EN = "so this KPI is not scored"
 
 CATALOGUE: dict[str, FindingCode] = dict(
     [
-        # --- rubric definitions (lint) -------------------------------------------------
+        # --- rubric definitions (lint): the centre's criteria ---------------------------
         _c(
             "rubric-unparseable",
             "error",
+            _C,
             "อ่านเกณฑ์ระดับ {level} ไม่ได้: “{text}” ({reason}) — กรุณาเขียนเกณฑ์ใหม่ให้ชัดเจน",
-            "Cannot read the level {level} criterion “{text}” ({reason}); rewrite it clearly.",
+            "Cannot read the level {level} criterion “{text}” ({reason_en}); rewrite it clearly.",
         ),
         _c(
             "rubric-level-count",
             "error",
-            "เกณฑ์การให้คะแนนต้องมี ๕ ระดับ แต่พบ {count} ระดับ",
+            _C,
+            "เกณฑ์การให้คะแนนต้องมี 5 ระดับ แต่พบ {count} ระดับ",
             "A rubric needs five levels; found {count}.",
         ),
         _c(
             "rubric-kind-mismatch",
             "error",
-            "เกณฑ์ระดับ {level} “{text}” ไม่ตรงกับชนิดเกณฑ์ “{kind}”",
+            _C,
+            "เกณฑ์ระดับ {level} “{text}” ไม่ตรงกับชนิดเกณฑ์ “{kind}” — กรุณาแก้ชนิดเกณฑ์หรือข้อความเกณฑ์",
             "The level {level} criterion “{text}” does not fit the rubric kind “{kind}”.",
         ),
         _c(
             "rubric-gap",
             "warning",
-            "เกณฑ์มีช่องว่างระหว่างระดับ {lower_level} และ {upper_level}: ค่า {gap} "
-            "ไม่อยู่ในเกณฑ์ระดับใด (จะได้ระดับ {lower_level})",
-            "Gap between levels {lower_level} and {upper_level}: values {gap} meet no criterion "
+            _C,
+            "เกณฑ์มีช่องว่างระหว่างระดับ {lower_level} กับ {upper_level}: {gap} ไม่ตรงกับเกณฑ์ระดับใด "
+            "(จะได้ระดับ {lower_level})",
+            "Gap between levels {lower_level} and {upper_level}: {gap_en} meet no criterion "
             "(they score level {lower_level}).",
         ),
         _c(
             "rubric-overlap",
             "warning",
-            "เกณฑ์ระดับ {lower_level} และ {upper_level} ซ้อนกันที่ค่า {overlap} (จะได้ระดับที่ดีกว่า)",
-            "Levels {lower_level} and {upper_level} overlap at {overlap} (the better level is "
-            "given).",
+            _C,
+            "เกณฑ์ระดับ {lower_level} กับ {upper_level} ซ้อนกัน: {overlap} ตรงกับทั้งสองระดับ "
+            "(จะได้ระดับที่ดีกว่า)",
+            "Levels {lower_level} and {upper_level} overlap: {overlap_en} meet both (the better "
+            "level is given).",
         ),
         _c(
             "rubric-order",
             "error",
+            _C,
             "เกณฑ์ระดับ {level} อยู่ผิดลำดับ: ควรดีกว่าระดับ {previous}",
             "Level {level} is out of order: it should be better than level {previous}.",
         ),
         _c(
             "rubric-mixed-direction",
             "error",
+            _C,
             "เกณฑ์บางระดับยิ่งมากยิ่งดี บางระดับยิ่งน้อยยิ่งดี — ต้องเป็นทิศทางเดียวกัน",
             "Some levels improve upwards and some downwards; a rubric needs one direction.",
         ),
         _c(
             "rubric-bottom-uncovered",
             "warning",
-            "เกณฑ์ระดับ ๑ ไม่ครอบคลุมผลที่แย่ที่สุดที่เป็นไปได้: ค่า {uncovered} ไม่อยู่ในระดับใด และจะได้ ๐ คะแนน",
-            "Level 1 does not reach the worst possible results: values {uncovered} meet no "
-            "criterion and score 0.",
+            _C,
+            "เกณฑ์ระดับ 1 ไม่ครอบคลุมผลที่แย่ที่สุดที่เป็นไปได้: {uncovered} ไม่ตรงกับระดับใด และจะได้ 0 คะแนน",
+            "Level 1 does not reach the worst possible results: {uncovered_en} meet no criterion "
+            "and score 0.",
         ),
         _c(
             "rubric-top-capped",
             "warning",
-            "เกณฑ์ระดับ ๕ มีเพดาน: ค่า {uncovered} เกินเกณฑ์ระดับ ๕ (จะได้ ๕ คะแนน)",
-            "Level 5 is capped: values {uncovered} lie beyond it (they score 5).",
+            _C,
+            "เกณฑ์ระดับ 5 มีเพดาน: {uncovered} เกินเกณฑ์ระดับ 5 (จะได้ 5 คะแนน)",
+            "Level 5 is capped: {uncovered_en} lie beyond it (they score 5).",
         ),
         _c(
             "rubric-quarters-missing",
             "error",
+            _C,
             "ตัวชี้วัดรายไตรมาส {group} ไม่มีเกณฑ์ของไตรมาส {quarters}",
             "Quarterly KPI {group} has no criteria for quarter(s) {quarters}.",
         ),
         _c(
             "rubric-detail-mismatch",
             "warning",
+            _C,
             "เกณฑ์ระดับ {level} ในหน้ารายละเอียด “{detail}” ไม่ตรงกับแบบประเมิน “{summary}”",
             "The level {level} criterion on the detail page “{detail}” differs from the scoring "
             "form “{summary}”.",
@@ -126,166 +156,240 @@ CATALOGUE: dict[str, FindingCode] = dict(
         _c(
             "rubric-steps-missing",
             "error",
-            "ตัวชี้วัดแบบขั้นตอนไม่มีรายละเอียดขั้นตอนที่ {steps}",
+            _C,
+            "ตัวชี้วัดแบบขั้นตอนไม่มีรายละเอียดขั้นตอนที่ {steps} ในแผ่นงานขั้นตอน",
             "Milestone KPI has no description for step(s) {steps}.",
         ),
         _c(
             "survey-items-missing",
             "error",
-            "ตัวชี้วัดความพึงพอใจไม่มีรายการคำถามในแบบสำรวจ",
+            _C,
+            "ตัวชี้วัดความพึงพอใจไม่มีข้อคำถามในแผ่นงานแบบสำรวจ",
             "Satisfaction KPI has no survey items.",
         ),
         _c(
             "weighted-items-missing",
             "error",
-            "ตัวชี้วัดแบบรายการย่อยไม่มีรายการย่อยหรือค่าน้ำหนักรายการ",
-            "Weighted-items KPI has no sub-items or item weights.",
+            _C,
+            "ตัวชี้วัดแบบรายการย่อยไม่มีรายการย่อย หรือรายการย่อยไม่มีค่าน้ำหนักที่เป็นตัวเลข",
+            "Weighted-items KPI has no sub-items or an item weight that is not a number.",
+        ),
+        _c(
+            "kpi-unscorable",
+            "error",
+            _C,
+            "ตัวชี้วัดนี้ยังคิดคะแนนไม่ได้ เพราะ{problem} — ส่วนกลางจะแก้ไขในไฟล์ข้อมูลหลัก "
+            "กอง/สำนักไม่ต้องดำเนินการใด ๆ",
+            "This KPI cannot be scored: {problem_en}. The centre will correct its master; the "
+            "division need do nothing.",
         ),
         # --- master workbook -----------------------------------------------------------
         _c(
             "master-sheet-missing",
             "error",
+            _C,
             "ไม่พบแผ่นงาน “{sheet_name}” ในไฟล์ข้อมูลหลัก",
             "The master workbook has no sheet “{sheet_name}”.",
         ),
         _c(
             "master-column-missing",
             "error",
+            _C,
             "แผ่นงาน “{sheet_name}” ไม่มีคอลัมน์ “{column_name}”",
             "Sheet “{sheet_name}” has no column “{column_name}”.",
         ),
         _c(
             "master-field-missing",
             "error",
+            _C,
             "ต้องกรอก “{field}”",
             "“{field}” is required.",
         ),
         _c(
             "master-bad-value",
             "error",
+            _C,
             "ค่า “{value}” ใช้ไม่ได้สำหรับ “{field}”: {reason}",
-            "“{value}” is not valid for “{field}”: {reason}.",
+            "“{value}” is not valid for “{field}”: {reason_en}.",
         ),
         _c(
             "master-duplicate-id",
             "error",
+            _C,
             "รหัส “{value}” ซ้ำกันในกองเดียวกัน",
             "Id “{value}” is used twice in the same division.",
         ),
         _c(
             "master-unknown-division",
             "error",
+            _C,
             "ไม่พบรหัสกอง “{value}” ในแผ่นงานกอง",
             "Division code “{value}” is not on the divisions sheet.",
         ),
         _c(
             "master-unknown-kpi",
             "error",
+            _C,
             "ไม่พบตัวชี้วัด “{value}” ของกองนี้ในแผ่นงานตัวชี้วัด",
             "KPI “{value}” of this division is not on the KPI sheet.",
         ),
         _c(
             "weights-not-100",
             "error",
-            "ค่าน้ำหนักของกอง {division} รวมได้ {total} ต้องรวมได้ ๑๐๐",
-            "The weights of division {division} sum to {total}; they must sum to 100.",
+            _C,
+            "ค่าน้ำหนักของ{division}รวมได้ {total} ต้องรวมได้ 100 — ส่วนกลางต้องแก้ค่าน้ำหนักในไฟล์ข้อมูลหลัก",
+            "The weights of {division_en} sum to {total}; they must sum to 100 (the centre "
+            "corrects them in its master).",
         ),
         # --- values (form B scoring) ---------------------------------------------------
         _c(
             "value-missing",
             "error",
-            "ยังไม่ได้กรอก{what} — ตัวชี้วัดนี้จึงยังไม่มีคะแนน",
-            "{what_en} is missing, so this KPI cannot be scored.",
+            _D,
+            "ยังไม่ได้กรอก{what} — " + _NOT_SCORED_TH,
+            "{what_en} is missing, " + _NOT_SCORED_EN + ".",
         ),
         _c(
             "value-unreadable",
             "error",
-            "อ่าน “{value}” เป็น{expected}ไม่ได้ — กรุณากรอกเฉพาะตัวเลข",
-            "Cannot read “{value}” as {expected_en}; enter a plain number.",
+            _D,
+            "อ่าน “{value}” เป็น{expected}ไม่ได้ — {advice}",
+            "Cannot read “{value}” as {expected_en}; {advice_en}.",
+        ),
+        _c(
+            "value-error",
+            "error",
+            _D,
+            "ช่องนี้แสดงค่าผิดพลาด {value} ของ Excel — กรุณาแก้สูตรหรือพิมพ์ตัวเลขแทน "
+            "ช่องที่ผิดพลาดนำมาคิดคะแนนไม่ได้",
+            "The cell shows the Excel error {value}; correct the formula or type the number. A "
+            "cell in error cannot be scored.",
+        ),
+        _c(
+            "value-from-formula",
+            "info",
+            _D,
+            "ช่องนี้เป็นสูตร “{formula}” — ใช้ผลของสูตร {value}",
+            "The cell holds the formula “{formula}”; its result {value} is used.",
+        ),
+        _c(
+            "formula-not-calculated",
+            "error",
+            _D,
+            "ช่องนี้เป็นสูตร “{formula}” ที่ยังไม่มีผลคำนวณ — กรุณาเปิดไฟล์ด้วย Excel หรือ LibreOffice "
+            "แล้วบันทึกใหม่ หรือพิมพ์ตัวเลขแทนสูตร",
+            "The cell holds the formula “{formula}” with no calculated result; open and save "
+            "the file in Excel or LibreOffice, or type the number instead.",
         ),
         _c(
             "value-out-of-range",
             "error",
-            "ค่า {value} อยู่นอกช่วงที่เป็นไปได้ ({minimum} ถึง {maximum}) — ตัวชี้วัดนี้จึงยังไม่มีคะแนน",
+            _D,
+            "ค่า {value} อยู่นอกช่วงที่เป็นไปได้ ({minimum} ถึง {maximum}) — " + _NOT_SCORED_TH,
             "{value} is outside the possible range ({minimum} to {maximum}); the KPI is not "
             "scored.",
         ),
         _c(
             "value-in-gap",
             "warning",
-            "ค่า {value} ตกอยู่ในช่องว่างของเกณฑ์ (ไม่ตรงระดับใด) จึงให้ระดับ {level}",
-            "{value} falls into a gap of the rubric (no criterion matches); level {level} given.",
+            _C,
+            "ค่า {value} ตกอยู่ในช่องว่างของเกณฑ์ (ไม่ตรงกับเกณฑ์ระดับใด) จึงให้ระดับ {level} "
+            "ตามหลักเกณฑ์ของ kpixl — ส่วนกลางควรปิดช่องว่างของเกณฑ์",
+            "{value} falls into a gap of the rubric (no criterion matches); level {level} "
+            "given by kpixl's policy. The centre should close the gap.",
         ),
         _c(
             "value-in-overlap",
             "warning",
-            "ค่า {value} ตรงกับเกณฑ์มากกว่าหนึ่งระดับ ({levels}) จึงให้ระดับที่ดีกว่า {level}",
-            "{value} meets more than one criterion ({levels}); the better level {level} given.",
+            _C,
+            "ค่า {value} ตรงกับเกณฑ์มากกว่าหนึ่งระดับ ({levels}) จึงให้ระดับที่ดีกว่า คือระดับ {level} "
+            "— ส่วนกลางควรแก้เกณฑ์ที่ซ้อนกัน",
+            "{value} meets more than one criterion ({levels}); the better level {level} given. "
+            "The centre should correct the overlap.",
         ),
         _c(
             "value-below-rubric",
             "warning",
-            "ค่า {value} ไม่ถึงเกณฑ์ระดับ ๑ จึงได้ ๐ คะแนน",
+            _C,
+            "ค่า {value} ไม่ถึงเกณฑ์ระดับ 1 จึงได้ 0 คะแนน",
             "{value} does not reach the level 1 criterion; level 0 given.",
         ),
         _c(
             "value-above-rubric",
             "warning",
-            "ค่า {value} เกินเกณฑ์ระดับ ๕ ที่กำหนดไว้ จึงให้ระดับ ๕",
+            _C,
+            "ค่า {value} เกินเกณฑ์ระดับ 5 ที่กำหนดไว้ จึงให้ระดับ 5",
             "{value} is beyond the capped level 5 criterion; level 5 given.",
         ),
         _c(
             "value-normalised",
             "info",
-            "อ่าน “{value}” เป็น {normalised}",
-            "Read “{value}” as {normalised}.",
+            _D,
+            "อ่าน “{value}” เป็น {normalised}{excel_note}",
+            "Read “{value}” as {normalised}{excel_note_en}.",
         ),
         _c(
             "milestone-out-of-order",
             "warning",
-            "ทำขั้นตอนที่ {step} แล้ว แต่ขั้นตอนก่อนหน้ายังไม่ทำ — นับเฉพาะขั้นตอนที่ทำต่อเนื่องจากขั้นตอนที่ ๑",
+            _D,
+            "ทำขั้นตอนที่ {step} แล้ว แต่ขั้นตอนก่อนหน้ายังไม่ทำ — นับเฉพาะขั้นตอนที่ทำต่อเนื่องตั้งแต่ขั้นตอนที่ 1",
             "Step {step} is ticked while an earlier step is not; only consecutive steps from step "
             "1 count.",
         ),
         _c(
             "milestone-none-done",
             "warning",
-            "ยังไม่ได้ทำขั้นตอนที่ ๑ จึงได้ ๐ คะแนน",
+            _D,
+            "ยังไม่ได้ทำขั้นตอนที่ 1 จึงได้ 0 คะแนน",
             "Step 1 is not done; level 0 given.",
         ),
         _c(
             "deadline-missed",
             "warning",
-            "ส่งเมื่อ {value} เกินกำหนดของระดับ ๑ จึงได้ ๐ คะแนน",
+            _D,
+            "ส่งเมื่อ {value} ช้ากว่ากำหนดของระดับ 1 จึงได้ 0 คะแนน",
             "Delivered on {value}, after the level 1 deadline; level 0 given.",
         ),
         _c(
             "date-implausible",
             "error",
-            "วันที่ {value} อยู่นอกช่วงที่เป็นไปได้ของปีงบประมาณ ({minimum} ถึง {maximum})",
-            "The date {value} is outside the plausible window ({minimum} to {maximum}).",
+            _D,
+            "วันที่ {value} อยู่นอกช่วงของปีงบประมาณ ({minimum} ถึง {maximum}) — กรุณาตรวจสอบ"
+            "วันที่ " + _NOT_SCORED_TH,
+            "The date {value} is outside the fiscal year's window ({minimum} to {maximum}); "
+            "check it. The KPI is not scored on it.",
         ),
         _c(
             "date-era-confused",
             "warning",
-            "ปี {year} น่าจะเป็น {era_wrong} จึงอ่านเป็น พ.ศ. {year_be} — กรุณาตรวจสอบ",
-            "Year {year} looks like {era_wrong_en}; read as B.E. {year_be}. Please check.",
+            _D,
+            "ปี {year} น่าจะเป็น{era_wrong} จึงอ่านเป็น พ.ศ. {year_be} — กรุณาตรวจสอบ{excel_note}",
+            "Year {year} looks like {era_wrong_en}; read as B.E. {year_be}. Please check"
+            "{excel_note_en}.",
         ),
         _c(
             "ratio-zero-denominator",
             "error",
-            "ตัวหารเป็นศูนย์ คำนวณร้อยละไม่ได้",
-            "The denominator is zero; the percentage cannot be computed.",
+            _D,
+            "ตัวหารเป็นศูนย์ จึงคำนวณร้อยละไม่ได้ — " + _NOT_SCORED_TH,
+            "The denominator is zero, so the percentage cannot be computed; "
+            + _NOT_SCORED_EN
+            + ".",
         ),
         _c(
             "ratio-numerator-exceeds",
             "error",
-            "ตัวตั้ง ({numerator}) มากกว่าตัวหาร ({denominator}) — ร้อยละเกิน ๑๐๐ เป็นไปไม่ได้",
-            "The numerator ({numerator}) exceeds the denominator ({denominator}).",
+            _D,
+            "ตัวตั้ง ({numerator}) มากกว่าตัวหาร ({denominator}) ร้อยละจึงเกิน 100 ซึ่งเป็นไปไม่ได้ — "
+            "กรุณาตรวจสอบตัวเลข " + _NOT_SCORED_TH,
+            "The numerator ({numerator}) exceeds the denominator ({denominator}); "
+            + _NOT_SCORED_EN
+            + ".",
         ),
         _c(
             "reported-value-mismatch",
             "warning",
+            _D,
             "ผลที่รายงาน {value} ไม่ตรงกับที่คำนวณจากข้อมูลประกอบ ({computed}) — ใช้ค่าที่คำนวณ",
             "The reported result {value} disagrees with the one computed from the supporting "
             "data ({computed}); the computed value is used.",
@@ -293,64 +397,83 @@ CATALOGUE: dict[str, FindingCode] = dict(
         _c(
             "supporting-data-missing",
             "warning",
-            "ไม่มีข้อมูลประกอบสำหรับคำนวณ จึงใช้ผลที่รายงาน {value}",
-            "No supporting data to compute the result; the reported {value} is used.",
+            _D,
+            "ยังไม่ได้กรอกข้อมูลประกอบ จึงใช้ผลที่รายงาน {value} — กรุณากรอกข้อมูลประกอบ{where}",
+            "No supporting data; the reported {value} is used. Please fill in the supporting "
+            "data{where_en}.",
         ),
         _c(
             "likert-out-of-range",
             "error",
-            "คำตอบ “{value}” ต้องเป็นเลข ๑ ถึง ๕ — ไม่นำมาคำนวณ",
-            "Answer “{value}” must be 1 to 5; it is left out.",
+            _D,
+            "คำตอบ “{value}” ต้องเป็นจำนวนเต็ม 1 ถึง 5 — ไม่นำมาคำนวณ{excel_note}",
+            "Answer “{value}” must be a whole number from 1 to 5; it is left out{excel_note_en}.",
         ),
         _c(
             "typed-score-mismatch",
             "warning",
-            "คะแนนที่กรอกไว้ {value} ไม่ตรงกับที่ kpixl คำนวณ ({computed})",
-            "The score typed in the workbook, {value}, disagrees with kpixl's ({computed}).",
+            _D,
+            "คะแนนที่พิมพ์ทับสูตรไว้ {value} ไม่ตรงกับที่ส่วนกลางคำนวณ ({computed}) — ใช้ค่าที่คำนวณ",
+            "The score typed over the formula, {value}, disagrees with the computed one "
+            "({computed}); the computed one is used.",
+        ),
+        _c(
+            "display-differs",
+            "warning",
+            _D,
+            "ไฟล์แสดงระดับ {shown} แต่ส่วนกลางให้ระดับ {level} เพราะ{reason}",
+            "The workbook shows level {shown} but the centre gives level {level}: {reason_en}.",
         ),
         # --- form A (target sheet) -----------------------------------------------------
         _c(
             "invalid-characters",
             "error",
-            "“{value}” มีอักขระที่ไม่อนุญาต — ช่องแผน/ผลรับเฉพาะตัวเลข ๐-๙ และ , / . - เท่านั้น",
+            _D,
+            "“{value}” มีอักขระที่ไม่อนุญาต — ช่องแผน/ผลรับเฉพาะตัวเลข 0-9 และ , / . - เท่านั้น",
             "“{value}” has characters that are not allowed; plan and result cells take only "
             "digits and , / . -",
         ),
         _c(
             "missing-quarter-total",
             "error",
+            _D,
             "กรอกรายเดือนของไตรมาส {quarter} แล้ว แต่ยังไม่กรอกรวมไตรมาส",
             "Months of quarter {quarter} are filled but the quarter total is empty.",
         ),
         _c(
             "missing-grand-total",
             "error",
+            _D,
             "กรอกรวมไตรมาสแล้ว แต่ยังไม่กรอกรวมทั้งสิ้น",
             "Quarter totals are filled but the grand total is empty.",
         ),
         _c(
             "total-mismatch",
             "error",
+            _D,
             "ผลรวม {value} ไม่เท่ากับผลรวมของรายการ ({expected})",
             "The total {value} is not the sum of its parts ({expected}).",
         ),
         _c(
             "missing-prior-result",
             "warning",
+            _D,
             "ยังไม่กรอกผลการดำเนินงานปีงบประมาณ {year}",
             "The result of fiscal year {year} is missing.",
         ),
         _c(
             "not-signed-off",
             "warning",
-            "ยังไม่ได้นำส่งข้อมูล (Sign Off)",
-            "The workbook is not signed off.",
+            _D,
+            "ยังไม่ได้นำส่งข้อมูล (Sign Off) — เลือก “นำส่งแล้ว” ในช่องนำส่งข้อมูลเมื่อกรอกครบ",
+            "The workbook is not signed off; choose “นำส่งแล้ว” when it is complete.",
         ),
         # --- definitions ---------------------------------------------------------------
         _c(
             "locked-field-changed",
             "error",
-            "“{field}” ถูกแก้ไขจาก “{expected}” เป็น “{value}” — ส่วนราชการแก้ไขรายละเอียดที่ส่วนกลาง"
+            _D,
+            "“{field}” ถูกแก้ไขจาก “{expected}” เป็น “{value}” — กอง/สำนักแก้ไขรายละเอียดที่ส่วนกลาง"
             "กำหนดไม่ได้ จึงใช้ค่าของส่วนกลาง",
             "“{field}” was changed from “{expected}” to “{value}”; divisions may not change what "
             "the centre defines, so the centre's value is used.",
@@ -358,6 +481,7 @@ CATALOGUE: dict[str, FindingCode] = dict(
         _c(
             "differs-from-master",
             "error",
+            _C,
             "“{field}” ในไฟล์ (“{value}”) ไม่ตรงกับข้อมูลหลัก (“{expected}”) — ใช้ข้อมูลหลัก",
             "“{field}” in the workbook (“{value}”) differs from the master (“{expected}”); the "
             "master is used.",
@@ -365,98 +489,160 @@ CATALOGUE: dict[str, FindingCode] = dict(
         _c(
             "fingerprint-mismatch",
             "error",
-            "ข้อมูลกำกับแม่แบบถูกแก้ไข (ลายนิ้วมือไม่ตรง)",
-            "The template's hidden definitions were altered (fingerprint mismatch).",
+            _D,
+            "ข้อมูลของส่วนกลางที่ซ่อนอยู่ในไฟล์ถูกแก้ไข ({what}) จึงเชื่อถือไม่ได้{consequence}",
+            "The centre's hidden definitions in the workbook were altered ({what_en}), so they "
+            "cannot be trusted{consequence_en}.",
         ),
         _c(
             "template-outdated",
             "warning",
+            _C,
             "ไฟล์นี้สร้างจากแม่แบบรุ่น {value} ซึ่งเก่ากว่ารุ่นปัจจุบัน ({expected})",
             "This workbook was made from template version {value}, older than {expected}.",
         ),
         _c(
             "kpi-row-missing",
             "error",
-            "ไม่พบแถวของตัวชี้วัด {value} ในแผ่นงาน — อาจถูกลบ",
-            "The row of KPI {value} is missing from the sheet; it may have been deleted.",
+            _D,
+            "ไม่พบแถวของตัวชี้วัด {value} ในแผ่นงาน “{sheet_name}” — อาจถูกลบ กรุณาใช้ไฟล์แม่แบบเดิม"
+            "หรือคัดลอกแถวกลับมา",
+            "The row of KPI {value} is missing from sheet “{sheet_name}”; it may have been "
+            "deleted.",
+        ),
+        _c(
+            "sheet-duplicated",
+            "warning",
+            _D,
+            "พบแผ่นงานแบบฟอร์มเดียวกันมากกว่าหนึ่งแผ่น ({sheets}) — ใช้แผ่นงาน “{used}” ที่มาจาก"
+            "แม่แบบ กรุณาลบแผ่นงานที่คัดลอกไว้",
+            "More than one sheet holds the same form ({sheets}); “{used}”, the template's own, "
+            "is used. Please delete the copies.",
+        ),
+        _c(
+            "key-row-recovered",
+            "info",
+            _D,
+            "แถวกำกับที่ซ่อนไว้ของแผ่นงานนี้ถูกลบ — อ่านตารางจากหัวตารางแทน",
+            "The sheet's hidden key row was deleted; the table was read by its headers.",
         ),
         # --- the file itself -----------------------------------------------------------
         _c(
             "file-not-found",
             "error",
+            _D,
             "ไม่พบไฟล์",
             "File not found.",
         ),
         _c(
             "file-not-workbook",
             "error",
-            "ไฟล์นี้ไม่ใช่ไฟล์ Excel (.xlsx)",
-            "This file is not an Excel workbook (.xlsx).",
+            _D,
+            "ไฟล์นี้ไม่ใช่ไฟล์ Excel (.xlsx){advice}",
+            "This file is not an Excel workbook (.xlsx){advice_en}.",
         ),
         _c(
             "file-legacy-xls",
             "error",
-            "ไฟล์นี้เป็น Excel รุ่นเก่า (.xls) — กรุณาบันทึกเป็น .xlsx แล้วส่งใหม่",
-            "This is a legacy Excel file (.xls); save it as .xlsx and send it again.",
+            _D,
+            "ไฟล์นี้เป็น Excel รุ่นเก่า (.xls) — เปิดไฟล์แล้วเลือก “บันทึกเป็น” (Save As) ชนิด "
+            "“Excel Workbook (*.xlsx)” แล้วส่งใหม่",
+            "This is a legacy Excel file (.xls); open it, Save As “Excel Workbook (*.xlsx)” and "
+            "send it again.",
         ),
         _c(
             "file-encrypted",
             "error",
-            "ไฟล์ถูกตั้งรหัสผ่าน — กรุณาเอารหัสผ่านออกแล้วส่งใหม่",
+            _D,
+            "ไฟล์ถูกตั้งรหัสผ่าน — กรุณาเอารหัสผ่านออก (ไฟล์ > ข้อมูล > ป้องกันเวิร์กบุ๊ก) แล้วส่งใหม่",
             "The file is password-protected (encrypted); remove the password and send it again.",
         ),
         _c(
             "file-corrupt",
             "error",
-            "ไฟล์เสียหายหรือไม่สมบูรณ์ ({reason})",
-            "The file is damaged or incomplete ({reason}).",
+            _D,
+            "ไฟล์เสียหายหรือไม่สมบูรณ์ — กรุณาเปิดไฟล์ต้นฉบับ บันทึกใหม่ แล้วส่งอีกครั้ง",
+            "The file is damaged or incomplete ({reason}); save it again and resend it.",
         ),
         _c(
             "file-xml-entities",
             "error",
-            "ไฟล์มีการประกาศ entity ใน XML ซึ่งไม่อนุญาตเพื่อความปลอดภัย",
-            "The file's XML declares entities, which is refused for safety.",
+            _D,
+            "ไฟล์มีการประกาศ entity ใน XML ซึ่งไม่อนุญาตเพื่อความปลอดภัย — กรุณาบันทึกใหม่ด้วย Excel",
+            "The file's XML declares entities, which is refused for safety; save it again "
+            "with Excel.",
         ),
         _c(
             "file-too-large",
             "error",
-            "ไฟล์ขยายตัวได้ใหญ่เกินกำหนด ({reason}) — ไม่เปิดเพื่อความปลอดภัย",
+            _D,
+            "ไฟล์มีขนาดเมื่อขยายใหญ่เกินกำหนด จึงไม่เปิดเพื่อความปลอดภัย — กรุณาตรวจสอบว่าส่งไฟล์ถูกต้อง",
             "The file would inflate beyond the limit ({reason}); refused for safety.",
         ),
         _c(
             "file-macro-enabled",
             "warning",
+            _D,
             "ไฟล์มีมาโคร (.xlsm) — อ่านเฉพาะค่า ไม่เรียกใช้มาโคร",
             "The file is macro-enabled (.xlsm); values are read, macros are never run.",
         ),
         _c(
             "file-unknown-template",
             "error",
-            "ไฟล์นี้ไม่ได้สร้างจากแม่แบบของ kpixl ({reason})",
-            "This workbook was not made from a kpixl template ({reason}).",
+            _D,
+            "ไฟล์นี้ไม่ได้สร้างจากแม่แบบของส่วนกลาง ({reason_th}) — กรุณากรอกในไฟล์ที่ส่วนกลางส่งให้",
+            "This workbook was not made from the centre's template ({reason}); please fill "
+            "in the file the centre sent.",
         ),
         _c(
             "annotation-failed",
             "error",
-            "เขียนสำเนาที่ตรวจแล้วของไฟล์นี้ไม่ได้ ({reason}) — ผลตรวจและคะแนนยังอยู่ในรายงานรวม",
-            "The annotated copy of this file could not be written ({reason}); its findings and "
-            "scores are still in the batch results.",
+            _C,
+            "เขียนสำเนาที่ตรวจแล้วของไฟล์นี้ไม่ได้ — ผลตรวจและคะแนนยังอยู่ในรายงานรวม",
+            "The annotated copy of this file could not be written ({reason}); its findings "
+            "and scores are still in the batch results.",
         ),
         _c(
             "file-part-dropped",
             "warning",
+            _C,
             "สำเนาที่ตรวจแล้วไม่มี {part} ของไฟล์ต้นฉบับ (โปรแกรมคัดลอกไม่ได้)",
             "The annotated copy lacks the original's {part} (it cannot be carried across).",
+        ),
+        _c(
+            "internal-error",
+            "error",
+            _C,
+            "kpixl ตรวจไฟล์นี้ไม่สำเร็จเพราะข้อผิดพลาดภายในโปรแกรม — ไฟล์อื่นตรวจตามปกติ "
+            "กรุณาแจ้งผู้ดูแลระบบพร้อมไฟล์นี้",
+            "kpixl failed on this file with an internal error ({reason}); the other files are "
+            "checked as usual. Please report it with the file.",
+        ),
+        _c(
+            "text-truncated",
+            "info",
+            _C,
+            "ข้อความยาวเกิน 32,767 ตัวอักษรที่ Excel เก็บได้ จึงตัดให้สั้นลง",
+            "The text is longer than Excel's 32,767 characters and was cut.",
         ),
     ]
 )
 """Every finding code kpixl can emit."""
 
 
+_OPTIONAL_FIELDS = frozenset(
+    f"{name}{suffix}"
+    for name in ("excel_note", "where", "advice", "consequence")
+    for suffix in ("", "_en")
+)
+"""Message fields that may be left out: they add a clause, or nothing."""
+
+
 def _format(template: str, params: Mapping[str, Any]) -> str:
     class _Defaulting(dict[str, Any]):
         def __missing__(self, key: str) -> str:
-            return "?"
+            # "?" makes a forgotten field visible in tests and reviews.
+            return "" if key in _OPTIONAL_FIELDS else "?"
 
     return template.format_map(_Defaulting(params))
 
@@ -470,17 +656,22 @@ def finding(
     column: int | None = None,
     kpi_id: str = "",
     value: Any = "",
+    actor: str = "",
     **params: Any,
 ) -> dict[str, Any]:
     """Build one finding record (a dict with :data:`FINDING_COLUMNS` keys).
 
-    ``params`` fill the message templates; ``value`` is also available to them.
+    ``params`` fill the message templates; ``value`` is also available to them. A field
+    ending in ``_en`` that is not given takes its Thai field's value (numbers and texts
+    as written read the same in both languages). ``actor`` overrides the code's own.
 
     Raises:
         KeyError: ``code`` is not in :data:`CATALOGUE` (a programmer error).
     """
     entry = CATALOGUE[code]
     fields = {"value": value_text(value), **params}
+    for key, text in list(fields.items()):
+        fields.setdefault(f"{key}_en", text)
     return {
         "source": source,
         "sheet": sheet,
@@ -493,6 +684,7 @@ def finding(
         "value": value_text(value),
         "message_th": _format(entry.message_th, fields),
         "message_en": _format(entry.message_en, fields),
+        "actor": actor or entry.actor,
     }
 
 
@@ -518,9 +710,10 @@ def findings_where(
 ) -> pd.DataFrame:
     """Findings for the rows of ``frame`` where ``failed`` is True.
 
-    ``frame`` may carry ``source, sheet, row, column, kpi_id, raw`` columns (those absent are
-    left empty). Each value of ``params`` names a column of ``frame`` whose value fills the
-    message field of that name; ``value`` defaults to the ``raw`` column.
+    ``frame`` may carry ``source, sheet, row, column, kpi_id, raw, actor`` columns (those
+    absent are left empty; ``actor`` empty means the code's own). Each value of ``params``
+    names a column of ``frame`` whose value fills the message field of that name;
+    ``value`` defaults to the ``raw`` column.
     """
     hits = frame.loc[failed.fillna(False).astype(bool)]
     records = []
@@ -536,6 +729,7 @@ def findings_where(
                 column=_opt_int(rec.get("column")),
                 kpi_id=str(rec.get("kpi_id", "")),
                 value=rec.get(value_column, ""),
+                actor=str(rec.get("actor", "") or ""),
                 **fields,
             )
         )

@@ -64,17 +64,43 @@ def format_date_th(date: dt.date) -> str:
     return f"{date.day} {MONTHS_TH_ABBR[date.month - 1]} {ce_to_be(date.year)}"
 
 
-_MONTH_NAMES: dict[str, int] = {}
+def format_date_long_th(date: dt.date) -> str:
+    """``1 ตุลาคม 2564``: a date in full, as an agreement writes it."""
+    return f"{date.day} {MONTHS_TH_FULL[date.month - 1]} {ce_to_be(date.year)}"
+
+
+def format_datetime_th(moment: dt.datetime) -> str:
+    """``1 ธ.ค. 2569 10:55``: a moment as a clerk reads it (B.E., 24-hour clock)."""
+    return f"{format_date_th(moment.date())} {moment:%H:%M}"
+
+
+MONTH_WORDS: dict[str, int] = {}
+"""Every way a Thai month is written → its calendar number: the full name (มกราคม), the
+abbreviation (ม.ค.) and the abbreviation without dots or spaces (มค)."""
 for _number, (_abbr, _full) in enumerate(zip(MONTHS_TH_ABBR, MONTHS_TH_FULL, strict=True), 1):
-    _MONTH_NAMES[_full] = _number
-    _MONTH_NAMES[_abbr] = _number
-    _MONTH_NAMES[_abbr.replace(".", "")] = _number
-    _MONTH_NAMES[_abbr.replace(" ", "")] = _number
-_MONTH_ALTERNATION = "|".join(
-    re.escape(name) for name in sorted(_MONTH_NAMES, key=len, reverse=True)
-)
+    MONTH_WORDS[_full] = _number
+    MONTH_WORDS[_abbr] = _number
+    MONTH_WORDS[_abbr.replace(".", "")] = _number
+    MONTH_WORDS[_abbr.replace(" ", "")] = _number
+MONTH_PATTERN = "|".join(re.escape(name) for name in sorted(MONTH_WORDS, key=len, reverse=True))
+"""A regular-expression alternation of :data:`MONTH_WORDS`, longest first."""
+
+
+def year_as_written(year: int) -> tuple[int, str]:
+    """(C.E. year, era) of a year as a Thai form writes it.
+
+    A two-digit year is B.E. 25xx (``64`` → 2564, era ``short``); 2400 or more is B.E.
+    (``be``); any other year is C.E. (``ce``).
+    """
+    if year < 100:
+        return be_to_ce(2500 + year), "short"
+    if year >= 2400:
+        return be_to_ce(year), "be"
+    return year, "ce"
+
+
 _DATE_WORDS = re.compile(
-    rf"^(?:วันที่\s*)?(\d{{1,2}})\s*({_MONTH_ALTERNATION})\s*(?:พ\.?ศ\.?\s*)?(\d{{2,4}})$"
+    rf"^(?:วันที่\s*)?(\d{{1,2}})\s*({MONTH_PATTERN})\s*(?:พ\.?ศ\.?\s*)?(\d{{2,4}})$"
 )
 _DATE_NUMERIC = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2,4})$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
@@ -94,14 +120,6 @@ class DateReading:
     date: dt.date | None
     era: str = ""
     year_written: int | None = None
-
-
-def _year_to_ce(year: int) -> tuple[int, str]:
-    if year < 100:
-        return be_to_ce(2500 + year), "short"
-    if year >= 2400:
-        return be_to_ce(year), "be"
-    return year, "ce"
 
 
 def read_date(value: object) -> DateReading:
@@ -128,14 +146,14 @@ def read_date(value: object) -> DateReading:
         return DateReading(None)
     text = clean_text(value)
     if match := _DATE_WORDS.match(text):
-        day, month, year = int(match.group(1)), _MONTH_NAMES[match.group(2)], int(match.group(3))
+        day, month, year = int(match.group(1)), MONTH_WORDS[match.group(2)], int(match.group(3))
     elif match := _DATE_NUMERIC.match(text):
         day, month, year = (int(g) for g in match.groups())
     elif match := _DATE_ISO.match(text):
         year, month, day = (int(g) for g in match.groups())
     else:
         return DateReading(None)
-    year_ce, era = _year_to_ce(year)
+    year_ce, era = year_as_written(year)
     return DateReading(_safe_date(year_ce, month, day), era, year)
 
 

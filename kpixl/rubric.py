@@ -46,12 +46,14 @@ from kpixl.criteria import (
     DeadlineCriterion,
     MilestoneCriterion,
     criterion_kind,
+    describe_values,
     parse_band,
     parse_deadline,
     parse_milestone,
 )
-from kpixl.thai import clean_text, format_number
+from kpixl.thai import clean_text
 
+_KIND_TH = {"milestone": "ขั้นตอน", "deadline": "กำหนดเวลา", "band": "ช่วงค่า"}
 LEVEL_STATUSES = ("ok", "gap", "overlap", "below", "above", "out_of_range", "missing")
 PERCENT_UNITS = ("ร้อยละ", "%", "เปอร์เซ็นต์")
 Range = tuple[float | None, float | None]
@@ -97,11 +99,16 @@ class Rubric(ABC):
                 names the text.
         """
         if not texts:
-            raise CriterionError("", "no criteria")
+            raise CriterionError("", "no criteria", "ไม่มีเกณฑ์")
         kinds = [criterion_kind(t) for t in texts]
         if kinds.count(kinds[0]) != len(kinds):
             odd = next(t for t, k in zip(texts, kinds, strict=True) if k != kinds[0])
-            raise CriterionError(odd, f"mixed with {kinds[0]} criteria")
+            raise CriterionError(
+                odd,
+                f"mixed with {kinds[0]} criteria",
+                f"ปนกับเกณฑ์แบบ{_KIND_TH[kinds[0]]}",
+                kind_mismatch=True,
+            )
         if kinds[0] == "milestone":
             return MilestoneRubric.from_texts(texts)
         if kinds[0] == "deadline":
@@ -211,17 +218,17 @@ def _orient(band: Band, sign: int) -> _Oriented:
     return _Oriented(-hi, hi_incl, -lo, lo_incl)
 
 
-def _interval(lo: float, lo_incl: bool, hi: float, hi_incl: bool, sign: int) -> str:
-    """Interval notation in the original direction of values."""
+def _interval(
+    name: str, lo: float, lo_incl: bool, hi: float, hi_incl: bool, sign: int
+) -> dict[str, str]:
+    """The message fields ``name`` (Thai words) and ``name_en`` for values between two
+    ends, in the original direction of values."""
     if sign < 0:
         lo, hi, lo_incl, hi_incl = -hi, -lo, hi_incl, lo_incl
-    if lo == hi:
-        return format_number(lo)
-    left = "[" if lo_incl and math.isfinite(lo) else "("
-    right = "]" if hi_incl and math.isfinite(hi) else ")"
-    lo_text = format_number(lo) if math.isfinite(lo) else "-∞"
-    hi_text = format_number(hi) if math.isfinite(hi) else "∞"
-    return f"{left}{lo_text}, {hi_text}{right}"
+    th, en = describe_values(
+        lo if math.isfinite(lo) else None, lo_incl, hi if math.isfinite(hi) else None, hi_incl
+    )
+    return {name: th, f"{name}_en": en}
 
 
 def default_range(units: Sequence[str]) -> Range:
@@ -358,11 +365,15 @@ class BandRubric(Rubric):
         if worse.hi < better.lo or (
             worse.hi == better.lo and not worse.hi_incl and not better.lo_incl
         ):
-            gap = _interval(worse.hi, not worse.hi_incl, better.lo, not better.lo_incl, self.sign)
-            return [RubricIssue("rubric-gap", level + 1, {**params, "gap": gap})]
+            gap = _interval(
+                "gap", worse.hi, not worse.hi_incl, better.lo, not better.lo_incl, self.sign
+            )
+            return [RubricIssue("rubric-gap", level + 1, {**params, **gap})]
         if worse.hi > better.lo or (worse.hi == better.lo and worse.hi_incl and better.lo_incl):
-            overlap = _interval(better.lo, better.lo_incl, worse.hi, worse.hi_incl, self.sign)
-            return [RubricIssue("rubric-overlap", level + 1, {**params, "overlap": overlap})]
+            overlap = _interval(
+                "overlap", better.lo, better.lo_incl, worse.hi, worse.hi_incl, self.sign
+            )
+            return [RubricIssue("rubric-overlap", level + 1, {**params, **overlap})]
         return []
 
     def _coverage(self, oriented: list[_Oriented]) -> list[RubricIssue]:
@@ -379,14 +390,14 @@ class BandRubric(Rubric):
         first, last = oriented[0], oriented[-1]
         floor = -math.inf if low_end is None else low_end
         if first.lo > floor or (first.lo == floor and not first.lo_incl and math.isfinite(floor)):
-            uncovered = _interval(floor, True, first.lo, not first.lo_incl, self.sign)
-            issues.append(RubricIssue("rubric-bottom-uncovered", 1, {"uncovered": uncovered}))
+            uncovered = _interval("uncovered", floor, True, first.lo, not first.lo_incl, self.sign)
+            issues.append(RubricIssue("rubric-bottom-uncovered", 1, uncovered))
         ceiling = math.inf if high_end is None else high_end
         if last.hi < ceiling or (
             last.hi == ceiling and not last.hi_incl and math.isfinite(ceiling)
         ):
-            uncovered = _interval(last.hi, not last.hi_incl, ceiling, True, self.sign)
-            issues.append(RubricIssue("rubric-top-capped", self.size, {"uncovered": uncovered}))
+            uncovered = _interval("uncovered", last.hi, not last.hi_incl, ceiling, True, self.sign)
+            issues.append(RubricIssue("rubric-top-capped", self.size, uncovered))
         return issues
 
     def excel_formula(self, ref: str) -> str:
@@ -537,7 +548,12 @@ class DeadlineRubric(Rubric):
         criteria = tuple(parse_deadline(t) for t in texts)
         for criterion in criteria:
             if criterion.kind != criteria[0].kind:
-                raise CriterionError(criterion.text, f"mixed with {criteria[0].kind} deadlines")
+                raise CriterionError(
+                    criterion.text,
+                    f"mixed with {criteria[0].kind} deadlines",
+                    "ปนกับกำหนดเวลาต่างชนิดกัน",
+                    kind_mismatch=True,
+                )
         return cls(criteria, tuple(texts))
 
     @property

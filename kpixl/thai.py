@@ -11,6 +11,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from kpixl.precision import round_value
+
 THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
 _DIGIT_TABLE = str.maketrans(THAI_DIGITS, "0123456789")
 _SPACES = re.compile(r"[\s\u00a0\u2009\u202f]+")
@@ -125,7 +127,8 @@ def format_number(value: float) -> str:
         return ""
     if value in (math.inf, -math.inf):  # a long enough digit string reads as inf
         return "∞" if value > 0 else "-∞"
-    rounded = round(value, 2)
+    # Half away from zero, as ROUND and the forms do (round() would give 82.12 for 82.125).
+    rounded = round_value(value)
     if rounded == int(rounded):
         return str(int(rounded))
     return f"{rounded:.2f}".rstrip("0").rstrip(".")
