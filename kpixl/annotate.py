@@ -210,7 +210,10 @@ def _require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> 
 
 def _records(findings: pd.DataFrame) -> list[dict[str, Any]]:
     """The findings as records: the fixed columns, plus ``actor`` and ``kpi_name``."""
-    columns = [*FINDING_COLUMNS, *(c for c in ("actor", "kpi_name") if c in findings.columns)]
+    extras = (
+        c for c in ("actor", "kpi_name") if c in findings.columns and c not in FINDING_COLUMNS
+    )
+    columns = [*FINDING_COLUMNS, *extras]
     records = []
     for rec in findings[columns].to_dict("records"):
         clean: dict[str, Any] = {k: ("" if not _present(v) else str(v)) for k, v in rec.items()}

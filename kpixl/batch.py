@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,20 +18,18 @@ from typing import Any
 import pandas as pd
 
 from kpixl._version import __version__
-from kpixl.annotate import annotate_workbook
-from kpixl.atomic import atomic_path, write_text_atomic
+from kpixl.atomic import write_text_atomic
+from kpixl.csvout import write_csv
+from kpixl.errors import OutputClash
 from kpixl.evaluation import Evaluation, evaluate
 from kpixl.findings import concat_findings, finding, findings_frame
 from kpixl.master import Master
-from kpixl.reader import WorkbookData, read_workbook
+from kpixl.reader import read_workbook
 from kpixl.safety import UnusableFile
+from kpixl.workbook import WorkbookData
 
 ANNOTATED_SUFFIX = ".checked.xlsx"
 RESULT_FILES: tuple[str, ...] = ("results.json", "kpis.csv", "totals.csv", "findings.csv")
-
-
-class OutputClash(ValueError):
-    """An output file of a batch would overwrite one of its inputs."""
 
 
 @dataclass
@@ -78,7 +77,8 @@ class BatchResult:
                     readable=True,
                     division_code=rec["division_code"],
                     division_name=rec["division_name"],
-                    fiscal_year_be=int(rec["fiscal_year_be"]),
+                    fiscal_year_be=int(rec["fiscal_year_be"]) or None,
+                    scored=bool(rec["scored"]),
                     template_version=rec["template_version"],
                     kpis=[_kpi_json(k) for k in kpis.to_dict("records")],
                     total=_num(total["total"]) if total is not None else None,
@@ -93,6 +93,7 @@ class BatchResult:
                     division_code=None,
                     division_name=None,
                     fiscal_year_be=None,
+                    scored=False,
                     template_version=None,
                     kpis=[],
                     total=None,
@@ -112,9 +113,11 @@ class BatchResult:
 
 
 def _num(value: Any) -> float | None:
+    """A number for the JSON: None for NA and for what JSON cannot hold (±inf)."""
     if value is None or pd.isna(value):
         return None
-    return round(float(value), 6)
+    number = float(value)
+    return round(number, 6) if math.isfinite(number) else None
 
 
 def _kpi_json(rec: dict[str, Any]) -> dict[str, Any]:
@@ -168,7 +171,7 @@ def read_all(sources: dict[str, Path]) -> tuple[list[WorkbookData], pd.DataFrame
             records.append(finding("file-corrupt", source=source, reason=str(error)[:200]))
         except Exception as error:  # a layout nobody foresaw: this file only, never the batch
             reason = f"{type(error).__name__}: {error}"[:200]
-            records.append(finding("file-corrupt", source=source, reason=reason))
+            records.append(finding("internal-error", source=source, reason=reason))
     return books, findings_frame(records)
 
 
@@ -198,6 +201,9 @@ def write_outputs(result: BatchResult, books: Sequence[WorkbookData], out: Path)
     Raises:
         OutputClash: an output would overwrite an input (checked before anything is written).
     """
+    # openpyxl (the annotator's fallback) is only imported when copies are written.
+    from kpixl.annotate import annotate_workbook
+
     targets = annotated_targets([book.source for book in books], out)
     inputs = {path.resolve() for path in result.sources.values()}
     for target in [*targets.values(), *(out / name for name in RESULT_FILES)]:
@@ -219,7 +225,7 @@ def write_outputs(result: BatchResult, books: Sequence[WorkbookData], out: Path)
                 findings=mine,
                 fills=fills,
                 summary=summary,
-                dropped_parts=book.container.unsupported_parts,
+                dropped_parts=book.unsupported_parts,
             )
         except Exception as error:  # one workbook's copy never stops the batch
             failed = finding(
@@ -232,12 +238,15 @@ def write_outputs(result: BatchResult, books: Sequence[WorkbookData], out: Path)
         if not dropped.empty:
             ev.findings = concat_findings([ev.findings, dropped.assign(source=book.source)])
         result.annotated[book.source] = target
-    write_text_atomic(
-        out / "results.json", json.dumps(result.to_json(), ensure_ascii=False, indent=2)
-    )
-    _write_csv(ev.kpis, out / "kpis.csv")
-    _write_csv(ev.totals.merge(ev.workbooks, on="source", how="left"), out / "totals.csv")
-    _write_csv(result.findings, out / "findings.csv")
+    write_text_atomic(out / "results.json", result_json_text(result))
+    write_csv(ev.kpis, out / "kpis.csv")
+    write_csv(ev.totals.merge(ev.workbooks, on="source", how="left"), out / "totals.csv")
+    write_csv(result.findings, out / "findings.csv")
+
+
+def result_json_text(result: BatchResult) -> str:
+    """The JSON result as text; always valid JSON (no NaN or Infinity)."""
+    return json.dumps(result.to_json(), ensure_ascii=False, indent=2, allow_nan=False)
 
 
 def annotated_targets(sources: Sequence[str], out: Path) -> dict[str, Path]:
@@ -278,8 +287,3 @@ def _summary(
             }
         )
     return summary
-
-
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    with atomic_path(path) as temp:
-        frame.to_csv(temp, index=False, encoding="utf-8-sig")

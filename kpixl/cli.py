@@ -1,27 +1,30 @@
 """The ``kpixl`` command line.
 
-Exit codes: 0 no errors, 1 errors found in the inputs, 2 usage error or nothing readable.
+Exit codes: 0 no errors, 1 errors found in the inputs, 2 usage error or nothing readable,
+3 an internal error of kpixl (a one-line message says where to report it; never a
+traceback). Heavy modules are imported by the commands that use them, so ``--help``
+starts at once.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from kpixl._version import __version__
-from kpixl.batch import OutputClash, run_batch
-from kpixl.findings import concat_findings, finding
-from kpixl.master import Master, check_master
-from kpixl.masterfile import read_master, write_master
-from kpixl.safety import UnusableFile
+from kpixl.errors import OutputClash
 
-EXIT_OK, EXIT_ERRORS, EXIT_UNUSABLE = 0, 1, 2
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from kpixl.master import Master
+    from kpixl.safety import UnusableFile
+
+EXIT_OK, EXIT_ERRORS, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
+REPORT_TO = "https://github.com/kpixl/kpixl/issues"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,7 +36,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNUSABLE
     try:
         return int(args.run(args))
+    except BrokenPipeError:
+        # Piped into `head`: the reader left; nothing more to say, and no traceback.
+        _silence_stdout()
+        return EXIT_OK
     except _UnusableMaster as error:
+        from kpixl.findings import finding
+
         params = dict[str, Any](error.cause.params)
         message = finding(error.cause.code, **params)[f"message_{_lang(args)}"]
         print(f"kpixl: {error.path}: {message} ({error.cause.code})", file=sys.stderr)
@@ -41,6 +50,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OutputClash, OSError) as error:  # e.g. -o names a file, or a folder not writable
         print(f"kpixl: {error}", file=sys.stderr)
         return EXIT_UNUSABLE
+    except Exception as error:
+        print(
+            f"kpixl: internal error ({type(error).__name__}: {error}) — please report it "
+            f"with the command and its input files to {REPORT_TO}",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+def _silence_stdout() -> None:
+    import os
+
+    # Python would report the broken pipe again when it flushes stdout at exit.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 class _UnusableMaster(Exception):
@@ -138,6 +162,11 @@ def _exit_for(findings: pd.DataFrame) -> int:
 
 
 def _load_master(path: Path) -> tuple[Master, pd.DataFrame]:
+    from kpixl.findings import concat_findings
+    from kpixl.master import check_master
+    from kpixl.masterfile import read_master
+    from kpixl.safety import UnusableFile
+
     try:
         master, read_findings = read_master(path)
     except UnusableFile as error:
@@ -152,7 +181,8 @@ def _master_check(args: argparse.Namespace) -> int:
 
 
 def _master_init(args: argparse.Namespace) -> int:
-    from kpixl.master import SHEETS, table_frame
+    from kpixl.master import SHEETS, Master, table_frame
+    from kpixl.masterfile import write_master
 
     frames = {spec.key: table_frame(spec, []) for spec in SHEETS[1:]}
     master = Master({"fiscal_year_be": str(args.fiscal_year)}, frames)
@@ -178,15 +208,19 @@ def _masters(paths: list[Path] | None) -> list[Master]:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from kpixl.batch import run_batch
+
     result = run_batch(args.files, master=_masters(args.master))
     print(format_findings(result.findings, args.lang))
     return result.exit_code
 
 
 def _score(args: argparse.Namespace) -> int:
+    from kpixl.batch import result_json_text, run_batch
+
     result = run_batch(args.files, master=_masters(args.master), out_dir=args.output)
     if args.json:
-        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        print(result_json_text(result))
     else:
         print(format_findings(result.findings, args.lang, limit=50))
         for source, path in result.annotated.items():

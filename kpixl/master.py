@@ -103,6 +103,7 @@ DIVISIONS = SheetSpec(
         Column("director", "ผู้ทำข้อตกลง"),
         Column("director_title", "ตำแหน่ง"),
         Column("email", "อีเมล"),
+        Column("agreement_lines", "ที่มาของหน้าข้อตกลง"),
         Column("notes", "หมายเหตุ"),
     ),
 )
@@ -131,6 +132,15 @@ KPIS = SheetSpec(
         Column("survey_rounds", "จำนวนครั้งที่สำรวจ"),
         Column("min_value", "ค่าต่ำสุดที่เป็นไปได้"),
         Column("max_value", "ค่าสูงสุดที่เป็นไปได้"),
+        Column("description", "คำอธิบาย"),
+        Column("formula", "สูตรการคำนวณ"),
+        Column("supervisor", "ผู้กำกับดูแลตัวชี้วัด"),
+        Column("supervisor_phone", "โทรศัพท์ผู้กำกับดูแล"),
+        Column("data_collector", "ผู้จัดเก็บข้อมูล"),
+        Column("data_collector_phone", "โทรศัพท์ผู้จัดเก็บข้อมูล"),
+        Column("criteria_provenance", "ที่มาของเกณฑ์"),
+        Column("weight_provenance", "ที่มาของค่าน้ำหนัก"),
+        Column("kpi_type_provenance", "ที่มาของประเภทตัวชี้วัด"),
         Column("source_lines", "ที่มา"),
         Column("notes", "หมายเหตุ"),
     ),
@@ -143,6 +153,7 @@ STEPS = SheetSpec(
         Column("kpi_id", "ตัวชี้วัดที่", True),
         Column("step", "ขั้นตอนที่", True),
         Column("description", "รายละเอียดการดำเนินการ", True),
+        Column("provenance", "ที่มา"),
     ),
 )
 SURVEY_ITEMS = SheetSpec(
@@ -156,6 +167,8 @@ SURVEY_ITEMS = SheetSpec(
         Column("item_no", "ข้อที่", True),
         Column("item", "ข้อคำถาม", True),
         Column("assumed", "กำหนดเอง"),
+        Column("aspect_provenance", "ที่มาของด้าน"),
+        Column("item_provenance", "ที่มาของข้อคำถาม"),
     ),
 )
 SURVEY_SCALE = SheetSpec(

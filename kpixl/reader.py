@@ -1,9 +1,15 @@
 """Read a returned division workbook into tidy frames that remember every value's cell.
 
 Tables are found by their hidden key rows and KPIs by their ``kpi_id`` cells (see
-:mod:`kpixl.layout`), so inserted rows or columns do not break reading. Values are read
-as they are (numbers, text, dates); formulas are kept as formula text, never as their
-cached values: kpixl recomputes everything from the inputs.
+:mod:`kpixl.layout`), so inserted rows or columns do not break reading; a key row a
+division deleted is recovered from the table's visible headers. Where a division copied a
+form sheet (Excel's Move/Copy puts the copy first), the sheet the template made is used
+and the copies are named in a finding.
+
+Values come from python-calamine; what calamine does not say comes from one byte scan of
+each sheet's XML: which cells hold a formula (its cached result is read as the value, and
+whether there is one), which hold an Excel error value (#REF!, #DIV/0! …), and which have
+a percent number format (85 % typed in Excel is stored as 0.85).
 """
 
 from __future__ import annotations
@@ -12,7 +18,8 @@ import html
 import json
 import re
 import zipfile
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +31,11 @@ from kpixl import layout as L
 from kpixl.cells import parse_cell
 from kpixl.findings import finding, findings_frame
 from kpixl.master import fingerprint
-from kpixl.safety import Container, UnusableFile, inspect_workbook
+from kpixl.safety import UnusableFile, inspect_workbook
+from kpixl.thai import clean_text
+from kpixl.workbook import CELL_COLUMNS, WorkbookData, empty_cells
 
-CELL_COLUMNS = ["source", "sheet", "table", "kpi_id", "field", "raw", "formula", "row", "column"]
-"""Columns of the cells frame: one row per cell read. ``raw`` is the value as stored (None
-for a formula), ``formula`` the formula text ("" for a plain value), ``row``/``column``
-1-based."""
+__all__ = ["CELL_COLUMNS", "WorkbookData", "read_workbook"]
 
 _KEY_ROW_SCAN = 40
 _TABLE_KEYS = {
@@ -38,51 +44,14 @@ _TABLE_KEYS = {
     "target": {"kpi_id", "m10", "total"},
     "survey": {"round", "respondent"},
 }
-
-
-@dataclass
-class WorkbookData:
-    """One returned workbook, read.
-
-    Attributes:
-        source: the key of this workbook in every frame (its file name by default).
-        path: where it was read from.
-        meta: the hidden sheet's key/value pairs (``definitions`` left out).
-        definitions: the centre's definitions embedded in the workbook, or None when they
-            cannot be read.
-        cells: every cell read (columns :data:`CELL_COLUMNS`).
-        container: what the container inspection learnt.
-        findings: findings met while reading (layout and hidden-sheet problems).
-    """
-
-    source: str
-    path: Path
-    meta: dict[str, str]
-    definitions: dict[str, Any] | None
-    cells: pd.DataFrame
-    container: Container
-    findings: pd.DataFrame = field(default_factory=findings_frame)
-
-    @property
-    def division_code(self) -> str:
-        """The division this workbook belongs to."""
-        return self.meta.get("division_code", "")
-
-    @property
-    def fiscal_year_be(self) -> int:
-        """The fiscal year (B.E.) the workbook was made for."""
-        try:
-            return int(self.meta.get("fiscal_year_be", "0"))
-        except ValueError:
-            return 0
+_TABLE_SHEETS = {"form": L.FORM_SHEET, "data": L.DATA_SHEET, "target": L.TARGET_SHEET}
+_BUILTIN_PERCENT = {9, 10}
+_TOTAL_ROWS = {clean_text(L.TOTAL_LABEL): "total", clean_text(L.SCORE_LABEL): "score_100"}
+_SIGNOFF_TEXTS = {clean_text(label) for label in L.SIGNOFF_LABELS.values()}
 
 
 def read_workbook(path: Path | str, *, source: str | None = None) -> WorkbookData:
     """Read one returned workbook.
-
-    Values come from calamine (fast, values only); which cells hold formulas comes from one
-    streaming pass over each sheet's XML, so a formula's cached value is never taken for a
-    typed value (xlsxwriter caches 0, a program that does not calculate caches nothing).
 
     Raises:
         UnusableFile: the file cannot be used at all (not a workbook, encrypted, corrupt,
@@ -94,45 +63,64 @@ def read_workbook(path: Path | str, *, source: str | None = None) -> WorkbookDat
     container = inspect_workbook(path)
     # A broken package makes the readers raise anything from zipfile errors to KeyError.
     try:
-        formulas = _formulas(path)
+        package = _scan_package(path)
         book = CalamineWorkbook.from_path(str(path))
-        sheets = {
-            name: _rows(book.get_sheet_by_name(name), formulas.get(name, {}))
+        grids = {
+            name: _Grid(
+                book.get_sheet_by_name(name).to_python(skip_empty_area=False),
+                package.cells.get(name, {}),
+                package.percent_styles,
+                package.merges.get(name, {}),
+            )
             for name in book.sheet_names
         }
+    except UnusableFile:
+        raise
     except Exception as error:
         raise _corrupt(error) from error
-    meta_rows = sheets.pop(L.META_SHEET, None)
-    if meta_rows is None:
-        raise UnusableFile("file-unknown-template", {"reason": f"no sheet {L.META_SHEET}"})
-    meta, definitions, records = _read_meta(meta_rows, source)
+    meta_grid = grids.pop(L.META_SHEET, None)
+    if meta_grid is None:
+        raise UnusableFile(
+            "file-unknown-template",
+            {"reason_th": f"ไม่มีแผ่นงาน {L.META_SHEET}", "reason": f"no sheet {L.META_SHEET}"},
+        )
+    meta, definitions, altered, records = _read_meta(meta_grid, source)
     if container.macro_enabled:
         records.append(finding("file-macro-enabled", source=source))
-    frames = [_read_sheet(source, name, rows) for name, rows in sheets.items()]
-    cells = pd.concat([f for f in frames if not f.empty] or [_empty_cells()], ignore_index=True)
-    return WorkbookData(source, path, meta, definitions, cells, container, findings_frame(records))
+    order = {name: package.sheet_ids.get(name, 10**6) for name in grids}
+    cells, found = _read_tables(source, grids, order, meta, definitions)
+    records.extend(found)
+    return WorkbookData(
+        source=source,
+        path=path,
+        meta=meta,
+        definitions=definitions,
+        cells=cells,
+        altered=altered,
+        unsupported_parts=container.unsupported_parts,
+        macro_enabled=container.macro_enabled,
+        checked_copy=meta.get("checked_copy", "") == "1",
+        findings=findings_frame(records),
+    )
+
+
+# --- the package: sheets, styles, and what calamine does not tell ------------------------
 
 
 @dataclass(frozen=True)
-class _Cell:
-    row: int
-    column: int
-    value: Any
+class _CellMeta:
     formula: str = ""
+    error: str = ""
+    style: int = 0
+    cached: bool = False
 
 
-def _rows(sheet: Any, formulas: dict[tuple[int, int], str]) -> list[list[_Cell]]:
-    """A sheet as rows of cells (1-based coordinates); blank strings read as None."""
-    rows = []
-    for r, values in enumerate(sheet.to_python(skip_empty_area=False), 1):
-        cells = []
-        for c, value in enumerate(values, 1):
-            formula = formulas.get((r, c), "")
-            if formula or value == "":
-                value = None
-            cells.append(_Cell(r, c, value, formula))
-        rows.append(cells)
-    return rows
+@dataclass
+class _Package:
+    sheet_ids: dict[str, int]
+    percent_styles: frozenset[int]
+    cells: dict[str, dict[tuple[int, int], _CellMeta]]
+    merges: dict[str, dict[tuple[int, int], int]]
 
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -140,102 +128,224 @@ _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
-def _formulas(path: Path) -> dict[str, dict[tuple[int, int], str]]:
-    """Sheet name → (row, column) → formula text of every formula cell.
-
-    A byte scan for ``<f`` elements and the ``<c r=…>`` that holds each: the sheet XML is
-    never built into a tree, so this stays a small part of reading (the container was
-    inspected for bombs and entity declarations beforehand).
-    """
-    found: dict[str, dict[tuple[int, int], str]] = {}
+def _scan_package(path: Path) -> _Package:
     with zipfile.ZipFile(path) as archive:
+        parts = set(archive.namelist())
         workbook = SafeET.fromstring(archive.read("xl/workbook.xml"))
         rels = SafeET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
         targets = {
             r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PACKAGE_REL}Relationship")
         }
-        parts = set(archive.namelist())
-        for sheet in workbook.iter(f"{_MAIN}sheet"):
+        percent = (
+            _percent_styles(archive.read("xl/styles.xml"))
+            if "xl/styles.xml" in parts
+            else frozenset()
+        )
+        ids: dict[str, int] = {}
+        cells: dict[str, dict[tuple[int, int], _CellMeta]] = {}
+        merges: dict[str, dict[tuple[int, int], int]] = {}
+        for position, sheet in enumerate(workbook.iter(f"{_MAIN}sheet")):
+            name = sheet.get("name", "")
+            try:
+                ids[name] = int(sheet.get("sheetId", ""))
+            except ValueError:
+                ids[name] = 10**5 + position
             target = targets.get(sheet.get(f"{_REL}id"), "")
             part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
             if part in parts:
-                found[sheet.get("name", "")] = _formula_cells(archive.read(part))
+                xml = archive.read(part)
+                cells[name] = _cell_meta(xml, percent)
+                merges[name] = _merges(xml)
+    return _Package(ids, percent, cells, merges)
+
+
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?ref="([A-Z]{1,3}[0-9]+):([A-Z]{1,3}[0-9]+)"')
+
+
+def _merges(xml: bytes) -> dict[tuple[int, int], int]:
+    """(row, column) of each cell of a merged range's first row → the range's last column."""
+    found: dict[tuple[int, int], int] = {}
+    for match in _MERGE.finditer(xml):
+        top, left = parse_cell(match.group(1).decode())
+        _bottom, right = parse_cell(match.group(2).decode())
+        for column in range(left, right + 1):
+            found[(top, column)] = right
     return found
 
 
-_FORMULA = re.compile(rb"<(?:\w+:)?f(?=[\s>/])([^>]*?)(/?)>")
-_CELL_REF = re.compile(rb'\br="([A-Z]{1,3}[0-9]+)"')
+_NUMFMT = re.compile(rb"<(?:\w+:)?numFmt\b[^>]*?numFmtId=\"(\d+)\"[^>]*?formatCode=\"([^\"]*)\"")
+_CELLXFS = re.compile(rb"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", re.S)
+_XF = re.compile(rb"<(?:\w+:)?xf\b([^>]*?)/?>")
+_XF_NUMFMT = re.compile(rb"\bnumFmtId=\"(\d+)\"")
 
 
-def _formula_cells(xml: bytes) -> dict[tuple[int, int], str]:
-    cells: dict[tuple[int, int], str] = {}
-    for match in _FORMULA.finditer(xml):
-        opening = max(xml.rfind(b"<c ", 0, match.start()), xml.rfind(b":c ", 0, match.start()))
-        if opening < 0:
+def _is_percent_format(code: str) -> bool:
+    """Whether an Excel number format shows a value × 100 with a % sign."""
+    # Quoted text and [colour]/[condition] sections do not scale the value.
+    bare = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", code)
+    return "%" in bare
+
+
+def _percent_styles(styles: bytes) -> frozenset[int]:
+    custom = {
+        int(m.group(1)): html.unescape(m.group(2).decode("utf-8", "replace"))
+        for m in _NUMFMT.finditer(styles)
+    }
+    block = _CELLXFS.search(styles)
+    if block is None:
+        return frozenset()
+    percent = set()
+    for index, xf in enumerate(_XF.finditer(block.group(1))):
+        match = _XF_NUMFMT.search(xf.group(1))
+        fmt = int(match.group(1)) if match else 0
+        if fmt in _BUILTIN_PERCENT or (fmt in custom and _is_percent_format(custom[fmt])):
+            percent.add(index)
+    return frozenset(percent)
+
+
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_ATTR_R = re.compile(rb'\br="([A-Z]{1,3}[0-9]+)"')
+_ATTR_S = re.compile(rb'\bs="([0-9]+)"')
+_ATTR_T = re.compile(rb'\bt="([a-zA-Z]+)"')
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
+_VALUE = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
+
+
+def _cell_meta(xml: bytes, percent: frozenset[int]) -> dict[tuple[int, int], _CellMeta]:
+    """(row, column) → what calamine does not tell, for the cells where there is something:
+    a formula, an error value, or a percent style on a cell with content."""
+    found: dict[tuple[int, int], _CellMeta] = {}
+    for match in _CELL.finditer(xml):
+        attrs, body = match.group(1), match.group(3) or b""
+        if not body:
             continue
-        tag_end = xml.find(b">", opening)
-        ref = _CELL_REF.search(xml, opening, tag_end)
+        ref = _ATTR_R.search(attrs)
         if ref is None:
             continue
-        text = b""
-        if not match.group(2):
-            close = xml.find(b"</", match.end())
-            text = xml[match.end() : close] if close >= 0 else b""
-        formula = html.unescape(text.decode("utf-8", "replace"))
-        cells[parse_cell(ref.group(1).decode())] = "=" + formula
-    return cells
+        style_match = _ATTR_S.search(attrs)
+        style = int(style_match.group(1)) if style_match else 0
+        kind = _ATTR_T.search(attrs)
+        formula = _FORMULA.search(body)
+        is_error = kind is not None and kind.group(1) == b"e"
+        if formula is None and not is_error and style not in percent:
+            continue
+        value = _VALUE.search(body)
+        error = ""
+        if is_error and value is not None:
+            error = html.unescape(value.group(1).decode("utf-8", "replace")).strip()
+        text = ""
+        if formula is not None:
+            text = "=" + html.unescape((formula.group(2) or b"").decode("utf-8", "replace"))
+            if text == "=":
+                text = "=(shared formula)"
+        cached = value is not None and bool(value.group(1))
+        found[parse_cell(ref.group(1).decode())] = _CellMeta(text, error, style, cached)
+    return found
 
 
 def _corrupt(error: Exception) -> UnusableFile:
-    return UnusableFile("file-corrupt", {"reason": f"{type(error).__name__}: {error}"[:200]})
+    reason = f"{type(error).__name__}: {error}"[:200]
+    return UnusableFile("file-corrupt", {"reason": reason})
 
 
-def _empty_cells() -> pd.DataFrame:
-    return pd.DataFrame(columns=CELL_COLUMNS)
+# --- one sheet ---------------------------------------------------------------------------
 
 
-def _cells_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
-    """A cells frame from records. ``raw`` is built as an object column: pandas would infer
-    a string dtype for a column of text and None, and a blank would read back as NaN."""
-    if not records:
-        return _empty_cells()
-    frame = pd.DataFrame(records, columns=CELL_COLUMNS)
-    frame["raw"] = pd.Series([r["raw"] for r in records], index=frame.index, dtype=object)
-    return frame
+class _Grid:
+    """A sheet's values (calamine) with the cells' formulas, errors and percent styles."""
+
+    def __init__(
+        self,
+        values: list[list[Any]],
+        meta: Mapping[tuple[int, int], _CellMeta],
+        percent_styles: frozenset[int],
+        merges: Mapping[tuple[int, int], int],
+    ) -> None:
+        self.values = values
+        self.meta = meta
+        self.percent_styles = percent_styles
+        self.merges = merges
+
+    def value(self, row: int, column: int) -> Any:
+        """The value at a 1-based (row, column); None for blank."""
+        if row - 1 >= len(self.values):
+            return None
+        line = self.values[row - 1]
+        value = line[column - 1] if column - 1 < len(line) else None
+        meta = self.meta.get((row, column))
+        if meta is not None and meta.error:
+            return None
+        return None if value == "" else value
+
+    def record(self, row: int, column: int) -> dict[str, Any]:
+        """The cell's raw value and what the XML says of it, as cells-frame fields."""
+        meta = self.meta.get((row, column), _CellMeta())
+        return {
+            "raw": self.value(row, column),
+            "formula": meta.formula,
+            "row": row,
+            "column": column,
+            "error": meta.error,
+            "percent": meta.style in self.percent_styles,
+            "cached": meta.cached,
+        }
+
+    def text(self, row: int, column: int) -> str:
+        value = self.value(row, column)
+        return _id_text(value)
+
+    @property
+    def rows(self) -> int:
+        return len(self.values)
+
+    def width(self, row: int) -> int:
+        return len(self.values[row - 1]) if 0 < row <= len(self.values) else 0
 
 
-def _value(cell: _Cell | None) -> tuple[Any, str]:
-    """(raw value, formula text) of a cell; (None, "") for a cell that is not there."""
-    if cell is None:
-        return None, ""
-    return cell.value, cell.formula
+def _id_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return clean_text(str(value))
+
+
+# --- the hidden sheet --------------------------------------------------------------------
 
 
 def _read_meta(
-    rows: list[list[_Cell]], source: str
-) -> tuple[dict[str, str], dict[str, Any] | None, list[dict[str, Any]]]:
+    grid: _Grid, source: str
+) -> tuple[dict[str, str], dict[str, Any] | None, tuple[str, str] | None, list[dict[str, Any]]]:
     meta: dict[str, str] = {}
     chunks: list[str] = []
-    for row in rows:
-        if len(row) < 2:
-            continue
-        key, value = (_value(row[0])[0], _value(row[1])[0])
+    for row in range(1, grid.rows + 1):
+        key, value = grid.value(row, 1), grid.value(row, 2)
         if key is None:
             continue
+        text = "" if value is None else str(value)
         if str(key) == "definitions":
-            chunks.append("" if value is None else str(value))
-        else:
-            meta[str(key)] = "" if value is None else str(value)
+            chunks.append(text)
+        elif str(key) not in meta:
+            meta[str(key)] = text
     if meta.get("kpixl") != L.MARKER:
-        raise UnusableFile("file-unknown-template", {"reason": "no kpixl marker"})
+        raise UnusableFile(
+            "file-unknown-template",
+            {"reason_th": "ไม่พบเครื่องหมายของแม่แบบ", "reason": "no kpixl marker"},
+        )
     try:
         version = int(meta.get("template_version", ""))
     except ValueError as error:
-        raise UnusableFile("file-unknown-template", {"reason": "no template version"}) from error
+        raise UnusableFile(
+            "file-unknown-template",
+            {"reason_th": "ไม่พบรุ่นของแม่แบบ", "reason": "no template version"},
+        ) from error
     if version > L.TEMPLATE_VERSION:
         raise UnusableFile(
             "file-unknown-template",
-            {"reason": f"template version {version} is newer than this kpixl"},
+            {
+                "reason_th": f"แม่แบบรุ่น {version} ใหม่กว่าโปรแกรม kpixl ที่ใช้ตรวจ",
+                "reason": f"template version {version} is newer than this kpixl",
+            },
         )
     records: list[dict[str, Any]] = []
     meta_at: dict[str, Any] = {"source": source, "sheet": L.META_SHEET}
@@ -247,108 +357,233 @@ def _read_meta(
         )
     definitions: dict[str, Any] | None
     try:
-        definitions = json.loads("".join(chunks))
-        if not isinstance(definitions, dict):
-            raise ValueError("definitions are not an object")
+        loaded = json.loads("".join(chunks))
+        definitions = loaded if isinstance(loaded, dict) else None
     except ValueError:
         definitions = None
-    if definitions is None or fingerprint(definitions) != meta.get("fingerprint"):
-        records.append(
-            finding("fingerprint-mismatch", **meta_at, value=meta.get("fingerprint", ""))
-        )
-    return meta, definitions, records
+    # Whether that matters depends on a master being at hand: the evaluation says so.
+    return meta, definitions, _altered(meta, definitions), records
 
 
-def _key_row(rows: list[list[_Cell]]) -> tuple[str, int, dict[int, str]] | None:
-    """The table kind, 0-based row index and column → key map of a sheet's key row."""
-    for index, row in enumerate(rows[:_KEY_ROW_SCAN]):
-        keys = {}
-        for cell in row:
-            value = _value(cell)[0]
-            if isinstance(value, str) and value.strip():
-                keys[cell.column] = value.strip()
-        found = set(keys.values())
-        for table, needed in _TABLE_KEYS.items():
-            if needed <= found:
-                return table, index, keys
+def _altered(meta: Mapping[str, str], definitions: dict[str, Any] | None) -> tuple[str, str] | None:
+    """What of the hidden sheet no longer matches the centre's fingerprint, or None."""
+    if definitions is None:
+        return "อ่านข้อมูลกำกับไม่ได้", "the definitions cannot be read"
+    if fingerprint(definitions) != meta.get("fingerprint"):
+        return "ข้อมูลตัวชี้วัด เกณฑ์ หรือค่าน้ำหนัก", "KPIs, criteria or weights"
+    division = str((definitions.get("division") or {}).get("division_code", ""))
+    year = str((definitions.get("organisation") or {}).get("fiscal_year_be", ""))
+    if meta.get("division_code", "") != division:
+        return "รหัสกอง", "the division code"
+    if meta.get("fiscal_year_be", "") != year:
+        return "ปีงบประมาณ", "the fiscal year"
     return None
 
 
-def _read_sheet(source: str, name: str, rows: list[list[_Cell]]) -> pd.DataFrame:
-    signoff = _read_signoff(source, name, rows)
-    located = _key_row(rows)
+# --- tables ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Table:
+    kind: str
+    sheet: str
+    key_row: int
+    keys: dict[int, str]
+    recovered: bool
+    survey_kpi: str = ""
+
+
+def _header_labels(kind: str, fiscal_year_be: int) -> list[tuple[str, str]]:
+    """(Thai header, key) of a table's columns, in order (labels may repeat: รวม)."""
+    if kind == "form":
+        return [(f.label, f.key) for f in L.FORM_FIELDS]
+    if kind == "data":
+        return [(f.label, f.key) for f in L.DATA_FIELDS]
+    if kind == "target" and fiscal_year_be:
+        return [(f.label, f.key) for f in L.target_fields(fiscal_year_be)]
+    if kind == "survey":
+        return [(f.label, f.key) for f in L.SURVEY_FIXED]
+    return []
+
+
+def _find_key_row(grid: _Grid) -> tuple[str, int, dict[int, str]] | None:
+    for row in range(1, min(grid.rows, _KEY_ROW_SCAN) + 1):
+        keys = {}
+        for column in range(1, grid.width(row) + 1):
+            value = grid.value(row, column)
+            if isinstance(value, str) and value.strip():
+                keys[column] = value.strip()
+        found = set(keys.values())
+        for kind, needed in _TABLE_KEYS.items():
+            if needed <= found:
+                return kind, row, keys
+    return None
+
+
+def _norm(text: str) -> str:
+    return clean_text(text).replace(" ", "")
+
+
+def _recover_from_headers(
+    grid: _Grid, fiscal_year_be: int
+) -> tuple[str, int, dict[int, str]] | None:
+    """A table whose hidden key row was deleted, found by its visible header row."""
+    for row in range(1, min(grid.rows, _KEY_ROW_SCAN) + 1):
+        texts = {c: _norm(grid.text(row, c)) for c in range(1, grid.width(row) + 1)}
+        texts = {c: t for c, t in texts.items() if t}
+        for kind in ("form", "data", "target", "survey"):
+            labels = _header_labels(kind, fiscal_year_be)
+            if not labels:
+                continue
+            queue: dict[str, list[str]] = {}
+            for label, key in labels:
+                queue.setdefault(_norm(label), []).append(key)
+            keys: dict[int, str] = {}
+            for column in sorted(texts):
+                waiting = queue.get(texts[column])
+                if waiting:
+                    keys[column] = waiting.pop(0)
+                elif kind == "survey" and re.fullmatch(r"\d+\.\d+", texts[column]):
+                    keys[column] = f"item:{texts[column]}"
+            if _TABLE_KEYS[kind] <= set(keys.values()):
+                # the data rows start below the (deleted) key row, i.e. below the header
+                return kind, row, keys
+    return None
+
+
+def _locate(
+    name: str, grid: _Grid, fiscal_year_be: int, survey_ids: Iterable[str]
+) -> _Table | None:
+    located = _find_key_row(grid)
+    recovered = False
     if located is None:
-        return signoff
-    table, index, keys = located
-    columns = {key: column for column, key in keys.items()}
-    survey_kpi = next((k.split(":", 1)[1] for k in columns if k.startswith("kpi:")), "")
-    fields = {column: key for column, key in keys.items() if not key.startswith("kpi:")}
+        located = _recover_from_headers(grid, fiscal_year_be)
+        recovered = located is not None
+    if located is None:
+        return None
+    kind, row, keys = located
+    survey_kpi = ""
+    if kind == "survey":
+        survey_kpi = next((k.split(":", 1)[1] for k in keys.values() if k.startswith("kpi:")), "")
+        if not survey_kpi:
+            survey_kpi = next(
+                (i for i in survey_ids if L.survey_sheet_name(i) == name),
+                name.removeprefix(L.SURVEY_PREFIX),
+            )
+        keys = {c: k for c, k in keys.items() if not k.startswith("kpi:")}
+    return _Table(kind, name, row, keys, recovered, survey_kpi)
+
+
+def _read_tables(
+    source: str,
+    grids: Mapping[str, _Grid],
+    sheet_order: Mapping[str, int],
+    meta: Mapping[str, str],
+    definitions: Mapping[str, Any] | None,
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    fy_text = meta.get("fiscal_year_be", "")
+    fiscal_year_be = int(fy_text) if fy_text.isdigit() else 0
+    survey_ids = [
+        str(k.get("kpi_id", ""))
+        for k in (definitions or {}).get("kpis", []) or []
+        if isinstance(k, Mapping) and k.get("kind") == "survey"
+    ]
+    candidates: dict[tuple[str, str], list[_Table]] = {}
+    for name, grid in grids.items():
+        table = _locate(name, grid, fiscal_year_be, survey_ids)
+        if table is not None:
+            candidates.setdefault((table.kind, table.survey_kpi), []).append(table)
+    records: list[dict[str, Any]] = []
+    findings: list[dict[str, Any]] = []
+    for (kind, survey_kpi), tables in candidates.items():
+        expected = _TABLE_SHEETS.get(kind) or L.survey_sheet_name(survey_kpi)
+        # The template's own sheet: its name, else the oldest sheet (a copy gets a new id).
+        tables.sort(key=lambda t: (t.sheet != expected, sheet_order.get(t.sheet, 0)))
+        chosen = tables[0]
+        if len(tables) > 1:
+            names = ", ".join(f"“{t.sheet}”" for t in sorted(tables, key=lambda t: t.sheet))
+            findings.append(
+                finding(
+                    "sheet-duplicated",
+                    source=source,
+                    sheet=chosen.sheet,
+                    sheets=names,
+                    used=chosen.sheet,
+                )
+            )
+        if chosen.recovered:
+            findings.append(finding("key-row-recovered", source=source, sheet=chosen.sheet))
+        records.extend(_read_table(source, grids[chosen.sheet], chosen))
+    for name, grid in grids.items():
+        records.extend(_read_signoff(source, name, grid))
+    frame = _cells_frame(records)
+    return frame, findings
+
+
+def _read_table(source: str, grid: _Grid, table: _Table) -> list[dict[str, Any]]:
+    columns = {key: column for column, key in table.keys.items()}
     records: list[dict[str, Any]] = []
 
-    def record(kpi_id: str, key: str, cell: Any, column: int, row_number: int) -> None:
-        raw, formula = _value(cell) if cell is not None else (None, "")
+    def record(kpi_id: str, key: str, row: int, column: int) -> None:
         records.append(
             {
                 "source": source,
-                "sheet": name,
-                "table": table,
+                "sheet": table.sheet,
+                "table": table.kind,
                 "kpi_id": kpi_id,
                 "field": key,
-                "raw": raw,
-                "formula": formula,
-                "row": row_number,
-                "column": column,
+                **grid.record(row, column),
             }
         )
 
-    for row in rows[index + 1 :]:
-        cells = {c.column: c for c in row}
-        row_number = next((c.row for c in cells.values()), None)
-        if row_number is None:
-            continue
-        if table == "survey":
-            if not any(_filled(cells.get(c)) for c, k in fields.items() if k.startswith("item:")):
+    item_columns = [c for c, k in table.keys.items() if k.startswith("item:")]
+    for row in range(table.key_row + 1, grid.rows + 1):
+        if table.kind == "survey":
+            if not any(_filled(grid, row, c) for c in item_columns):
                 continue
-            for column, key in fields.items():
-                record(survey_kpi, key, cells.get(column), column, row_number)
+            for column, key in table.keys.items():
+                record(table.survey_kpi, key, row, column)
             continue
-        kpi_id = _id_text(_value(cells[columns["kpi_id"]])[0]) if columns["kpi_id"] in cells else ""
-        if table == "form" and kpi_id in (L.TOTAL_LABEL, L.SCORE_LABEL):
+        kpi_id = grid.text(row, columns["kpi_id"])
+        if table.kind == "form" and kpi_id in _TOTAL_ROWS:
             if "weighted" in columns:
-                key = "total" if kpi_id == L.TOTAL_LABEL else "score_100"
-                record("", key, cells.get(columns["weighted"]), columns["weighted"], row_number)
-        elif kpi_id in L.SIGNOFF_LABELS.values():
+                record("", _TOTAL_ROWS[kpi_id], row, columns["weighted"])
+            if _TOTAL_ROWS[kpi_id] == "score_100":
+                break  # the table ends here; signature blocks follow
+        elif kpi_id in _SIGNOFF_TEXTS or not kpi_id:
             continue  # the sign-off block below the target table, read by _read_signoff
-        elif kpi_id and table == "data":
-            data_key = _id_text(_value(cells.get(columns["field"]))[0])
+        elif table.kind == "data":
+            data_key = grid.text(row, columns["field"])
             if data_key:
-                record(kpi_id, data_key, cells.get(columns["input"]), columns["input"], row_number)
-        elif kpi_id:
-            for column, key in fields.items():
-                record(kpi_id, key, cells.get(column), column, row_number)
-    frame = _cells_frame(records)
-    return pd.concat([f for f in (frame, signoff) if not f.empty] or [frame], ignore_index=True)
+                record(kpi_id, data_key, row, columns["input"])
+        else:
+            for column, key in table.keys.items():
+                record(kpi_id, key, row, column)
+    return records
 
 
-def _filled(cell: Any) -> bool:
-    raw, formula = _value(cell) if cell is not None else (None, "")
-    return bool(formula) or (raw is not None and str(raw).strip() != "")
+def _filled(grid: _Grid, row: int, column: int) -> bool:
+    meta = grid.meta.get((row, column))
+    if meta is not None and (meta.formula or meta.error):
+        return True
+    value = grid.value(row, column)
+    return value is not None and str(value).strip() != ""
 
 
-def _read_signoff(source: str, sheet: str, rows: list[list[_Cell]]) -> pd.DataFrame:
+def _read_signoff(source: str, sheet: str, grid: _Grid) -> list[dict[str, Any]]:
     labels = {label: key for key, label in L.SIGNOFF_LABELS.items()}
     records = []
-    for row in rows:
-        cells = list(row)
-        for position, cell in enumerate(cells[:-1]):
-            text = _value(cell)[0]
+    for row in range(1, grid.rows + 1):
+        width = grid.width(row)
+        for column in range(1, width):
+            text = grid.value(row, column)
             key = labels.get(str(text).strip()) if isinstance(text, str) else None
             if key:
-                # The value is the first filled cell right of the label: a column inserted
-                # between the two leaves a blank cell next to the label.
-                following = cells[position + 1 :]
-                target = next((c for c in following if _filled(c)), following[0])
-                raw, formula = _value(target)
+                # The value is the first filled cell right of the label (a column inserted
+                # between the two leaves a blank cell), else the first cell right of the
+                # label's merged range.
+                after = grid.merges.get((row, column), column) + 1
+                target = next((c for c in range(after, width + 1) if _filled(grid, row, c)), after)
                 records.append(
                     {
                         "source": source,
@@ -356,19 +591,20 @@ def _read_signoff(source: str, sheet: str, rows: list[list[_Cell]]) -> pd.DataFr
                         "table": "signoff",
                         "kpi_id": "",
                         "field": key,
-                        "raw": raw,
-                        "formula": formula,
-                        "row": target.row,
-                        "column": target.column,
+                        **grid.record(row, target),
                     }
                 )
                 break
-    return _cells_frame(records)
+    return records
 
 
-def _id_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+def _cells_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """A cells frame from records. ``raw`` is built as an object column: pandas would infer
+    a string dtype for a column of text and None, and a blank would read back as NaN."""
+    if not records:
+        return empty_cells()
+    frame = pd.DataFrame(records, columns=CELL_COLUMNS)
+    frame["raw"] = pd.Series([r["raw"] for r in records], index=frame.index, dtype=object)
+    frame["percent"] = frame["percent"].astype(bool)
+    frame["cached"] = frame["cached"].astype(bool)
+    return frame

@@ -18,6 +18,7 @@ from kpixl.thai import format_number
 
 WEIGHT_TOTAL = 100.0
 _TOLERANCE = 1e-9
+_DIGITS = 6
 
 
 def weighted_scores(kpis: pd.DataFrame) -> pd.Series:
@@ -44,7 +45,8 @@ def division_totals(kpis: pd.DataFrame, keys: Sequence[str] = ("source",)) -> pd
 
     Returns:
         One row per key: ``*keys, kpis, unscored, weight_total, total`` (Σ(ค) of the scored
-        rows), ``score_100`` (total × 20), ``complete`` (every row has a level).
+        rows; NaN when no row has a level), ``score_100`` (total × 20), ``complete`` (every
+        row has a level).
     """
     keys = list(keys)
     frame = kpis.assign(
@@ -56,9 +58,12 @@ def division_totals(kpis: pd.DataFrame, keys: Sequence[str] = ("source",)) -> pd
         kpis=("weight", "size"),
         unscored=("unscored", "sum"),
         weight_total=("weight", "sum"),
-        total=("weighted", lambda s: s.sum(min_count=0)),
+        # Nothing scored is no score, never 0.
+        total=("weighted", lambda s: s.sum(min_count=1)),
     ).reset_index()
-    result["score_100"] = result["total"] * 20
+    # Sums of (ค) carry binary noise (84.39999999999999); the form shows 2 places.
+    result["total"] = result["total"].round(_DIGITS)
+    result["score_100"] = (result["total"] * 20).round(_DIGITS)
     result["complete"] = result["unscored"].eq(0)
     return result
 
@@ -91,15 +96,15 @@ class DivisionScore:
 
     Attributes:
         weighted: (ค) per row, None where the row has no level.
-        total: รวม = Σ(ค) over the rows that have a level.
-        score_100: total × 20.
+        total: รวม = Σ(ค) over the rows that have a level; None when no row has one.
+        score_100: total × 20; None when there is no total.
         complete: every row has a level.
         weights_ok: the weights sum to 100.
     """
 
     weighted: tuple[float | None, ...]
-    total: float
-    score_100: float
+    total: float | None
+    score_100: float | None
     complete: bool
     weights_ok: bool
 
@@ -116,7 +121,7 @@ def score_division(levels: Sequence[int | None], weights: Sequence[float]) -> Di
     if len(levels) != len(weights):
         raise ValueError("levels and weights must have the same length")
     if not levels:
-        return DivisionScore((), 0.0, 0.0, True, False)
+        return DivisionScore((), None, None, True, False)
     frame = pd.DataFrame(
         {
             "source": "",
@@ -128,8 +133,8 @@ def score_division(levels: Sequence[int | None], weights: Sequence[float]) -> Di
     totals = division_totals(frame.assign(weighted=weighted)).iloc[0]
     return DivisionScore(
         weighted=tuple(None if pd.isna(w) else float(w) for w in weighted),
-        total=float(totals["total"]),
-        score_100=float(totals["score_100"]),
+        total=None if pd.isna(totals["total"]) else float(totals["total"]),
+        score_100=None if pd.isna(totals["score_100"]) else float(totals["score_100"]),
         complete=bool(totals["complete"]),
         weights_ok=abs(float(totals["weight_total"]) - WEIGHT_TOTAL) <= _TOLERANCE,
     )

@@ -1,0 +1,123 @@
+"""The one registry of checks: small vectorised functions over frames.
+
+A check is a function from a frame to a boolean mask over its rows (True = passes),
+registered under the finding code it raises, for one *table*:
+
+* ``cells`` — one row per cell read from the returned workbooks (the normalised cells
+  frame, with ``expect``, ``state`` and the KPI's kind);
+* ``kpis`` — one row per scored KPI row of each workbook (values, levels, statuses);
+* ``target`` — one row per KPI of each target sheet (form A), wide: every field's number
+  and cell;
+* ``target_rows`` — every target row the centre defines, with whether the sheet has it;
+* ``locked`` — every cell the centre defines, with the centre's value beside it;
+* ``scores`` — the (ก)/(ค)/รวม/score cells a division typed over, with kpixl's value;
+* ``workbooks`` — one row per workbook.
+
+The runner turns each failing row into a finding at the row's cell: the frame's ``sheet``,
+``row`` and ``column`` columns, or, when a check names a place ``at``, its ``<at>_row`` and
+``<at>_column`` columns (``at="level"`` puts a KPI's finding on its (ก) cell; a KPI's
+findings go to its result cell by default). A check's
+``params`` name the columns that fill its message fields. Checks run over many workbooks
+at once (the ``source`` column tells them apart); none loops over cells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from kpixl.findings import concat_findings, findings_frame, findings_where
+
+Mask = Callable[[pd.DataFrame], pd.Series]
+TABLES = ("cells", "kpis", "target", "target_rows", "locked", "scores", "workbooks")
+
+
+@dataclass(frozen=True)
+class Check:
+    """A registered check: the rows ``applies`` selects fail where ``passes`` is False."""
+
+    code: str
+    table: str
+    applies: Mask
+    passes: Mask
+    params: tuple[tuple[str, str], ...] = ()
+    at: str = ""
+    value: str = "written"
+
+
+CHECKS: list[Check] = []
+_DEFAULT_AT = {"kpis": "result"}
+"""Where a table's findings go when a check does not say: a KPI's result cell."""
+
+
+def _everything(frame: pd.DataFrame) -> pd.Series:
+    return pd.Series(True, index=frame.index)
+
+
+def check(
+    code: str,
+    table: str,
+    applies: Mask = _everything,
+    *,
+    at: str = "",
+    value: str = "written",
+    **params: str,
+) -> Callable[[Mask], Mask]:
+    """Register ``passes`` as the check of ``code`` on the rows of ``table`` where
+    ``applies`` holds.
+
+    Args:
+        code: a code of :data:`kpixl.findings.CATALOGUE`.
+        table: one of :data:`TABLES`.
+        applies: the rows the check is about.
+        at: the place of the finding (``<at>_row``/``<at>_column``); "" for the row's own
+            ``row``/``column``.
+        value: the column shown as the finding's value.
+        params: message field → column of the frame.
+    """
+    if table not in TABLES:
+        raise ValueError(f"unknown check table {table!r}")
+
+    def register(passes: Mask) -> Mask:
+        CHECKS.append(Check(code, table, applies, passes, tuple(params.items()), at, value))
+        return passes
+
+    return register
+
+
+def run_checks(
+    tables: Mapping[str, pd.DataFrame],
+    prepare: Mapping[str, Callable[[pd.DataFrame], pd.DataFrame]] | None = None,
+) -> pd.DataFrame:
+    """Run every registered check on the tables given.
+
+    Args:
+        tables: table name → frame (tables not given are not checked).
+        prepare: table name → a function adding the columns only messages need, applied
+            once to the failing rows of that table.
+
+    Returns:
+        A findings frame.
+    """
+    results = []
+    for item in CHECKS:
+        frame = tables.get(item.table)
+        if frame is None or frame.empty:
+            continue
+        rows = frame[item.applies(frame).fillna(False).astype(bool)]
+        if rows.empty:
+            continue
+        failed = ~item.passes(rows).fillna(True).astype(bool)
+        if not failed.any():
+            continue
+        hits = rows[failed]
+        if prepare and item.table in prepare:
+            hits = prepare[item.table](hits)
+        at = item.at or _DEFAULT_AT.get(item.table, "")
+        if at:
+            hits = hits.assign(row=hits[f"{at}_row"], column=hits[f"{at}_column"])
+        params = {"value": item.value, **dict(item.params)}
+        results.append(findings_where(hits, pd.Series(True, index=hits.index), item.code, **params))
+    return concat_findings(results) if results else findings_frame()

@@ -1,0 +1,305 @@
+"""Check and score many returned workbooks in one pass.
+
+:func:`evaluate` takes the read workbooks (any number, told apart by their ``source``) and:
+
+1. decides which definitions count (:mod:`kpixl.evaluation.sources`);
+2. builds the typed frames (:mod:`kpixl.evaluation.frames`);
+3. computes every KPI's value, kind by kind, chooses the scored value by the one rule and
+   looks the levels up rubric by rubric over all workbooks at once
+   (:mod:`kpixl.evaluation.values`);
+4. totals each division (:mod:`kpixl.scoring`);
+5. runs every registered check (:mod:`kpixl.checks`);
+6. says what the annotated copies fill in (:mod:`kpixl.evaluation.fills`).
+
+It returns frames only; writing them out is the writers' job. Nothing here reads Excel.
+When the batch as a whole fails on something nobody foresaw, each workbook is evaluated on
+its own, so the failure becomes that file's ``internal-error`` finding, never the batch's
+end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from kpixl import layout as L
+from kpixl.checks import run_checks
+from kpixl.checks.cells import message_columns as cell_messages
+from kpixl.checks.forms import target_messages, target_table
+from kpixl.evaluation import frames as F
+from kpixl.evaluation.fills import FILL_COLUMNS, build_fills
+from kpixl.evaluation.sources import choose_all
+from kpixl.evaluation.values import message_columns as kpi_messages
+from kpixl.evaluation.values import score
+from kpixl.findings import concat_findings, finding, findings_frame
+from kpixl.master import Master
+from kpixl.scoring import division_totals
+from kpixl.thai import format_number
+from kpixl.workbook import WorkbookData
+
+__all__ = ["KPI_COLUMNS", "TOTAL_COLUMNS", "Evaluation", "evaluate"]
+
+KEYS = F.KEYS
+KPI_COLUMNS = [
+    "source", "division_code", "kpi_id", "name", "kind", "quarter", "weight", "reported",
+    "computed", "value", "level", "status", "weighted",
+    "sheet", "result_row", "result_column", "level_row", "level_column", "weighted_column",
+]  # fmt: skip
+"""Columns of :attr:`Evaluation.kpis`."""
+TOTAL_COLUMNS = ["source", "kpis", "unscored", "weight_total", "total", "score_100", "complete"]
+"""Columns of :attr:`Evaluation.totals`."""
+SIGNED_OFF = {L.SIGNOFF_YES.lower(), "ใช่", "yes", "✓", "sign off", "signed off"}
+
+
+@dataclass
+class Evaluation:
+    """The outcome of checking and scoring a batch of workbooks.
+
+    Attributes:
+        workbooks: one row per workbook: ``source, division_code, division_name,
+            fiscal_year_be, template_version, checked_copy, scored`` (``scored``: the
+            workbook had definitions that count).
+        kpis: one row per scored KPI row of each workbook: :data:`KPI_COLUMNS`.
+        totals: one row per workbook: :data:`TOTAL_COLUMNS` (``total``/``score_100`` NaN
+            when nothing is scored).
+        findings: every finding (see :data:`kpixl.findings.FINDING_COLUMNS`).
+        fills: what the annotated copies fill in: ``source, sheet, cell, value``.
+    """
+
+    workbooks: pd.DataFrame
+    kpis: pd.DataFrame
+    totals: pd.DataFrame
+    findings: pd.DataFrame
+    fills: pd.DataFrame
+
+
+def evaluate(
+    workbooks: Iterable[WorkbookData], master: Master | Sequence[Master] | None = None
+) -> Evaluation:
+    """Check and score the workbooks, all at once.
+
+    Args:
+        workbooks: read with :func:`kpixl.reader.read_workbook`; sources must be unique.
+        master: the centre's master (or several: each workbook takes the one that defines
+            its division, of its fiscal year first); when given, its definitions are the ones
+            that count and each workbook's embedded definitions are compared with them.
+
+    Raises:
+        ValueError: two workbooks share a source (a programmer error).
+    """
+    books = list(workbooks)
+    sources = [b.source for b in books]
+    if len(set(sources)) != len(sources):
+        raise ValueError("workbook sources must be unique")
+    masters = [] if master is None else [master] if isinstance(master, Master) else list(master)
+    try:
+        return _evaluate(books, masters)
+    except Exception:
+        if len(books) <= 1:
+            if not books:
+                raise
+            return _failed(books[0], masters)
+    return _combine([_evaluate_or_fail(book, masters) for book in books])
+
+
+def _evaluate_or_fail(book: WorkbookData, masters: Sequence[Master]) -> Evaluation:
+    try:
+        return _evaluate([book], masters)
+    except Exception:
+        return _failed(book, masters)
+
+
+def _failed(book: WorkbookData, masters: Sequence[Master]) -> Evaluation:
+    import traceback
+
+    reason = traceback.format_exc(limit=1).strip().splitlines()[-1][:200]
+    info = F.workbook_info([book], {})
+    record = finding("internal-error", source=book.source, reason=reason)
+    return Evaluation(
+        info,
+        pd.DataFrame(columns=KPI_COLUMNS),
+        _no_totals(info),
+        concat_findings([book.findings, findings_frame([record])]),
+        pd.DataFrame(columns=FILL_COLUMNS),
+    )
+
+
+def _combine(parts: Sequence[Evaluation]) -> Evaluation:
+    def cat(frames: list[pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:
+        filled = [f for f in frames if not f.empty]
+        return pd.concat(filled, ignore_index=True) if filled else pd.DataFrame(columns=columns)
+
+    return Evaluation(
+        cat([p.workbooks for p in parts], F.INFO_COLUMNS),
+        cat([p.kpis for p in parts], KPI_COLUMNS),
+        cat([p.totals for p in parts], TOTAL_COLUMNS),
+        _sorted(concat_findings([p.findings for p in parts])),
+        cat([p.fills for p in parts], FILL_COLUMNS),
+    )
+
+
+def _no_totals(info: pd.DataFrame) -> pd.DataFrame:
+    frame = info[["source"]].assign(
+        kpis=0, unscored=0, weight_total=0.0, total=np.nan, score_100=np.nan, complete=False
+    )
+    return frame[TOTAL_COLUMNS]
+
+
+def _evaluate(books: Sequence[WorkbookData], masters: Sequence[Master]) -> Evaluation:
+    used, choice = choose_all(books, masters)
+    info = F.workbook_info(books, used)
+    rubrics = F.Rubrics()
+    kpis = F.kpi_frame(used, info, rubrics)
+    fields = F.data_fields(used)
+    targets = F.target_definitions(used)
+    cells = F.prepare_cells(books, info, kpis, fields, targets)
+    kpis = F.locate_form(kpis, cells)
+    kpis = score(kpis, F.kind_inputs(cells, used, fields), rubrics.by_id)
+    totals = _totals(kpis, info)
+    locked = F.locked_table(cells, kpis, targets, used)
+    tables = {
+        "cells": _cells_for_checks(cells, kpis),
+        "kpis": kpis.assign(raw=kpis["written"]),
+        "target": target_table(cells),
+        "target_rows": F.target_rows(cells, targets),
+        "locked": locked,
+        "scores": _typed_scores(cells, kpis, totals),
+        "workbooks": _workbooks_for_checks(info, cells, totals),
+    }
+    found = run_checks(
+        tables,
+        prepare={
+            "cells": cell_messages,
+            "kpis": lambda f: kpi_messages(f, rubrics.by_id),
+            "target": target_messages,
+        },
+    )
+    findings = concat_findings([*(b.findings for b in books), choice, found])
+    return Evaluation(
+        info,
+        kpis[KPI_COLUMNS].reset_index(drop=True),
+        totals,
+        _sorted(_without_repeats(findings)),
+        build_fills(kpis, totals, cells, locked),
+    )
+
+
+def _totals(kpis: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
+    if kpis.empty:
+        return _no_totals(info)
+    totals = division_totals(kpis[["source", "level", "weight", "weighted"]], keys=["source"])
+    totals = info[["source"]].merge(totals, on="source", how="left")
+    # A workbook without scored rows (a target sheet only, or not scored) totals nothing.
+    totals = totals.fillna({"kpis": 0, "unscored": 0, "weight_total": 0.0, "complete": False})
+    totals = totals.astype({"kpis": "int64", "unscored": "int64", "complete": bool})
+    return totals[TOTAL_COLUMNS]
+
+
+def _cells_for_checks(cells: pd.DataFrame, kpis: pd.DataFrame) -> pd.DataFrame:
+    """The cells with what their KPI's computation found, for the supporting-data checks."""
+    out = cells.merge(kpis[[*KEYS, "computed_status"]], on=KEYS, how="left")
+    data = out["table"].eq("data")
+    denominators = out[data & out["field"].eq("denominator") & out["state"].eq("ok")]
+    out = out.merge(
+        denominators[[*KEYS, "number"]]
+        .rename(columns={"number": "denominator"})
+        .drop_duplicates(KEYS),
+        on=KEYS,
+        how="left",
+    )
+    out["denominator_shown"] = out["denominator"].map(format_number)
+    steps = out[data & out["field"].str.startswith("step:")]
+    stray = pd.Series(False, index=out.index)
+    if not steps.empty:
+        ordered = steps.assign(
+            step=steps["field"].str.slice(5).astype(int),
+            done=steps["tick"].fillna(False).astype(bool) & steps["state"].eq("ok"),
+        ).sort_values([*KEYS, "step"])
+        gaps = (~ordered["done"]).astype("int64").groupby([ordered[k] for k in KEYS]).cumsum()
+        stray[ordered.index] = (ordered["done"] & gaps.gt(0)).to_numpy()
+    out["stray"] = stray
+    out["what_th"] = out["label"].where(out["label"].ne(""), "ข้อมูลประกอบ")
+    out["what_en"] = "The supporting value " + out["field"]
+    return out
+
+
+def _typed_scores(cells: pd.DataFrame, kpis: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
+    """(ก), (ค), รวม or score cells where a number was typed over the formula."""
+    form = cells[
+        cells["table"].eq("form") & cells["field"].isin(["level", "weighted", "total", "score_100"])
+    ]
+    typed = form[form["formula"].eq("") & form["number"].notna()]
+    if typed.empty:
+        return typed
+    computed = pd.concat(
+        [
+            kpis[[*KEYS, "level"]].rename(columns={"level": "computed"}).assign(field="level"),
+            kpis[[*KEYS, "weighted"]]
+            .rename(columns={"weighted": "computed"})
+            .assign(field="weighted"),
+            totals[["source", "total"]]
+            .rename(columns={"total": "computed"})
+            .assign(kpi_id="", field="total"),
+            totals[["source", "score_100"]]
+            .rename(columns={"score_100": "computed"})
+            .assign(kpi_id="", field="score_100"),
+        ],
+        ignore_index=True,
+    )
+    computed["computed"] = pd.to_numeric(computed["computed"], errors="coerce")
+    both = typed.merge(computed, on=[*KEYS, "field"], how="left")
+    return both.assign(
+        shown=both["written"],
+        computed_text=both["computed"].map(lambda v: "—" if pd.isna(v) else format_number(v)),
+    )
+
+
+def _workbooks_for_checks(
+    info: pd.DataFrame, cells: pd.DataFrame, totals: pd.DataFrame
+) -> pd.DataFrame:
+    signoff = cells[cells["table"].eq("signoff") & cells["field"].eq("signed_off")]
+    signoff = signoff.drop_duplicates("source")
+    done = signoff.assign(signed_off=signoff["text"].str.lower().isin(SIGNED_OFF))
+    out = info.merge(
+        done[["source", "sheet", "row", "column", "signed_off"]], on="source", how="left"
+    ).merge(totals[["source", "kpis", "weight_total"]], on="source", how="left")
+    out["signed_off"] = out["signed_off"].astype("boolean").fillna(False).astype(bool)
+    out["has_target"] = out["scored"].astype(bool)
+    out["kpis"] = out["kpis"].fillna(0)
+    out["weight_shown"] = out["weight_total"].map(format_number)
+    named = out["division_name"].fillna("").astype(str)
+    out["division_th"] = named.where(named.ne(""), "กอง " + out["division_code"].astype(str))
+    out["division_en"] = out["division_code"].astype(str)
+    return out
+
+
+def _without_repeats(findings: pd.DataFrame) -> pd.DataFrame:
+    """Drop ``value-missing`` on a cell that already has another error: text that cannot be
+    read or a date that cannot be true is not also "missing"."""
+    located = findings["cell"].ne("")
+    key = findings["source"] + "\0" + findings["sheet"] + "\0" + findings["cell"]
+    other_errors = set(
+        key[located & findings["severity"].eq("error") & findings["code"].ne("value-missing")]
+    )
+    repeat = located & findings["code"].eq("value-missing") & key.isin(other_errors)
+    return findings[~repeat].reset_index(drop=True)
+
+
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def _sorted(findings: pd.DataFrame) -> pd.DataFrame:
+    order = findings["severity"].map(_SEVERITY_ORDER)
+    return (
+        findings.assign(_order=order)
+        .sort_values(
+            ["source", "_order", "sheet", "row", "column", "code"],
+            kind="stable",
+            na_position="first",
+        )
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )

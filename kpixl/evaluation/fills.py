@@ -1,0 +1,60 @@
+"""What the annotated copy fills in: kpixl's levels and scores, and the centre's values
+where a division changed a cell the centre defines.
+
+A filled cell that holds a formula keeps it and gets the value as its cached result; the
+annotator decides that (:func:`kpixl.annotate.annotate_workbook`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kpixl.cells import cell_ref
+
+FILL_COLUMNS = ["source", "sheet", "cell", "value"]
+_EXCEL_EPOCH_ORDINAL = 693594
+"""``date.toordinal()`` minus this is Excel's serial date (1900 date system)."""
+
+
+def _cells(frame: pd.DataFrame, row: str, column: str, value: pd.Series) -> pd.DataFrame:
+    located = frame[row].notna() & frame[column].notna()
+    part = frame[located]
+    return pd.DataFrame(
+        {
+            "source": part["source"].to_numpy(),
+            "sheet": part["sheet"].to_numpy(),
+            "cell": [
+                cell_ref(int(r), int(c)) for r, c in zip(part[row], part[column], strict=True)
+            ],
+            "value": value[located].astype(object).where(value[located].notna(), None).to_numpy(),
+        }
+    )
+
+
+def build_fills(
+    kpis: pd.DataFrame, totals: pd.DataFrame, cells: pd.DataFrame, locked: pd.DataFrame
+) -> pd.DataFrame:
+    """Columns :data:`FILL_COLUMNS`: each form's (ก), (ค), value used, รวม and score, and
+    the centre's value in every locked cell a division changed."""
+    value = kpis["value"].where(
+        ~kpis["kind"].eq("deadline_date"), kpis["value"] - _EXCEL_EPOCH_ORDINAL
+    )
+    level = kpis["level"].astype("float64")
+    parts = [
+        _cells(kpis, "level_row", "level_column", level.map(lambda v: v if pd.isna(v) else int(v))),
+        _cells(kpis, "level_row", "weighted_column", kpis["weighted"].round(6)),
+        _cells(kpis, "level_row", "value_column", value),
+    ]
+    form = cells[cells["table"].eq("form") & cells["field"].isin(["total", "score_100"])]
+    if not form.empty:
+        merged = form.merge(totals[["source", "total", "score_100"]], on="source", how="left")
+        scores = np.where(merged["field"].eq("total"), merged["total"], merged["score_100"])
+        parts.append(_cells(merged, "row", "column", pd.Series(scores).round(6)))
+    changed = locked[~locked["same"].astype(bool) & locked["fill"].notna()]
+    if not changed.empty:
+        parts.append(_cells(changed, "row", "column", changed["fill"]))
+    frames = [p for p in parts if not p.empty]
+    if not frames:
+        return pd.DataFrame(columns=FILL_COLUMNS)
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,413 @@
+"""The frames an evaluation works on, built from the read workbooks and the definitions
+that count: one per workbook, one per scored KPI, the typed cells, the inputs of each
+kind's computation, and the tables the form checks read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kpixl import kinds as K
+from kpixl import layout as L
+from kpixl.checks.cells import implausible
+from kpixl.definitions import Definitions, KpiDef, parse_number
+from kpixl.evaluation.sources import FIELD_TH
+from kpixl.fiscal import fiscal_year_end, fiscal_year_start, month_year_ce
+from kpixl.normalize import normalize_cells, scale_percent
+from kpixl.rubric import Rubric
+from kpixl.thai import clean_text, format_number
+from kpixl.workbook import CELL_COLUMNS, WorkbookData, empty_cells
+
+KEYS = K.KEYS
+INFO_COLUMNS = [
+    "source", "division_code", "division_name", "fiscal_year_be", "template_version",
+    "checked_copy", "scored",
+]  # fmt: skip
+
+
+def workbook_info(books: Sequence[WorkbookData], used: Mapping[str, Definitions]) -> pd.DataFrame:
+    """One row per workbook: columns :data:`INFO_COLUMNS`."""
+    rows = []
+    for book in books:
+        defs = used.get(book.source)
+        rows.append(
+            {
+                "source": book.source,
+                "division_code": defs.division_code if defs else book.division_code,
+                "division_name": (defs.division_name if defs else "")
+                or book.meta.get("division_name", ""),
+                "fiscal_year_be": (defs.fiscal_year_be if defs else None)
+                or book.fiscal_year_be
+                or 0,
+                "template_version": book.meta.get("template_version", ""),
+                "checked_copy": book.checked_copy,
+                "scored": defs is not None,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=INFO_COLUMNS)
+    frame["fiscal_year_be"] = frame["fiscal_year_be"].astype("int64")
+    return frame
+
+
+class Rubrics:
+    """The rubrics of a batch, each built once however many workbooks share it."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[int, Rubric] = {}
+        self._ids: dict[tuple[Any, ...], int] = {}
+
+    def id_of(self, kpi: KpiDef) -> int:
+        """A number standing for the KPI's rubric (-1 when it has none)."""
+        if kpi.rubric is None or kpi.problem is not None:
+            return -1
+        key = (kpi.kind, kpi.texts, kpi.value_range)
+        if key not in self._ids:
+            self._ids[key] = len(self._ids)
+            self.by_id[self._ids[key]] = kpi.rubric
+        return self._ids[key]
+
+
+def kpi_frame(
+    used: Mapping[str, Definitions], info: pd.DataFrame, rubrics: Rubrics
+) -> pd.DataFrame:
+    """One row per scored KPI row of each workbook, from the definitions that count.
+
+    Columns: ``source, division_code, kpi_id, name, kind, quarter, weight, rubric_id,
+    problem_th, problem_en, percent, fiscal_year_be``.
+    """
+    years = dict(zip(info["source"], info["fiscal_year_be"], strict=True))
+    rows = []
+    for source, defs in used.items():
+        for kpi in defs.scored:
+            rows.append(
+                {
+                    "source": source,
+                    "division_code": defs.division_code,
+                    "kpi_id": kpi.kpi_id,
+                    "name": kpi.name,
+                    "kind": kpi.kind,
+                    "quarter": kpi.quarter,
+                    "weight": np.nan if kpi.weight is None else kpi.weight,
+                    "rubric_id": rubrics.id_of(kpi),
+                    "problem_th": kpi.problem.th if kpi.problem else "",
+                    "problem_en": kpi.problem.en if kpi.problem else "",
+                    "percent": kpi.percent,
+                    "fiscal_year_be": int(years.get(source, 0) or 0),
+                }
+            )
+    columns = [
+        "source", "division_code", "kpi_id", "name", "kind", "quarter", "weight", "rubric_id",
+        "problem_th", "problem_en", "percent", "fiscal_year_be",
+    ]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["weight"] = frame["weight"].astype("float64")
+    frame["quarter"] = pd.array(frame["quarter"], dtype="Int64")
+    return frame
+
+
+def data_fields(used: Mapping[str, Definitions]) -> pd.DataFrame:
+    """Every supporting-data row the centre's definitions ask for.
+
+    Columns: ``source, kpi_id, field, expect, label, weight``.
+    """
+    rows = []
+    for source, defs in used.items():
+        fy = defs.fiscal_year_be or 0
+        for kpi in defs.scored:
+            if kpi.kind not in K.KINDS:
+                continue
+            for item in K.KINDS[kpi.kind].fields(kpi, fy):
+                rows.append(
+                    {
+                        "source": source,
+                        "kpi_id": kpi.kpi_id,
+                        "field": item.key,
+                        "expect": item.expect,
+                        "label": item.label,
+                        "weight": item.weight,
+                    }
+                )
+    return pd.DataFrame(rows, columns=["source", "kpi_id", "field", "expect", "label", "weight"])
+
+
+def survey_items(used: Mapping[str, Definitions]) -> pd.DataFrame:
+    """Every survey question: ``source, kpi_id, field, aspect``."""
+    rows = [
+        {
+            "source": source,
+            "kpi_id": kpi.kpi_id,
+            "field": L.item_key(item.aspect_no, item.item_no),
+            "aspect": item.aspect_no,
+        }
+        for source, defs in used.items()
+        for kpi in defs.scored
+        for item in kpi.survey_items
+    ]
+    return pd.DataFrame(rows, columns=["source", "kpi_id", "field", "aspect"])
+
+
+def target_definitions(used: Mapping[str, Definitions]) -> pd.DataFrame:
+    """One row per target-sheet row the centre defines.
+
+    Columns: ``source, kpi_id, name, unit, kpi_type, aggregate``.
+    """
+    rows = [
+        {
+            "source": source,
+            "kpi_id": row.kpi_id,
+            "name": row.name,
+            "unit": row.unit,
+            "kpi_type": row.kpi_type,
+            "aggregate": row.aggregate,
+        }
+        for source, defs in used.items()
+        for row in defs.target_rows()
+    ]
+    return pd.DataFrame(rows, columns=["source", "kpi_id", "name", "unit", "kpi_type", "aggregate"])
+
+
+# --- cells ------------------------------------------------------------------------------
+
+
+def prepare_cells(
+    books: Sequence[WorkbookData],
+    info: pd.DataFrame,
+    kpis: pd.DataFrame,
+    fields: pd.DataFrame,
+    targets: pd.DataFrame,
+) -> pd.DataFrame:
+    """Every cell read, typed, with what it should hold and whether it can be used.
+
+    Adds to the normalised cells (:func:`kpixl.normalize.normalize_cells`): ``kind``,
+    ``expect``, ``label`` (a supporting row's label), ``fiscal_year_be``,
+    ``window_start``/``window_end`` (plausible dates: the fiscal year and the year after),
+    ``aggregate`` (target rows) and ``state`` (``blank``, ``ok``, ``invalid``).
+    """
+    frames = [b.cells for b in books if b.source in set(info["source"]) and not b.cells.empty]
+    cells = pd.concat(frames, ignore_index=True) if frames else empty_cells()
+    cells = normalize_cells(cells[CELL_COLUMNS])
+    per_kpi = kpis[[*KEYS, "kind", "percent"]].rename(columns={"percent": "percent_kpi"})
+    cells = cells.merge(per_kpi.drop_duplicates(KEYS), on=KEYS, how="left")
+    cells["kind"] = cells["kind"].fillna("")
+    cells["percent_kpi"] = cells["percent_kpi"].astype("boolean").fillna(False).astype(bool)
+    data = fields.rename(columns={"expect": "data_expect"})[
+        [*KEYS, "field", "data_expect", "label"]
+    ]
+    cells = cells.merge(data, on=[*KEYS, "field"], how="left")
+    cells = cells.merge(info[["source", "fiscal_year_be"]], on="source", how="left")
+    cells = cells.merge(targets[[*KEYS, "aggregate"]], on=KEYS, how="left")
+    cells["aggregate"] = cells["aggregate"].fillna("none")
+    cells["label"] = cells["label"].fillna("")
+    cells["expect"] = _expectations(cells)
+    cells = scale_percent(cells, cells["expect"].eq("percent"))
+    fy = cells["fiscal_year_be"].fillna(0).astype(int)
+    cells["window_start"] = fy.map(lambda y: fiscal_year_start(y) if y else None)
+    cells["window_end"] = fy.map(
+        lambda y: fiscal_year_end(y) + dt.timedelta(days=365) if y else None
+    )
+    cells["state"] = _states(cells)
+    return cells
+
+
+def _expectations(cells: pd.DataFrame) -> pd.Series:
+    table, field_key, kind = cells["table"], cells["field"], cells["kind"]
+    result_kind = kind.map(lambda k: K.KINDS[k].result if k in K.KINDS else "")
+    plan = field_key.isin(L.TARGET_PLAN_KEYS) | field_key.str.match(r"^(plan|result|est)_")
+    form_result = table.eq("form") & field_key.eq("result")
+    return pd.Series(
+        np.select(
+            [
+                form_result & result_kind.eq("number") & cells["percent_kpi"],
+                form_result & result_kind.eq("number"),
+                form_result & result_kind.eq("date"),
+                table.eq("data") & cells["data_expect"].notna(),
+                table.eq("survey") & field_key.str.startswith("item:"),
+                table.eq("survey") & field_key.eq("round"),
+                table.eq("target") & plan,
+                table.eq("signoff") & field_key.eq("signed_on"),
+            ],
+            [
+                "percent",
+                "number",
+                "date",
+                cells["data_expect"].fillna(""),
+                "likert",
+                "round",
+                "plan",
+                "date",
+            ],
+            default="",
+        ),
+        index=cells.index,
+    )
+
+
+def _states(cells: pd.DataFrame) -> pd.Series:
+    """``blank`` (nothing typed), ``invalid`` (typed but unusable) or ``ok``."""
+    expect, status = cells["expect"], cells["number_status"]
+    broken = status.isin(["error", "uncalculated"])
+    number = cells["number"]
+    invalid = pd.Series(
+        np.select(
+            [
+                expect.isin(["number", "percent", "round", "plan"]),
+                expect.eq("date"),
+                expect.eq("tick"),
+                expect.eq("likert"),
+            ],
+            [
+                status.eq("unreadable") | broken | (number.isna() & ~cells["blank"]),
+                cells["date"].isna() | broken | implausible(cells),
+                cells["tick"].isna() | broken,
+                ~(number.between(1, 5) & number.eq(np.floor(number))) | broken,
+            ],
+            default=False,
+        ).astype(bool),
+        index=cells.index,
+    )
+    return pd.Series(
+        np.where(cells["blank"], "blank", np.where(invalid, "invalid", "ok")), index=cells.index
+    )
+
+
+def locate_form(kpis: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
+    """``kpis`` with where each row's form cells are: ``sheet, result_row, result_column,
+    value_column, level_row, level_column, weighted_column`` (NaN where the row was not
+    found) and the result cell's ``raw``/``written``/``number``/``date``/``state``."""
+    form = cells[cells["table"].eq("form") & cells["kpi_id"].ne("")]
+    out = kpis.copy()
+    sheets = form.drop_duplicates("source").set_index("source")["sheet"]
+    out["sheet"] = out["source"].map(sheets).fillna(L.FORM_SHEET)
+    for name in ("result", "value", "level", "weighted"):
+        part = form[form["field"].eq(name)].drop_duplicates(KEYS)[[*KEYS, "row", "column"]]
+        part = part.rename(columns={"row": f"{name}_row", "column": f"{name}_column"})
+        out = out.merge(part, on=KEYS, how="left")
+    result = form[form["field"].eq("result")].drop_duplicates(KEYS)
+    result = result[[*KEYS, "raw", "written", "number", "date", "state", "number_status"]].rename(
+        columns={"number": "reported_number", "date": "reported_date", "state": "result_state"}
+    )
+    out = out.merge(result, on=KEYS, how="left")
+    out["result_state"] = out["result_state"].fillna("blank")
+    out.index = kpis.index
+    return out
+
+
+def kind_inputs(
+    cells: pd.DataFrame, used: Mapping[str, Definitions], fields: pd.DataFrame
+) -> K.Inputs:
+    """What the kinds' computations read (see :class:`kpixl.kinds.Inputs`)."""
+    data = cells[cells["table"].eq("data") & cells["expect"].ne("")]
+    data = data[[*KEYS, "field", "number", "tick", "date", "state"]]
+    survey = cells[cells["table"].eq("survey")]
+    rounds = survey[survey["field"].eq("round")][["source", "sheet", "row", "number"]].rename(
+        columns={"number": "round"}
+    )
+    answers = survey[survey["field"].str.startswith("item:")]
+    answers = answers[[*KEYS, "sheet", "row", "field", "number", "state"]].merge(
+        rounds.drop_duplicates(["source", "sheet", "row"]),
+        on=["source", "sheet", "row"],
+        how="left",
+    )
+    items = fields[fields["field"].str.startswith("item:") & fields["weight"].notna()]
+    items = items[[*KEYS, "field", "weight"]].astype({"weight": "float64"})
+    months = fields[fields["field"].str.startswith("month:")][[*KEYS, "field"]]
+    years = {s: d.fiscal_year_be or 0 for s, d in used.items()}
+    month_ends = months.assign(
+        month_end=[
+            _month_end(years.get(s, 0), int(f.split(":")[1]))
+            for s, f in zip(months["source"], months["field"], strict=True)
+        ]
+    )
+    month_ends["month_end"] = pd.to_datetime(month_ends["month_end"])
+    return K.Inputs(data, answers, survey_items(used), items, month_ends)
+
+
+def _month_end(fiscal_year_be: int, month: int) -> dt.date | None:
+    if not fiscal_year_be:
+        return None
+    year = month_year_ce(fiscal_year_be, month)
+    following = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
+# --- the tables of the form checks ------------------------------------------------------
+
+
+def locked_table(
+    cells: pd.DataFrame, kpis: pd.DataFrame, targets: pd.DataFrame, used: Mapping[str, Definitions]
+) -> pd.DataFrame:
+    """Cells the centre defines, each with the centre's value: ``expected`` (text),
+    ``shown`` (what the cell holds), ``same``, ``field_th``, ``fill`` (what the annotated
+    copy puts back: the centre's value, a number for a weight)."""
+    rows = []
+    for source, defs in used.items():
+        for kpi in defs.scored:
+            for key in L.FORM_LOCKED:
+                if key == "kpi_id":
+                    continue
+                rows.append(("form", source, kpi.kpi_id, key, kpi.text(key)))
+    for rec in targets.to_dict("records"):
+        for key in ("name", "unit", "kpi_type"):
+            rows.append(("target", rec["source"], rec["kpi_id"], key, str(rec[key])))
+    expected = pd.DataFrame(rows, columns=["table", "source", "kpi_id", "field", "expected"])
+    shown = cells[cells["table"].isin(["form", "target"]) & cells["kpi_id"].ne("")]
+    both = shown.merge(expected, on=["table", *KEYS, "field"], how="inner")
+    actual = both["text"].where(both["formula"].eq(""), both["formula"])
+    expected_text = both["expected"].map(lambda v: clean_text(str(v)))
+    same = actual.eq(expected_text)
+    weight = both["field"].eq("weight")
+    centre_weight = both["expected"].map(parse_number).astype("float64")
+    same = same.where(~weight, (centre_weight - both["number"]).abs().lt(1e-9))
+    fill = both["expected"].astype(object).where(~weight, centre_weight)
+    locked = both.assign(
+        shown=both["written"].where(both["formula"].eq(""), both["formula"]),
+        same=same,
+        field_th=both["field"].map(FIELD_TH).fillna(both["field"]),
+        expected=both["expected"].where(~weight, centre_weight.map(format_number)),
+        fill=fill,
+    )
+    unknown = _unknown_rows(shown, kpis, targets)
+    return pd.concat([locked, unknown], ignore_index=True) if not unknown.empty else locked
+
+
+def _unknown_rows(shown: pd.DataFrame, kpis: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
+    """A row whose KPI id is not one of the centre's, reported on its id cell."""
+    known = pd.concat(
+        [kpis[KEYS].assign(table="form"), targets[KEYS].assign(table="target")], ignore_index=True
+    )
+    ids = shown[shown["field"].eq("kpi_id")]
+    merged = ids.merge(known.drop_duplicates(), on=["table", *KEYS], how="left", indicator=True)
+    unknown = merged[merged["_merge"].eq("left_only")].drop(columns="_merge")
+    # Only workbooks whose definitions count: the others are not compared at all.
+    unknown = unknown[unknown["source"].isin(set(kpis["source"]) | set(targets["source"]))]
+    return unknown.assign(
+        shown=unknown["written"],
+        expected="—",
+        same=False,
+        field_th=FIELD_TH["kpi_id"],
+        fill=None,
+    )
+
+
+def target_rows(cells: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
+    """The centre's target rows of each workbook that has a target sheet, with ``present``.
+
+    Columns: ``source, kpi_id, sheet, present``.
+    """
+    target = cells[cells["table"].eq("target") & cells["kpi_id"].ne("")]
+    sheets = target.drop_duplicates("source").set_index("source")["sheet"]
+    having = targets[targets["source"].isin(sheets.index)]
+    present = set(zip(target["source"], target["kpi_id"], strict=True))
+    return having[KEYS].assign(
+        sheet=having["source"].map(sheets),
+        present=[
+            (s, k) in present for s, k in zip(having["source"], having["kpi_id"], strict=True)
+        ],
+        row=np.nan,
+        column=np.nan,
+    )

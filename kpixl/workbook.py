@@ -1,0 +1,92 @@
+"""A returned workbook as read: the neutral type between the reader and the evaluation.
+
+The reader (:mod:`kpixl.reader`, Excel at the edge) produces :class:`WorkbookData`; the
+evaluation takes it without importing anything that reads Excel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from kpixl.findings import findings_frame
+
+CELL_COLUMNS = [
+    "source", "sheet", "table", "kpi_id", "field", "raw", "formula", "row", "column",
+    "error", "percent", "cached",
+]  # fmt: skip
+"""Columns of the cells frame: one row per cell read.
+
+* ``raw``: the value as stored — for a formula cell its cached result (None when the file
+  carries none);
+* ``formula``: the formula text (``=A1*2``), "" for a plain value;
+* ``row``/``column``: 1-based Excel coordinates;
+* ``error``: an Excel error value the cell holds (``#REF!``, ``#DIV/0!``, ``#N/A`` …), "";
+* ``percent``: the cell has a percent number format (85 % typed in Excel is stored 0.85);
+* ``cached``: a formula cell carries a calculated result.
+"""
+
+
+def empty_cells() -> pd.DataFrame:
+    """A cells frame with no rows."""
+    return pd.DataFrame(columns=CELL_COLUMNS)
+
+
+@dataclass
+class WorkbookData:
+    """One returned workbook, read.
+
+    Attributes:
+        source: the key of this workbook in every frame (its file name by default).
+        path: where it was read from.
+        meta: the hidden sheet's key/value pairs (``definitions`` left out).
+        definitions: the centre's definitions embedded in the workbook (JSON), or None
+            when they cannot be read.
+        altered: what of the hidden sheet no longer matches the centre's fingerprint
+            (Thai, English), or None when the embedded definitions are the centre's: their
+            fingerprint holds and the hidden sheet's own fields (division, fiscal year)
+            agree with them.
+        cells: every cell read (columns :data:`CELL_COLUMNS`).
+        unsupported_parts: what an openpyxl round trip would drop (from the container
+            inspection), for the annotated copy's fallback path.
+        macro_enabled: the package is macro-enabled (.xlsm).
+        checked_copy: the workbook is an annotated copy kpixl wrote (sent back corrected).
+        findings: findings met while reading (layout and hidden-sheet problems).
+    """
+
+    source: str
+    path: Path
+    meta: dict[str, str]
+    definitions: dict[str, Any] | None
+    cells: pd.DataFrame
+    altered: tuple[str, str] | None = None
+    unsupported_parts: tuple[str, ...] = ()
+    macro_enabled: bool = False
+    checked_copy: bool = False
+    findings: pd.DataFrame = field(default_factory=findings_frame)
+
+    @property
+    def trusted(self) -> bool:
+        """Whether the embedded definitions can be trusted (see ``altered``)."""
+        return self.altered is None
+
+    @property
+    def division_code(self) -> str:
+        """The division this workbook belongs to: the fingerprinted definitions' when
+        trusted, else what the hidden sheet says."""
+        if self.trusted and self.definitions is not None:
+            code = (self.definitions.get("division") or {}).get("division_code")
+            if code:
+                return str(code)
+        return self.meta.get("division_code", "")
+
+    @property
+    def fiscal_year_be(self) -> int:
+        """The fiscal year (B.E.) the workbook was made for, 0 when unknown."""
+        text = self.meta.get("fiscal_year_be", "")
+        if self.trusted and self.definitions is not None:
+            text = str((self.definitions.get("organisation") or {}).get("fiscal_year_be", text))
+        return int(text) if text.isdigit() else 0
