@@ -7,7 +7,9 @@ division inserts do not break reading. Sheet names are only a first guess.
 
 Sheets:
 
-* ``แบบประเมิน`` — the scoring form (form B): one row per scored KPI row.
+* ``ข้อตกลง`` — the agreement page: who agrees with whom, the period, signature blocks.
+* ``แบบประเมิน`` — the scoring form (form B): one row per scored KPI row, signature blocks.
+* ``รายละเอียดตัวชี้วัด`` — one detail page per KPI, as in the paper agreement.
 * ``ข้อมูลประกอบ`` — supporting data: numerators and denominators, this and last year,
   milestone ticks, monthly delivery dates, sub-item values; one row per input, keyed by
   (``kpi_id``, ``field``).
@@ -21,17 +23,20 @@ Sheets:
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kpixl.fiscal import FISCAL_MONTHS, MONTHS_TH_ABBR
 
-TEMPLATE_VERSION = 1
+TEMPLATE_VERSION = 2
 """Bump when the layout changes; older workbooks then get ``template-outdated``."""
 MARKER = "kpixl-template"
 
+AGREEMENT_SHEET = "ข้อตกลง"
 FORM_SHEET = "แบบประเมิน"
+DETAIL_SHEET = "รายละเอียดตัวชี้วัด"
 DATA_SHEET = "ข้อมูลประกอบ"
 TARGET_SHEET = "แผนเป้าหมาย"
 META_SHEET = "_kpixl"
@@ -39,7 +44,7 @@ SURVEY_PREFIX = "สำรวจ "
 REPORT_SHEET = "รายงานผลตรวจ"
 
 TOTAL_LABEL = "รวม"
-SCORE_LABEL = "คะแนนเต็ม ๑๐๐"
+SCORE_LABEL = "คะแนนเต็ม 100"
 SIGNOFF_LABELS = {
     "signed_off": "นำส่งข้อมูล (Sign Off)",
     "signed_by": "ผู้นำส่งข้อมูล",
@@ -48,7 +53,10 @@ SIGNOFF_LABELS = {
 SIGNOFF_YES = "นำส่งแล้ว"
 SIGNOFF_NO = "ยังไม่นำส่ง"
 
-TICKS_DONE = ("✓", "✔", "☑", "/", "x", "1", "ใช่", "yes", "true", "ทำแล้ว", "เสร็จ", "done")
+TICKS_DONE = (
+    "✓", "✔", "☑", "√", "✅", "/", "x", "1", "ใช่", "ถูก", "yes", "true", "ทำแล้ว", "เสร็จ",
+    "เสร็จแล้ว", "done",
+)  # fmt: skip
 """What marks a milestone step as done (compared case-insensitively, trimmed)."""
 NOT_DONE = "ยังไม่ทำ"
 TICKS_NOT_DONE = ("", "-", "0", "ไม่", "no", "false", "✗", "ยังไม่ทำ", "ยังไม่เสร็จ")
@@ -68,17 +76,20 @@ def visible_length(text: str) -> int:
     return sum(unicodedata.category(ch) not in ("Mn", "Cf") for ch in text)
 
 
-def row_height(cells: Iterable[tuple[str, float]], line: float = 14.5) -> float:
+def row_height(
+    cells: Iterable[tuple[str, float]], line: float = 14.5, chars_per_unit: float = 1.15
+) -> float:
     """Row height (points) that shows wrapped text whole: neither xlsxwriter nor openpyxl
     can autofit, and Excel does not refit rows on opening.
 
     Args:
         cells: (text, column width) pairs of one row.
         line: points per line of text.
+        chars_per_unit: characters of the font per unit of column width.
     """
     lines = 1
     for text, width in cells:
-        per_line = max(width * 1.15 - 1, 1.0)
+        per_line = max(width * chars_per_unit - 1, 1.0)
         count = sum(
             max(1, math.ceil(visible_length(part) / per_line)) for part in str(text).split("\n")
         )
@@ -87,18 +98,21 @@ def row_height(cells: Iterable[tuple[str, float]], line: float = 14.5) -> float:
 
 
 FORM_FIELDS: tuple[Field, ...] = (
-    Field("kpi_id", "ตัวชี้วัดที่", 9),
-    Field("issue", "งานที่นำเสนอเป็นข้อตกลงการปฏิบัติราชการ", 26),
-    Field("name", "ตัวชี้วัดผลงาน", 40),
-    Field("unit", "หน่วยวัด", 9),
-    *(Field(f"level_{n}", "๐๑๒๓๔๕"[n], 17) for n in range(1, 6)),
-    Field("result", "ผลการปฏิบัติงาน", 14),
-    Field("value", "ค่าที่ใช้คิดคะแนน", 12),
-    Field("level", "คะแนนที่ได้ตามค่าเป้าหมาย (ก)", 11),
-    Field("weight", "ค่าน้ำหนักความสำคัญของงาน (ข)", 11),
-    Field("weighted", "รวมคะแนน (ค) = (ก) × (ข) / ๑๐๐", 12),
+    Field("kpi_id", "ตัวชี้วัดที่", 7),
+    Field("issue", "งานที่นำเสนอเป็นข้อตกลงการปฏิบัติราชการ", 20),
+    Field("name", "ตัวชี้วัดผลงาน", 28),
+    Field("unit", "หน่วยวัด", 7),
+    *(Field(f"level_{n}", "12345"[n - 1], 14) for n in range(1, 6)),
+    Field("result", "ผลการปฏิบัติงาน", 11),
+    Field("level", "คะแนนที่ได้ (ก)", 9),
+    Field("weight", "ค่าน้ำหนัก (ข)", 9),
+    Field("weighted", "รวมคะแนน (ค) = (ก) × (ข) / 100", 11),
+    Field("value", "ค่าที่ใช้คิดคะแนน", 11),
     Field("hint", "วิธีกรอก", 30),
 )
+FORM_PRINTED = "weighted"
+"""The last printed column of the form: the helper columns right of it (the value used
+and how to fill in) stay on screen, not on paper."""
 FORM_LOCKED = (
     "kpi_id",
     "issue",
@@ -114,13 +128,15 @@ FORM_LOCKED = (
 """Form cells the centre defines: a division changing one is a ``locked-field-changed``."""
 
 DATA_FIELDS: tuple[Field, ...] = (
-    Field("kpi_id", "ตัวชี้วัดที่", 9),
+    Field("kpi_id", "ตัวชี้วัดที่", 8),
     Field("field", "รหัสรายการ", 11),
     Field("label", "รายการ", 60),
     Field("input", "ข้อมูล (กรอก)", 16),
     Field("unit", "หน่วย / ค่าน้ำหนัก", 14),
     Field("helper", "ค่าช่วยคำนวณ", 12),
 )
+HIDDEN_DATA_FIELDS = ("field",)
+"""Columns of the supporting-data sheet that only kpixl reads: hidden from the division."""
 
 SURVEY_FIXED = (Field("round", "ครั้งที่สำรวจ", 10), Field("respondent", "ผู้ตอบคนที่", 10))
 
@@ -178,8 +194,10 @@ TARGET_PLAN_KEYS = (
 
 
 def survey_sheet_name(kpi_id: str) -> str:
-    """Sheet name of a survey KPI's answers (Excel allows 31 characters)."""
-    return f"{SURVEY_PREFIX}{kpi_id}"[:31]
+    """Sheet name of a survey KPI's answers: Excel allows 31 characters and none of
+    ``[]:*?/\\`` (an id such as ``1/2`` becomes ``1-2``)."""
+    safe = re.sub(r"[\[\]:*?/\\]", "-", kpi_id).strip("'")
+    return f"{SURVEY_PREFIX}{safe}"[:31]
 
 
 def item_key(aspect_no: str, item_no: str) -> str:
@@ -188,14 +206,7 @@ def item_key(aspect_no: str, item_no: str) -> str:
 
 
 COMPUTED = "computed"
-KINDS_WITH_COMPUTED = (
-    "ratio",
-    "growth",
-    "milestones",
-    "deadline_monthly",
-    "weighted_items",
-    "survey",
-)
-"""Kinds whose value kpixl computes from supporting data (the ``computed`` row)."""
-KINDS_RESULT_IS_FORMULA = ("milestones", "deadline_monthly")
-"""Kinds whose form ``result`` cell is a formula, not an input."""
+"""The key of the supporting-data row holding a KPI's computed value."""
+DATE_FORMAT = "[$-107041E]d mmm yyyy"
+"""Dates as a Thai form writes them, in B.E. with Thai month names (``30 ธ.ค. 2564``):
+Excel's Thai Buddhist calendar (07) in the Thai locale (041E); LibreOffice shows the same."""

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from openpyxl.cell.cell import MergedCell
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -112,13 +113,18 @@ class Filler:
         return round(sum(percents) / len(percents), 2)
 
     def signoff(self, who: str, when: dt.date | str) -> None:
+        for key, value in (("signed_off", L.SIGNOFF_YES), ("signed_by", who), ("signed_on", when)):
+            self.signoff_field(key, value)
+
+    def signoff_field(self, key: str, value: Any) -> None:
+        """Type one sign-off field: the first cell right of its label's merged range."""
         ws = self.tables["target"][0]
-        labels = {label: key for key, label in L.SIGNOFF_LABELS.items()}
         for row in ws.iter_rows():
-            key = labels.get(str(row[0].value))
-            if key:
-                value = {"signed_off": L.SIGNOFF_YES, "signed_by": who, "signed_on": when}[key]
-                ws.cell(row[0].row, 2).value = value
+            if str(row[0].value) == L.SIGNOFF_LABELS[key]:
+                target = next(c for c in row[1:] if not isinstance(c, MergedCell))
+                target.value = value
+                return
+        raise KeyError(key)
 
     def meta(self, key: str, value: str) -> None:
         ws = self.book[L.META_SHEET]
@@ -395,14 +401,8 @@ def fill_wel(f: Filler) -> None:
         [12_000_000, 30_000_000, 52_000_000, 74_000_000],
     )
     ticks(f, "8", 4)
-    ws = f.tables["target"][0]
-    labels = {label: key for key, label in L.SIGNOFF_LABELS.items()}
-    for row in ws.iter_rows():
-        key = labels.get(str(row[0].value))
-        if key == "signed_off":
-            ws.cell(row[0].row, 2).value = L.SIGNOFF_YES
-        elif key == "signed_on":
-            ws.cell(row[0].row, 2).value = "15/10/2022"  # C.E. year typed as text
+    f.signoff_field("signed_off", L.SIGNOFF_YES)
+    f.signoff_field("signed_on", "15/10/2022")  # C.E. year typed as text
 
 
 def fill_str(f: Filler) -> None:
@@ -426,6 +426,7 @@ def fill_str(f: Filler) -> None:
     for row in ws.iter_rows():
         if row[0].value == "definitions" and '"weight": "5"' in str(row[1].value):
             row[1].value = str(row[1].value).replace('"weight": "5"', '"weight": "20"', 1)
+            break  # one weight, in the first chunk that has it
     f.signoff("ผู้อำนวยการกองยุทธศาสตร์และงบประมาณ", dt.date(2022, 10, 13))
 
 
