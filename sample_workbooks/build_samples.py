@@ -25,13 +25,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import openpyxl
-from openpyxl.cell.cell import MergedCell
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from kpixl import layout as L  # noqa: E402
+from kpixl.fill import Filler  # noqa: E402
 from kpixl.master import master_from_csv  # noqa: E402
 from kpixl.masterfile import write_master  # noqa: E402
 from kpixl.templates import workbook_name, write_templates  # noqa: E402
@@ -40,102 +38,6 @@ MASTERS = {
     "nakhonsawan_2565": "nakhonsawan_2565_master.xlsx",
     "krabi_2564": "krabi_2564_master.xlsx",
 }
-
-
-class Filler:
-    """Fill a division workbook by its key rows, as a person would type into it."""
-
-    def __init__(self, path: Path) -> None:
-        self.book = openpyxl.load_workbook(path)
-        self.tables: dict[str, tuple[Any, int, dict[str, int]]] = {}
-        for ws in self.book.worksheets:
-            for row in ws.iter_rows(max_row=40):
-                keys = {str(c.value): c.column for c in row if isinstance(c.value, str)}
-                if "kpi_id" in keys and "result" in keys:
-                    self.tables["form"] = (ws, row[0].row, keys)
-                elif "kpi_id" in keys and "field" in keys:
-                    self.tables["data"] = (ws, row[0].row, keys)
-                elif "kpi_id" in keys and "m10" in keys:
-                    self.tables["target"] = (ws, row[0].row, keys)
-                elif "round" in keys and "respondent" in keys:
-                    kpi = next(k.split(":", 1)[1] for k in keys if k.startswith("kpi:"))
-                    self.tables[f"survey:{kpi}"] = (ws, row[0].row, keys)
-
-    def _row(self, table: str, kpi_id: str, field: str | None = None) -> tuple[Any, int, dict]:
-        ws, key_row, keys = self.tables[table]
-        for row in range(key_row + 1, ws.max_row + 1):
-            if str(ws.cell(row, keys["kpi_id"]).value or "") != kpi_id:
-                continue
-            if field is None or ws.cell(row, keys["field"]).value == field:
-                return ws, row, keys
-        raise KeyError((table, kpi_id, field))
-
-    def form(self, kpi_id: str, value: Any, field: str = "result") -> None:
-        ws, row, keys = self._row("form", kpi_id)
-        ws.cell(row, keys[field]).value = value
-
-    def delete_form_row(self, kpi_id: str) -> None:
-        ws, row, _keys = self._row("form", kpi_id)
-        ws.delete_rows(row)
-
-    def data(self, kpi_id: str, field: str, value: Any) -> None:
-        ws, row, keys = self._row("data", kpi_id, field)
-        ws.cell(row, keys["input"]).value = value
-
-    def target(self, kpi_id: str, values: dict[str, Any]) -> None:
-        ws, row, keys = self._row("target", kpi_id)
-        for field, value in values.items():
-            ws.cell(row, keys[field]).value = value
-
-    def survey(self, kpi_id: str, answers: Iterable[tuple[int, list[Any]]]) -> None:
-        ws, key_row, keys = self.tables[f"survey:{kpi_id}"]
-        items = sorted((c for k, c in keys.items() if k.startswith("item:")))
-        for offset, (round_no, values) in enumerate(answers, 1):
-            ws.cell(key_row + offset, keys["round"]).value = round_no
-            for column, value in zip(items, values, strict=True):
-                ws.cell(key_row + offset, column).value = value
-
-    def survey_percent(self, kpi_id: str, rows: list[tuple[int, list[Any]]]) -> float:
-        """The satisfaction percent of ``rows`` worked out plainly, for a report that agrees
-        with the answers: item means → aspect means → overall → × 100 / 5 → mean of rounds."""
-        keys = self.tables[f"survey:{kpi_id}"][2]
-        items = sorted((c, k) for k, c in keys.items() if k.startswith("item:"))
-        aspects = [k.split(":")[1].split(".")[0] for _, k in items]
-        percents = []
-        for round_no in sorted({r for r, _ in rows}):
-            answers = [v for r, v in rows if r == round_no]
-            means = [sum(a[i] for a in answers) / len(answers) for i in range(len(items))]
-            by_aspect: dict[str, list[float]] = {}
-            for aspect, mean in zip(aspects, means, strict=True):
-                by_aspect.setdefault(aspect, []).append(mean)
-            overall = sum(sum(m) / len(m) for m in by_aspect.values()) / len(by_aspect)
-            percents.append(overall * 100 / 5)
-        return round(sum(percents) / len(percents), 2)
-
-    def signoff(self, who: str, when: dt.date | str) -> None:
-        for key, value in (("signed_off", L.SIGNOFF_YES), ("signed_by", who), ("signed_on", when)):
-            self.signoff_field(key, value)
-
-    def signoff_field(self, key: str, value: Any) -> None:
-        """Type one sign-off field: the first cell right of its label's merged range."""
-        ws = self.tables["target"][0]
-        for row in ws.iter_rows():
-            if str(row[0].value) == L.SIGNOFF_LABELS[key]:
-                target = next(c for c in row[1:] if not isinstance(c, MergedCell))
-                target.value = value
-                return
-        raise KeyError(key)
-
-    def meta(self, key: str, value: str) -> None:
-        ws = self.book[L.META_SHEET]
-        for row in ws.iter_rows():
-            if row[0].value == key:
-                row[1].value = value
-                return
-        raise KeyError(key)
-
-    def save(self, path: Path) -> None:
-        self.book.save(path)
 
 
 def answers(

@@ -68,10 +68,10 @@ def write_form(sheet: Any, f: dict[str, Any], plan: Plan, password: str) -> None
     for kpi_plan in plan.kpis:
         _write_row(sheet, f, kpi_plan, plan.fiscal_year_be)
     _write_totals(sheet, f, plan)
-    write_signatures(sheet, f, defs, form.signature_row, PRINTED)
+    end = write_signatures(sheet, f, defs, form.signature_row, PRINTED)
     sheet.freeze_panes(form.key_row + 1, 3)
     S.print_setup(
-        sheet, repeat=(form.group_row, form.header_row), landscape=True, last_column=PRINTED
+        sheet, repeat=(form.group_row, form.header_row), landscape=True, area=(end, PRINTED)
     )
     S.protect(sheet, password)
 

@@ -76,9 +76,17 @@ def formats(book: Any) -> dict[str, Any]:
 
 
 def print_setup(
-    sheet: Any, *, repeat: tuple[int, int] | None, landscape: bool, last_column: int | None = None
+    sheet: Any,
+    *,
+    repeat: tuple[int, int] | None,
+    landscape: bool,
+    area: tuple[int, int] | None = None,
 ) -> None:
-    """A4, fitted to the page width only, header rows repeated, page numbers."""
+    """A4, fitted to the page width only, header rows repeated, page numbers.
+
+    ``area`` is the (last row, last column) printed, when columns right of it stay on
+    screen only (a whole-column area such as ``$A:$M`` is not read by openpyxl).
+    """
     if landscape:
         sheet.set_landscape()
     else:
@@ -89,8 +97,8 @@ def print_setup(
         sheet.repeat_rows(*repeat)
     sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
     sheet.set_footer(f'&C&"{FONT}"&12หน้า &P / &N')
-    if last_column is not None:
-        sheet.print_area(0, 0, 1_048_575, last_column)
+    if area is not None:
+        sheet.print_area(0, 0, *area)
 
 
 def protect(sheet: Any, password: str) -> None:
