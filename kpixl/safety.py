@@ -1,51 +1,78 @@
-"""Inspect a returned workbook's file container before openpyxl opens it.
+"""Inspect a returned workbook's file container before anything opens it.
 
 A workbook e-mailed back by a division may be anything: a legacy ``.xls``, a
 password-protected file, a truncated download, a zip bomb or XML that declares entities.
 :func:`inspect_workbook` looks at the container only (never the cell values) and turns each
 of these into an :class:`UnusableFile` carrying a code of the finding catalogue
-(:mod:`kpixl.findings`), instead of a traceback or unbounded memory inside openpyxl.
+(:mod:`kpixl.findings`), instead of a traceback or unbounded memory inside a reader.
 
 What is checked, in order:
 
 1. the path exists (``file-not-found``);
-2. the first bytes: an OLE2 compound file is a legacy ``.xls`` (``file-legacy-xls``) or an
-   encrypted OOXML package (``file-encrypted``), told apart by the names in the compound
-   file's directory; anything that is not a zip is ``file-not-workbook``;
+2. the first bytes: an OLE2 compound file, listed with ``olefile``, is an encrypted OOXML
+   package when it holds the ``EncryptionInfo`` and ``EncryptedPackage`` streams
+   (``file-encrypted``), a legacy ``.xls`` when it holds a ``Workbook`` or ``Book`` stream
+   (``file-legacy-xls``, or ``file-encrypted`` when ``msoffcrypto-tool`` finds it
+   password-protected), anything else ``file-not-workbook``; one that cannot be listed is
+   ``file-corrupt``. A file that is not a zip either is ``file-not-workbook``;
 3. the zip's central directory (``file-corrupt``) and the sizes it declares: the file size,
    the number of parts, each part's and the total inflated size, and each part's
    compression ratio (``file-too-large``, see :class:`Limits`);
 4. ``[Content_Types].xml`` names a spreadsheet workbook part (``file-not-workbook``;
-   ``.xlsb`` binary workbooks are refused too, openpyxl cannot read them);
+   ``.xlsb`` binary workbooks are refused too, the readers cannot read them);
 5. every part is inflated once, in a stream, by kpixl's own inflater that counts the bytes
-   really produced against the same limits (so a part whose header lies about its size
-   is stopped while inflating, ``file-too-large``), checks the CRC and the real size
-   against the header (``file-corrupt``), and feeds each XML part to an expat parser that
-   refuses any ``DOCTYPE`` or ``ENTITY`` declaration (``file-xml-entities``) and any part
-   that is not well-formed XML (``file-corrupt``).
+   really produced against the same limits (so a part whose header lies about its size is
+   stopped while inflating, ``file-too-large``) and checks the CRC and the real size
+   against the header (``file-corrupt``). Each XML part's bytes are scanned as they stream
+   past for a ``<!DOCTYPE`` or ``<!ENTITY`` declaration (``file-xml-entities``), spelt in
+   every encoding a parser might read the part in (see below); every XML part except the
+   worksheets is also streamed through expat, without per-element callbacks, to refuse
+   XML that is not well-formed (``file-corrupt``).
+
+The declaration scan works on bytes, not on parsed XML, so it also refuses a ``<!DOCTYPE``
+that only sits inside a comment, a CDATA section or a processing instruction: refusing is
+the safe side, and no genuine workbook part holds one. It looks for the declaration in the
+encoding the first bytes imply (UTF-8 with or without a byte-order mark, UTF-16 and UTF-32
+in either byte order, EBCDIC), in the encoding the XML declaration names (the search
+pattern is transcoded, the part is not decoded), and in UTF-16/UTF-32 whenever the first
+bytes hold a NUL. A part that names an encoding kpixl cannot search reliably (unknown, or
+one that can spell ``<`` in several ways such as UTF-7) is ``file-corrupt``.
+
+Worksheets, nine tenths of a workbook's bytes, are not checked for well-formedness here:
+that costs more than inflating them. The readers parse them anyway (openpyxl refuses a
+malformed sheet; calamine, which the returned-workbook reader uses, reads what it can).
 
 While streaming, the parts and elements that openpyxl cannot carry across a load and
-re-save are noted in :attr:`Container.unsupported_parts`. A macro-enabled workbook is not
-an error: :attr:`Container.macro_enabled` is set (finding ``file-macro-enabled``).
+re-save are noted in :attr:`Container.unsupported_parts`, found by scanning the bytes for
+element names (any namespace prefix, resolved through the part's ``xmlns``
+declarations). A macro-enabled workbook is not an error: :attr:`Container.macro_enabled`
+is set (finding ``file-macro-enabled``). Parts a caller asks for (``keep``) are handed on
+inflated in :attr:`Container.parts`, so that nothing needs to inflate them again.
 
-Memory stays bounded: parts are read in 64 KiB chunks; only ``[Content_Types].xml`` is
-held whole (it is capped at :attr:`Limits.max_part_bytes`, and is a few KiB in practice).
+Memory stays bounded: parts are read in 64 KiB chunks; only ``[Content_Types].xml`` and
+the kept parts are held whole, all within :class:`Limits`.
 """
 
 from __future__ import annotations
 
+import codecs
+import functools
+import html
 import importlib.util
 import re
 import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import BinaryIO
 from xml.parsers import expat
 
 import defusedxml.ElementTree as DefusedET
+import msoffcrypto  # type: ignore[import-untyped]
+import olefile  # type: ignore[import-untyped]
 from defusedxml import DefusedXmlException
 
 __all__ = [
@@ -184,11 +211,17 @@ class Container:
             across when it loads and re-saves the workbook (``"เส้นแบบประกายไฟ (sparkline)
             / sparklines"``, …), sorted by the English name. Empty when an annotated copy
             keeps everything.
+        parts: The inflated bytes of the parts the caller asked to keep (``keep`` of
+            :func:`inspect_workbook`), by part name; empty unless asked. Left out of
+            comparisons, hashing and the ``repr``.
     """
 
     macro_enabled: bool
     part_names: tuple[str, ...]
     unsupported_parts: tuple[str, ...]
+    parts: Mapping[str, bytes] = field(
+        default_factory=lambda: MappingProxyType({}), compare=False, repr=False
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -338,6 +371,7 @@ _PREFIX_LABELS: tuple[tuple[str, str], ...] = (
     ("customui/", RIBBON),
 )
 """Parts, by the name Excel gives them, that openpyxl never writes back."""
+_LABELLED_PREFIXES = tuple(prefix for prefix, _ in _PREFIX_LABELS)
 
 _EXT_LABELS: dict[str, str] = {
     "{CCE6A557-97BC-4B89-ADB6-D9C93CAAB3DF}": X14_VALIDATION,
@@ -353,22 +387,30 @@ _EXT_LABELS: dict[str, str] = {
 }
 """Worksheet ``<extLst>`` extensions by URI (upper case); openpyxl drops every one."""
 
-_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_XDR_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
-_A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
-_MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+_MAIN_NS = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_XDR_NS = b"http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+_A_NS = b"http://schemas.openxmlformats.org/drawingml/2006/main"
+_MC_NS = b"http://schemas.openxmlformats.org/markup-compatibility/2006"
 _CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
-_SEP = "}"
 
-_WS_ELEMENTS: dict[str, str | None] = {
-    f"{_MAIN_NS}{_SEP}ext": None,  # labelled by its uri
-    f"{_MAIN_NS}{_SEP}ignoredErrors": IGNORED_ERRORS,
-    f"{_MAIN_NS}{_SEP}legacyDrawingHF": HEADER_IMAGES,
-    f"{_MAIN_NS}{_SEP}picture": BACKGROUND,
-    f"{_MAIN_NS}{_SEP}controls": FORM_CONTROLS,
-    f"{_MAIN_NS}{_SEP}oleObjects": EMBEDDED,
+_WS_ELEMENTS: dict[bytes, str | None] = {
+    b"ext": None,  # labelled by its uri
+    b"ignoredErrors": IGNORED_ERRORS,
+    b"legacyDrawingHF": HEADER_IMAGES,
+    b"picture": BACKGROUND,
+    b"controls": FORM_CONTROLS,
+    b"oleObjects": EMBEDDED,
 }
-"""Worksheet elements that openpyxl drops on load."""
+"""Worksheet elements (of the main namespace, by local name) that openpyxl drops on load."""
+
+_XDR_LABELS: dict[bytes, str] = {
+    b"sp": SHAPES,
+    b"cxnSp": SHAPES,
+    b"grpSp": SHAPES,
+    b"pic": IMAGES,
+    b"contentPart": INK,
+}
+"""Drawing elements (of the spreadsheet-drawing namespace) that openpyxl drops on load."""
 
 _CHART_URI = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 _GRAPHIC_LABELS: dict[str, str] = {
@@ -380,6 +422,7 @@ _GRAPHIC_LABELS: dict[str, str] = {
 """``graphicData`` URIs of drawing objects other than charts (others: OTHER_DRAWING)."""
 
 _WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+_SHARED_STRINGS_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedstrings+xml"
 _DRAWING_CT = "application/vnd.openxmlformats-officedocument.drawing+xml"
 _VML_CT = "application/vnd.openxmlformats-officedocument.vmldrawing"
 
@@ -404,198 +447,580 @@ _MACRO_CTS = frozenset(
 
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
-_ZIP_EMPTY_MAGIC = b"PK\x05\x06"
-_CFB_ENDOFCHAIN = 0xFFFFFFFE
-_CFB_MAX_SECTOR = 0xFFFFFFFA
-_CFB_MAX_DIR_SECTORS = 4096
 
 
-class _CfbError(Exception):
-    """The compound file's header or directory is damaged."""
+def _failure(exc: BaseException) -> str:
+    """An exception as a short reason for a message."""
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}"[:160] if text else type(exc).__name__
 
 
-def _cfb_entry_names(fh: BinaryIO, file_size: int) -> list[str]:
-    """The names of the stream and storage entries of a compound file's directory.
+def _classify_compound_file(fh: BinaryIO, file_size: int, limits: Limits) -> UnusableFile:
+    """The finding for an OLE2 compound file: it is never a usable workbook.
 
-    Only the header, the FAT sectors needed to follow the directory chain and the
-    directory sectors are read (at most :data:`_CFB_MAX_DIR_SECTORS` of them).
-
-    Raises:
-        _CfbError: The header or the directory chain is damaged.
+    Only the stream names of the root storage decide, except for a legacy workbook, whose
+    ``Workbook`` stream msoffcrypto-tool reads up to the end of its globals to find a
+    password. msoffcrypto is not asked about an encrypted OOXML package: it would parse
+    the package's ``EncryptionInfo`` XML with minidom, and the stream names suffice.
     """
-    fh.seek(0)
-    header = fh.read(512)
-    if len(header) < 512 or header[:8] != _CFB_MAGIC:
-        raise _CfbError("the compound file header is incomplete")
-    (byte_order,) = struct.unpack_from("<H", header, 28)
-    (sector_shift,) = struct.unpack_from("<H", header, 30)
-    if byte_order != 0xFFFE or sector_shift not in (9, 12):
-        raise _CfbError("the compound file header is invalid")
-    sector_size = 1 << sector_shift
-    (first_dir,) = struct.unpack_from("<I", header, 48)
-    (first_difat,) = struct.unpack_from("<I", header, 68)
-    (num_difat,) = struct.unpack_from("<I", header, 72)
-    difat: list[int] = list(struct.unpack_from("<109I", header, 76))
-    per_sector = sector_size // 4
-
-    def read_sector(n: int) -> bytes:
-        if n > _CFB_MAX_SECTOR:
-            raise _CfbError("a sector chain of the compound file is broken")
-        offset = (n + 1) * sector_size
-        if offset + sector_size > file_size + sector_size:  # the last may be short
-            raise _CfbError("the compound file is truncated")
-        fh.seek(offset)
-        data = fh.read(sector_size)
-        if not data:
-            raise _CfbError("the compound file is truncated")
-        return data.ljust(sector_size, b"\0")
-
-    difat_sector = first_difat
-    difat_seen: set[int] = set()
-
-    def fat_sector_number(index: int) -> int:
-        nonlocal difat_sector
-        while index >= len(difat):
-            if (
-                difat_sector > _CFB_MAX_SECTOR
-                or difat_sector in difat_seen
-                or len(difat_seen) >= num_difat
-            ):
-                raise _CfbError("the compound file's sector table is broken")
-            difat_seen.add(difat_sector)
-            data = read_sector(difat_sector)
-            values = struct.unpack(f"<{per_sector}I", data)
-            difat.extend(values[:-1])
-            difat_sector = values[-1]
-        return difat[index]
-
-    fat_cache: dict[int, tuple[int, ...]] = {}
-
-    def next_sector(n: int) -> int:
-        index = n // per_sector
-        if index not in fat_cache:
-            fat_cache[index] = struct.unpack(
-                f"<{per_sector}I", read_sector(fat_sector_number(index))
-            )
-        return int(fat_cache[index][n % per_sector])
-
-    names: list[str] = []
-    seen: set[int] = set()
-    sector = first_dir
-    while sector != _CFB_ENDOFCHAIN:
-        if sector in seen or len(seen) >= _CFB_MAX_DIR_SECTORS:
-            raise _CfbError("the compound file's directory chain loops or is too long")
-        seen.add(sector)
-        data = read_sector(sector)
-        for offset in range(0, sector_size, 128):
-            entry = data[offset : offset + 128]
-            (name_len,) = struct.unpack_from("<H", entry, 64)
-            kind = entry[66]
-            if kind in (1, 2, 5) and 2 <= name_len <= 64:
-                names.append(entry[: name_len - 2].decode("utf-16-le", "replace"))
-        sector = next_sector(sector)
-    if not names:
-        raise _CfbError("the compound file's directory is empty")
-    return names
-
-
-def _classify_compound_file(fh: BinaryIO, file_size: int) -> UnusableFile:
-    """The finding for an OLE2 compound file (it is never a usable workbook)."""
     try:
-        names = {name.lower() for name in _cfb_entry_names(fh, file_size)}
-    except (_CfbError, struct.error) as exc:
-        return _corrupt(str(exc))
+        fh.seek(0)
+        ole = olefile.OleFileIO(fh)
+        try:
+            entries = ole.listdir(streams=True, storages=False)
+        finally:
+            ole.close()
+        names = {str(entry[0]).lower() for entry in entries if len(entry) == 1}
+    except Exception as exc:  # olefile raises OSError, struct.error, IndexError, ...
+        return _corrupt(f"the compound file cannot be read ({_failure(exc)})")
     if {"encryptioninfo", "encryptedpackage"} <= names:
         return UnusableFile("file-encrypted")
-    if "workbook" in names or "book" in names:
+    if "workbook" not in names:
+        return UnusableFile("file-legacy-xls" if "book" in names else "file-not-workbook")
+    # olefile reads a whole stream into memory: past the file-size limit the password
+    # question is not worth that, and the file is unusable either way.
+    if file_size > limits.max_file_bytes:
         return UnusableFile("file-legacy-xls")
-    return UnusableFile("file-not-workbook")
+    try:
+        fh.seek(0)
+        encrypted = bool(msoffcrypto.OfficeFile(fh).is_encrypted())
+    except Exception as exc:  # a damaged BIFF stream: asserts, struct errors, ParseError
+        return _corrupt(f"the legacy workbook stream cannot be read ({_failure(exc)})")
+    return UnusableFile("file-encrypted" if encrypted else "file-legacy-xls")
 
 
 # --------------------------------------------------------------------------------------
-# streaming scanners
+# XML parts, scanned as bytes while they stream past
 # --------------------------------------------------------------------------------------
+
+_HEAD_BYTES = 1024
+"""Bytes of a part gathered before its encoding is decided (its XML declaration is in them)."""
+
+_SNIFF: tuple[tuple[bytes, tuple[str, ...]], ...] = (
+    (b"\x00\x00\xfe\xff", ("utf-32-be",)),
+    (b"\xff\xfe\x00\x00", ("utf-32-le", "utf-16-le")),
+    (b"\xef\xbb\xbf", ("utf-8",)),
+    (b"\xfe\xff", ("utf-16-be",)),
+    (b"\xff\xfe", ("utf-16-le",)),
+    (b"\x00\x00\x00<", ("utf-32-be",)),
+    (b"<\x00\x00\x00", ("utf-32-le",)),
+    (b"\x00<\x00?", ("utf-16-be",)),
+    (b"<\x00?\x00", ("utf-16-le",)),
+    (b"\x4c\x6f\xa7\x94", ("cp037",)),
+)
+"""First bytes -> the encodings a parser reads the part in (XML 1.0, appendix F)."""
+
+_DEFAULT_FAMILY: tuple[str, ...] = ("utf-8",)
+_WIDE = ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+
+_XML_DECL = re.compile(
+    r"""[ \t\r\n]*<\?xml[ \t\r\n][^>]{0,256}?\bencoding[ \t\r\n]*=[ \t\r\n]*"""
+    r"""["']([A-Za-z][A-Za-z0-9._-]{0,63})["']"""
+)
+
+_KEYWORDS = ("<!DOCTYPE", "<!ENTITY")
+"""Refused in any case: a parser only honours the upper-case spelling, and refusing more
+is the safe side."""
+
+_UNSEARCHABLE = frozenset({"utf-7", "punycode", "idna", "unicode-escape", "raw-unicode-escape"})
+"""Codecs that spell one character in several ways (``<`` is also ``+ADw-`` in UTF-7), so
+no fixed byte pattern finds every declaration."""
+
+_ASCII_PROBE = "".join(map(chr, range(0x20, 0x7F))) + "\t\r\n"
+
+
+class _Unsearchable(Exception):
+    """No byte pattern finds a declaration in this encoding."""
+
+
+@dataclass(frozen=True)
+class _Spelling:
+    """A declaration keyword as bytes in one encoding.
+
+    Attributes:
+        pattern: Matches ``<!DOCTYPE`` or ``<!ENTITY`` in the encoding, in any case.
+        longest: The longest match, in bytes.
+        needle: A byte every match holds (one of those of ``!``): a chunk without it is
+            skipped with one ``memchr``, which spares most parts the regex. None when the
+            spellings of ``!`` share no byte.
+    """
+
+    pattern: re.Pattern[bytes]
+    longest: int
+    needle: bytes | None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How to scan a part, decided from its first bytes.
+
+    Attributes:
+        spellings: The declaration's spellings, one per distinct byte pattern.
+        overlap: Bytes kept from one chunk to the next (a match is at most one longer).
+        transcode: The codec to turn the part into UTF-8 for :class:`_Features`, or None
+            when its markup is ASCII already.
+        error: Why the part cannot be scanned, or None.
+    """
+
+    spellings: tuple[_Spelling, ...]
+    overlap: int
+    transcode: str | None
+    error: str | None = None
+
+
+_NO_SCAN = _Plan((), 0, None)
+
+
+def _canonical(label: str) -> tuple[str, ...]:
+    """The codecs an encoding label stands for (a byte-order-marked name: both orders).
+
+    Raises:
+        LookupError: Python does not know the label.
+    """
+    name = codecs.lookup(label).name
+    if name == "utf-16":
+        return ("utf-16-le", "utf-16-be")
+    if name == "utf-32":
+        return ("utf-32-le", "utf-32-be")
+    if name == "utf-8-sig":
+        return ("utf-8",)
+    return (name,)
+
+
+def _ascii_transparent(codec: str) -> bool:
+    """Whether every printable ASCII character is its own single byte in ``codec``."""
+    try:
+        return _ASCII_PROBE.encode(codec) == _ASCII_PROBE.encode("ascii")
+    except (LookupError, UnicodeError, ValueError):
+        return False
+
+
+@functools.lru_cache(maxsize=128)
+def _spelling(codec: str) -> _Spelling | None:
+    """How ``<!DOCTYPE`` and ``<!ENTITY`` are spelt in ``codec``.
+
+    Each character may be any byte sequence that the codec encodes it to or, for single
+    bytes, decodes to it (so a code page that maps two bytes to one letter is covered).
+
+    Returns:
+        None when the keywords cannot be written in ``codec`` at all.
+
+    Raises:
+        _Unsearchable: ``codec`` is not a text encoding, or spells characters in ways a
+            pattern cannot enumerate.
+    """
+    if codec in _UNSEARCHABLE:
+        raise _Unsearchable
+    probe = "".join(_KEYWORDS)
+    singles: dict[str, set[bytes]] = {}
+    try:
+        whole = probe.encode(codec)
+        if b"".join(ch.encode(codec) for ch in probe) != whole or whole.decode(codec) != probe:
+            raise _Unsearchable
+        for value in range(256):
+            byte = bytes([value])
+            try:
+                singles.setdefault(byte.decode(codec), set()).add(byte)
+            except (UnicodeError, ValueError):
+                continue
+    except (LookupError, UnicodeError, ValueError, TypeError):
+        raise _Unsearchable from None
+
+    def forms(ch: str) -> set[bytes]:
+        found: set[bytes] = set()
+        for variant in {ch.lower(), ch.upper()}:
+            found |= singles.get(variant, set())
+            try:
+                found.add(variant.encode(codec))
+            except UnicodeError:
+                continue
+        return found
+
+    alternatives: list[bytes] = []
+    longest = 0
+    for keyword in _KEYWORDS:
+        units: list[bytes] = []
+        length = 0
+        for ch in keyword:
+            spelt = sorted(forms(ch))
+            if not spelt:
+                break
+            if len(spelt) == 1:
+                units.append(re.escape(spelt[0]))
+            elif all(len(form) == 1 for form in spelt):
+                units.append(b"[" + b"".join(re.escape(form) for form in spelt) + b"]")
+            else:
+                units.append(b"(?:" + b"|".join(re.escape(form) for form in spelt) + b")")
+            length += max(map(len, spelt))
+        else:
+            alternatives.append(b"".join(units))
+            longest = max(longest, length)
+    if not alternatives:
+        return None
+    shared = set.intersection(*(set(form) for form in forms("!")))
+    needle = bytes([max(shared)]) if shared else None  # max: not the NUL of UTF-16
+    return _Spelling(re.compile(b"|".join(alternatives)), longest, needle)
+
+
+@functools.lru_cache(maxsize=64)
+def _plan(family: tuple[str, ...], declared: str | None, nul: bool) -> _Plan:
+    """How to scan a part read as ``family``, declaring ``declared``, NULs in its head."""
+    wanted = list(family)
+    declared_codecs: tuple[str, ...] = ()
+    if declared is not None:
+        try:
+            declared_codecs = _canonical(declared)
+        except LookupError:
+            return _Plan((), 0, None, f"declares the encoding {declared!r}, unknown to kpixl")
+        wanted += declared_codecs
+    if nul:
+        wanted += _WIDE
+    spellings: dict[bytes, _Spelling] = {}
+    for codec in dict.fromkeys(wanted):
+        try:
+            found = _spelling(codec)
+        except _Unsearchable:
+            return _Plan(
+                (), 0, None, f"declares the encoding {declared!r}, which kpixl cannot check"
+            )
+        if found is not None:
+            spellings.setdefault(found.pattern.pattern, found)
+    overlap = max((found.longest - 1 for found in spellings.values()), default=0)
+    # The declaration chooses the encoding within the family the first bytes imply; in
+    # UTF-16/32 it can only repeat the family.
+    codec = declared_codecs[0] if family == ("cp037",) and declared_codecs else family[0]
+    transcode = None if _ascii_transparent(codec) else codec
+    return _Plan(tuple(spellings.values()), overlap, transcode)
 
 
 class _EntitiesFound(Exception):
-    """An XML part declares a DOCTYPE or an ENTITY."""
+    """An XML part declares a DOCTYPE (expat's view, behind the byte scan)."""
 
 
-class _Scanner:
-    """Consumes one part's inflated bytes, chunk by chunk."""
-
-    def feed(self, data: bytes) -> None:
-        """Take the next chunk of the part."""
-
-    def close(self) -> None:
-        """The part is complete."""
+def _refuse_doctype(*_args: object) -> None:
+    raise _EntitiesFound
 
 
-class _XmlScanner(_Scanner):
-    """Streams an XML part through expat: no DOCTYPE/ENTITY, well-formed, and notes labels.
+def _well_formed_parser() -> expat.XMLParserType:
+    """An expat parser with no per-element callbacks: it only proves well-formedness."""
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartDoctypeDeclHandler = _refuse_doctype
+    return parser
 
-    Raises (from feed/close) ``file-xml-entities`` or ``file-corrupt``.
+
+# Possessive: a tag name that is not wanted fails at once instead of backtracking.
+_NCNAME = rb"[^\s<>/:=\"'!?]++"
+_QNAME_PREFIX = rb"(?:(?P<prefix>" + _NCNAME + rb"):)?"
+_TAG_REST = rb"(?=[\s/>])(?P<attrs>(?:[^>\"']++|\"[^\"]*+\"|'[^']*+')*+)>"
+_XMLNS = re.compile(
+    rb"xmlns(?::(?P<prefix>" + _NCNAME + rb"))?[ \t\r\n]*=[ \t\r\n]*"
+    rb"(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)')"
+)
+_ATTRIBUTE = re.compile(rb"""([^\s=/]+)[ \t\r\n]*=[ \t\r\n]*(?:"([^"]*)"|'([^']*)')""")
+_MAX_TAG = 16 * _KIB
+"""Longest tag still recognised when a chunk boundary cuts it."""
+_MAX_PREFIXES = 256
+
+
+def _tags(*local_names: bytes, end_tags: bool = False) -> re.Pattern[bytes]:
+    """The start tags (and with ``end_tags`` the end tags) of elements by local name."""
+    longest_first: list[bytes] = sorted(local_names, key=len, reverse=True)
+    names = b"|".join(longest_first)
+    end = rb"(?P<end>/?)" if end_tags else b""
+    return re.compile(b"<" + end + _QNAME_PREFIX + b"(?P<local>" + names + b")" + _TAG_REST)
+
+
+def _attribute(attrs: bytes, name: bytes) -> str:
+    """The value of the unprefixed attribute ``name`` in a tag's attribute text, or ``""``."""
+    for match in _ATTRIBUTE.finditer(attrs):
+        if match.group(1) == name:
+            value = match.group(2) if match.group(2) is not None else match.group(3)
+            return html.unescape(value.decode("utf-8", "replace"))
+    return ""
+
+
+def _unfinished_tag(window: bytes) -> bytes:
+    """The tag a chunk ends in the middle of, to be joined to the next chunk."""
+    start = window.rfind(b"<")
+    if start < 0 or window.find(b">", start) >= 0 or len(window) - start > _MAX_TAG:
+        return b""
+    return window[start:]
+
+
+class _Features:
+    """Notes, from a part's markup as bytes, what openpyxl would not carry across.
+
+    Elements are matched by local name with any prefix; a prefix counts for a namespace
+    when the part binds it to that namespace's URI somewhere before or in the same chunk
+    (documents bind a prefix to one URI; the approximation only errs towards reporting).
     """
 
-    def __init__(self, name: str, kind: str, labels: set[str], pillow: bool) -> None:
-        self._name = name
+    NAMESPACES: frozenset[bytes] = frozenset()
+    """The namespace URIs whose prefixes are tracked."""
+
+    def __init__(self, labels: set[str]) -> None:
+        """Note into ``labels``."""
         self._labels = labels
-        self._pillow = pillow
-        self._fallback_depth = 0
-        parser = expat.ParserCreate(namespace_separator=_SEP)
-        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-        parser.StartDoctypeDeclHandler = self._refuse
-        parser.EntityDeclHandler = self._refuse
-        parser.UnparsedEntityDeclHandler = self._refuse
-        parser.ExternalEntityRefHandler = self._refuse_external
-        if kind == "worksheet":
-            parser.StartElementHandler = self._worksheet_element
-        elif kind == "drawing":
-            parser.StartElementHandler = self._drawing_element
-            parser.EndElementHandler = self._drawing_end
-        self._parser = parser
+        self._carry = b""
+        self._prefixes: dict[bytes, set[bytes]] = {uri: set() for uri in self.NAMESPACES}
+
+    def feed(self, data: bytes) -> None:
+        """Scan the next chunk (UTF-8 or ASCII-compatible)."""
+        window = self._carry + data if self._carry else data
+        self._scan(window)
+        self._carry = _unfinished_tag(window)
+
+    def _scan(self, window: bytes) -> None:
+        raise NotImplementedError
+
+    def _declare(self, window: bytes, start: int, stop: int) -> None:
+        for match in _XMLNS.finditer(window, start, stop):
+            uri = match.group("dq") if match.group("dq") is not None else match.group("sq")
+            prefixes = self._prefixes.get(uri)
+            if prefixes is not None and len(prefixes) < _MAX_PREFIXES:
+                prefixes.add(match.group("prefix") or b"")
+
+    def _bound(self, uri: bytes, prefix: bytes | None) -> bool:
+        return (prefix or b"") in self._prefixes[uri]
+
+
+_WS_TAGS = _tags(*_WS_ELEMENTS, b"sheetData")
+_TAG_CLOSE = re.compile(rb"[ \t\r\n]*>")
+_END_TAG_OPEN = re.compile(rb"</(?:" + _NCNAME + rb":)?")
+
+
+class _WorksheetFeatures(_Features):
+    """A worksheet's dropped elements (main namespace), each ``ext`` by its ``uri``.
+
+    The cells (``<sheetData>``) are skipped with one literal search: they are nearly all
+    of the bytes, and the schema puts everything openpyxl drops outside them.
+    """
+
+    NAMESPACES = frozenset({_MAIN_NS})
+
+    def __init__(self, labels: set[str]) -> None:
+        """Note into ``labels``."""
+        super().__init__(labels)
+        self._in_cells = False
+
+    def _scan(self, window: bytes) -> None:
+        pos = 0
+        while True:
+            if self._in_cells:
+                pos = self._cells_end(window, pos)
+                if pos < 0:
+                    return
+                self._in_cells = False
+            declared = pos
+            for match in _WS_TAGS.finditer(window, pos):
+                self._declare(window, declared, match.end())
+                declared = match.end()
+                local = match.group("local")
+                if local == b"sheetData":
+                    if match.group("attrs").endswith(b"/"):
+                        continue
+                    self._in_cells = True
+                    pos = match.end()
+                    break
+                if self._bound(_MAIN_NS, match.group("prefix")):
+                    self._note(local, match.group("attrs"))
+            else:
+                self._declare(window, declared, len(window))
+                return
 
     @staticmethod
-    def _refuse(*_args: object) -> None:
-        raise _EntitiesFound
+    def _cells_end(window: bytes, pos: int) -> int:
+        """Where the end tag of the cells ends in ``window``, or -1.
+
+        The last ``sheetData`` of the window is tried first: the end tag is near the end
+        of the part, and searching backwards reads only what follows it.
+        """
+        last = window.rfind(b"sheetData", pos)
+        if last < 0:
+            return -1
+        end = _WorksheetFeatures._end_tag_at(window, last)
+        while end < 0 and (found := window.find(b"sheetData", pos, last)) >= 0:
+            end = _WorksheetFeatures._end_tag_at(window, found)
+            pos = found + len(b"sheetData")
+        return end
 
     @staticmethod
-    def _refuse_external(*_args: object) -> int:
-        raise _EntitiesFound
+    def _end_tag_at(window: bytes, name: int) -> int:
+        """The end of the ``sheetData`` end tag whose name starts at ``name``, or -1."""
+        close = _TAG_CLOSE.match(window, name + len(b"sheetData"))
+        opening = window.rfind(b"<", 0, name)
+        if close and opening >= 0 and _END_TAG_OPEN.fullmatch(window, opening, name):
+            return close.end()
+        return -1
 
-    def _worksheet_element(self, name: str, attrs: dict[str, str]) -> None:
-        if name not in _WS_ELEMENTS:
-            return
-        label = _WS_ELEMENTS[name]
+    def _note(self, local: bytes, attrs: bytes) -> None:
+        label = _WS_ELEMENTS[local]
         if label is None:
-            uri = attrs.get("uri", "").strip().upper()
+            uri = _attribute(attrs, b"uri").strip().upper()
             label = _EXT_LABELS.get(uri, _OTHER_EXTENSION.format(uri=uri or "?"))
         self._labels.add(label)
 
-    def _drawing_element(self, name: str, attrs: dict[str, str]) -> None:
-        if name == f"{_MC_NS}{_SEP}Fallback":
-            self._fallback_depth += 1
-            return
-        if self._fallback_depth:
-            return
-        ns, _, local = name.rpartition(_SEP)
-        if ns == _XDR_NS:
-            if local in ("sp", "cxnSp", "grpSp"):
-                self._labels.add(SHAPES)
-            elif local == "pic" and not self._pillow:
-                self._labels.add(IMAGES)
-            elif local == "contentPart":
-                self._labels.add(INK)
-        elif ns == _A_NS and local == "graphicData":
-            uri = attrs.get("uri", "")
-            if uri != _CHART_URI:
-                self._labels.add(_GRAPHIC_LABELS.get(uri, OTHER_DRAWING))
 
-    def _drawing_end(self, name: str) -> None:
-        if name == f"{_MC_NS}{_SEP}Fallback" and self._fallback_depth:
-            self._fallback_depth -= 1
+_DRAWING_TAGS = _tags(*_XDR_LABELS, b"graphicData", b"Fallback", end_tags=True)
+
+
+class _DrawingFeatures(_Features):
+    """A drawing's shapes, ink, images (without Pillow) and non-chart graphic frames.
+
+    What sits in an ``mc:Fallback`` is skipped: it stands in for the ``mc:Choice`` next to
+    it (a slicer's fallback is a shape) and is not what Excel shows.
+    """
+
+    NAMESPACES = frozenset({_XDR_NS, _A_NS, _MC_NS})
+
+    def __init__(self, labels: set[str], pillow: bool) -> None:
+        """Note into ``labels``; with ``pillow``, openpyxl keeps images."""
+        super().__init__(labels)
+        self._pillow = pillow
+        self._fallback_depth = 0
+
+    def _scan(self, window: bytes) -> None:
+        self._declare(window, 0, len(window))
+        for match in _DRAWING_TAGS.finditer(window):
+            local, prefix = match.group("local"), match.group("prefix")
+            closing = bool(match.group("end"))
+            if local == b"Fallback":
+                if not self._bound(_MC_NS, prefix):
+                    continue
+                if closing:
+                    self._fallback_depth = max(self._fallback_depth - 1, 0)
+                elif not match.group("attrs").endswith(b"/"):
+                    self._fallback_depth += 1
+            elif closing or self._fallback_depth:
+                continue
+            elif local == b"graphicData":
+                if self._bound(_A_NS, prefix):
+                    uri = _attribute(match.group("attrs"), b"uri")
+                    if uri != _CHART_URI:
+                        self._labels.add(_GRAPHIC_LABELS.get(uri, OTHER_DRAWING))
+            elif self._bound(_XDR_NS, prefix) and not (local == b"pic" and self._pillow):
+                self._labels.add(_XDR_LABELS[local])
+
+
+_VML_OBJECT_TYPE = re.compile(rb"""ObjectType\s*=\s*["']?([A-Za-z]+)""")
+
+
+class _VmlFeatures(_Features):
+    """Form controls in VML: any ``ObjectType`` but ``Note`` (openpyxl rebuilds only the
+    VML of cell notes). VML is not reliably well-formed XML, so it is never parsed."""
+
+    def _scan(self, window: bytes) -> None:
+        for match in _VML_OBJECT_TYPE.finditer(window):
+            if match.group(1).lower() != b"note":
+                self._labels.add(FORM_CONTROLS)
+
+
+class _PartScanner:
+    """One part streaming past: declarations refused, well-formedness, features noted.
+
+    Args:
+        name: The part's name, for messages.
+        well_formed: Stream the part through expat too.
+        features: What notes dropped features, or None.
+        markup_only: The part is not XML by name or content type: scan it only if its
+            first bytes are markup (a part a relationship names is parsed whatever its
+            name), never a binary part such as an image.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        well_formed: bool = False,
+        features: _Features | None = None,
+        markup_only: bool = False,
+    ) -> None:
+        """Start scanning a part."""
+        self._name = name
+        self._parser = _well_formed_parser() if well_formed else None
+        self._features = features
+        self._markup_only = markup_only
+        self._head = b""
+        self._plan: _Plan | None = None
+        self._tail = b""
+        self._decoder: codecs.IncrementalDecoder | None = None
+
+    def feed(self, data: bytes) -> None:
+        """Take the next chunk of the part.
+
+        Raises:
+            UnusableFile: ``file-xml-entities`` or ``file-corrupt``.
+        """
+        if self._plan is None:
+            self._head += data
+            if len(self._head) < _HEAD_BYTES:
+                return
+            data, self._head = self._head, b""
+            self._start(data)
+        self._scan(data)
+
+    def close(self) -> None:
+        """The part is complete.
+
+        Raises:
+            UnusableFile: ``file-xml-entities`` or ``file-corrupt``.
+        """
+        if self._plan is None:
+            data, self._head = self._head, b""
+            self._start(data)
+            self._scan(data)
+        if self._parser is not None:
+            self._parse(b"", final=True)
+        if self._decoder is not None and self._features is not None:
+            self._features.feed(self._decoder.decode(b"", final=True).encode("utf-8", "replace"))
+
+    def _start(self, head: bytes) -> None:
+        declared: str | None = None
+        if head.startswith(b"<") and not head.startswith((b"<?", b"<\x00")):
+            family = _DEFAULT_FAMILY  # the common case: UTF-8, no XML declaration
+        else:
+            sniffed = next((found for first, found in _SNIFF if head.startswith(first)), None)
+            if (
+                sniffed is None
+                and self._markup_only
+                and not head.lstrip(b" \t\r\n").startswith(b"<")
+            ):
+                self._plan = _NO_SCAN
+                return
+            family = sniffed or _DEFAULT_FAMILY
+            text = head[:_HEAD_BYTES].decode(family[0], "replace").lstrip("\ufeff")
+            if declaration := _XML_DECL.match(text):
+                declared = declaration.group(1)
+        plan = _plan(family, declared, b"\x00" in head[:_HEAD_BYTES])
+        if plan.error is not None:
+            raise _corrupt(f"{self._name} {plan.error}")
+        self._plan = plan
+        if plan.transcode is not None and self._features is not None:
+            self._decoder = codecs.getincrementaldecoder(plan.transcode)("replace")
+
+    def _scan(self, data: bytes) -> None:
+        plan = self._plan
+        assert plan is not None
+        if plan.spellings:
+            tail = self._tail
+            joint = tail + data[: plan.overlap] if tail else b""
+            for spelling in plan.spellings:
+                needle, search = spelling.needle, spelling.pattern.search
+                if ((needle is None or needle in data) and search(data)) or (
+                    joint and search(joint)
+                ):
+                    raise UnusableFile("file-xml-entities")
+            self._tail = (tail + data if len(data) < plan.overlap else data)[-plan.overlap :]
+        if self._parser is not None:
+            self._parse(data, final=False)
+        if self._features is not None:
+            if self._decoder is not None:
+                data = self._decoder.decode(data).encode("utf-8", "replace")
+            self._features.feed(data)
 
     def _parse(self, data: bytes, final: bool) -> None:
+        assert self._parser is not None
         try:
             self._parser.Parse(data, final)
         except _EntitiesFound:
@@ -603,40 +1028,19 @@ class _XmlScanner(_Scanner):
         except expat.ExpatError as exc:
             raise _corrupt(f"{self._name} is not well-formed XML: {exc}") from None
 
-    def feed(self, data: bytes) -> None:
-        """Parse the next chunk."""
-        self._parse(data, False)
 
-    def close(self) -> None:
-        """Finish the document (an unclosed root element is an error)."""
-        self._parse(b"", True)
-
-
-_VML_DECL = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_VML_OBJECT_TYPE = re.compile(rb"""ObjectType\s*=\s*["']?([A-Za-z]+)""")
-_VML_OVERLAP = 256
-
-
-class _VmlScanner(_Scanner):
-    """VML is not reliably well-formed XML: scan its bytes instead of parsing them.
-
-    Refuses DOCTYPE/ENTITY declarations; notes form controls (any ``ObjectType`` other
-    than ``Note``: openpyxl rebuilds the VML of cell notes but drops everything else).
-    """
-
-    def __init__(self, labels: set[str]) -> None:
-        self._labels = labels
-        self._tail = b""
-
-    def feed(self, data: bytes) -> None:
-        """Scan the next chunk (with the end of the previous one)."""
-        window = self._tail + data
-        if _VML_DECL.search(window):
-            raise UnusableFile("file-xml-entities")
-        for match in _VML_OBJECT_TYPE.finditer(window):
-            if match.group(1).lower() != b"note":
-                self._labels.add(FORM_CONTROLS)
-        self._tail = window[-_VML_OVERLAP:]
+def _part_scanner(name: str, content_type: str, labels: set[str], pillow: bool) -> _PartScanner:
+    """The scanner of one part, by its name and content type."""
+    if name.lower().endswith(".vml") or content_type == _VML_CT:
+        return _PartScanner(name, features=_VmlFeatures(labels))
+    if not _is_xml(name, content_type):
+        return _PartScanner(name, markup_only=True)
+    if content_type == _WORKSHEET_CT:
+        return _PartScanner(name, features=_WorksheetFeatures(labels))
+    if content_type == _SHARED_STRINGS_CT:
+        return _PartScanner(name)
+    features = _DrawingFeatures(labels, pillow) if content_type == _DRAWING_CT else None
+    return _PartScanner(name, well_formed=True, features=features)
 
 
 # --------------------------------------------------------------------------------------
@@ -827,25 +1231,47 @@ def _is_xml(name: str, content_type: str) -> bool:
     )
 
 
-def _open_zip(path: Path) -> zipfile.ZipFile:
+def _open_zip(fh: BinaryIO) -> zipfile.ZipFile:
     try:
-        return zipfile.ZipFile(path)
+        return zipfile.ZipFile(fh)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
         raise _corrupt(f"the zip directory is missing or damaged ({exc})") from None
     except NotImplementedError as exc:
         raise _corrupt(f"unsupported zip feature ({exc})") from None
 
 
-def inspect_workbook(path: Path | str, limits: Limits = Limits()) -> Container:
-    """Inspect a workbook's file container before it is opened with openpyxl.
+@functools.cache
+def _pillow() -> bool:
+    """Whether Pillow is installed (openpyxl then keeps images)."""
+    return importlib.util.find_spec("PIL") is not None
+
+
+def _tee(*sinks: Callable[[bytes], None]) -> Callable[[bytes], None]:
+    def feed(data: bytes) -> None:
+        for sink in sinks:
+            sink(data)
+
+    return feed
+
+
+def inspect_workbook(
+    path: Path | str,
+    limits: Limits = Limits(),
+    *,
+    keep: Callable[[str], bool] | None = None,
+) -> Container:
+    """Inspect a workbook's file container before it is opened.
 
     Args:
         path: The file a division returned.
         limits: The size limits (the defaults suit KPI workbooks).
+        keep: Which parts to hand on inflated in :attr:`Container.parts`, by part name
+            (as stored in the zip), so that a reader need not inflate them again. None
+            keeps none.
 
     Returns:
-        What was learnt: macro-enabled or not, the part names, and what openpyxl would not
-        carry across to an annotated copy.
+        What was learnt: macro-enabled or not, the part names, what openpyxl would not
+        carry across to an annotated copy, and the kept parts.
 
     Raises:
         UnusableFile: The file is missing (``file-not-found``), not an OOXML spreadsheet
@@ -874,22 +1300,24 @@ def inspect_workbook(path: Path | str, limits: Limits = Limits()) -> Container:
     with fh:
         magic = fh.read(8)
         if magic == _CFB_MAGIC:
-            raise _classify_compound_file(fh, file_size)
-        if magic.startswith(_ZIP_EMPTY_MAGIC):
-            raise UnusableFile("file-not-workbook")
+            raise _classify_compound_file(fh, file_size, limits)
         if not magic.startswith(_ZIP_MAGIC):
             raise UnusableFile("file-not-workbook")
         if file_size > limits.max_file_bytes:
             raise _too_large(
                 f"the file is {_mib(file_size)}, more than {_mib(limits.max_file_bytes)}"
             )
-        with _open_zip(path) as archive:
+        with _open_zip(fh) as archive:
             infos = archive.infolist()
-        return _inspect_zip(fh, file_size, infos, limits)
+        return _inspect_zip(fh, file_size, infos, limits, keep)
 
 
 def _inspect_zip(
-    fh: BinaryIO, file_size: int, infos: list[zipfile.ZipInfo], limits: Limits
+    fh: BinaryIO,
+    file_size: int,
+    infos: list[zipfile.ZipInfo],
+    limits: Limits,
+    keep: Callable[[str], bool] | None,
 ) -> Container:
     """Inspect an opened zip package (see :func:`inspect_workbook`)."""
     lowered: dict[str, zipfile.ZipInfo] = {}
@@ -906,14 +1334,18 @@ def _inspect_zip(
     ct_info = lowered["[content_types].xml"]
     chunks: list[bytes] = []
     _stream_part(fh, ct_info, file_size, budget, chunks.append)
-    types = _ContentTypes(b"".join(chunks))
+    ct_data = b"".join(chunks)
+    types = _ContentTypes(ct_data)
     workbook = types.workbook_part(set(lowered))
     if workbook is None:
         raise UnusableFile("file-not-workbook")
     if workbook not in lowered:
         raise _corrupt(f"the workbook part {workbook} is missing")
 
-    pillow = importlib.util.find_spec("PIL") is not None
+    kept: dict[str, bytes] = {}
+    if keep is not None and keep(ct_info.filename):
+        kept[ct_info.filename] = ct_data
+    pillow = _pillow()
     labels: set[str] = set()
     macro = False
     for info in sorted(infos, key=lambda i: i.header_offset):
@@ -921,25 +1353,24 @@ def _inspect_zip(
         if info is ct_info or name.endswith("/"):
             continue
         content_type = types.of(name)
-        macro = macro or content_type in _MACRO_CTS or name.lower() == "xl/vbaproject.bin"
+        lname = name.lower()
+        macro = macro or content_type in _MACRO_CTS or lname == "xl/vbaproject.bin"
         if content_type in _CT_LABELS:
             labels.add(_CT_LABELS[content_type])
-        lname = name.lower()
-        for prefix, label in _PREFIX_LABELS:
-            if lname.startswith(prefix):
-                labels.add(label)
-        scanner: _Scanner
-        if lname.endswith(".vml") or content_type == _VML_CT:
-            scanner = _VmlScanner(labels)
-        elif _is_xml(name, content_type):
-            kind = {_WORKSHEET_CT: "worksheet", _DRAWING_CT: "drawing"}.get(content_type, "")
-            scanner = _XmlScanner(name, kind, labels, pillow)
+        if lname.startswith(_LABELLED_PREFIXES):
+            labels.update(label for prefix, label in _PREFIX_LABELS if lname.startswith(prefix))
+        scanner = _part_scanner(name, content_type, labels, pillow)
+        if keep is not None and keep(name):
+            chunks = []
+            _stream_part(fh, info, file_size, budget, _tee(chunks.append, scanner.feed))
+            scanner.close()
+            kept[name] = b"".join(chunks)
         else:
-            scanner = _Scanner()
-        _stream_part(fh, info, file_size, budget, scanner.feed)
-        scanner.close()
+            _stream_part(fh, info, file_size, budget, scanner.feed)
+            scanner.close()
     return Container(
         macro_enabled=macro,
         part_names=tuple(info.filename for info in infos),
         unsupported_parts=tuple(describe(label) for label in sorted(labels)),
+        parts=MappingProxyType(kept),
     )

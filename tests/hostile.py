@@ -8,14 +8,23 @@ Every function takes a directory and returns the path of the file it wrote there
   --convert-to xls`` of an xlsxwriter workbook), renamed ``.xlsx``.
 * :func:`synthetic_xls` -- a minimal BIFF8 workbook in a compound file written by
   :func:`compound_file` (LibreOffice opens it), renamed ``.xlsx``.
-* :func:`encrypted_xlsx` -- an OOXML package encrypted the way Excel stores it: a compound
-  file with ``EncryptionInfo`` (agile), ``EncryptedPackage`` and the ``\\x06DataSpaces``
-  storage. Synthetic: LibreOffice 7.4 cannot export an encrypted .xlsx (the filter's
-  ``EncryptionPassword`` option is ignored and UNO's ``EncryptionData`` fails to store).
+* :func:`encrypted_xlsx` -- a real password-protected workbook: msoffcrypto-tool encrypts an
+  xlsxwriter workbook with :data:`PASSWORD` (ECMA-376 agile encryption, as Excel does).
+* :func:`synthetic_encrypted_xlsx` -- an OOXML package encrypted the way Excel stores it (a
+  compound file with ``EncryptionInfo``, ``EncryptedPackage`` and the ``\\x06DataSpaces``
+  storage) but with a stand-in cipher and dummy keys, written by :func:`compound_file`: the
+  stream names alone must tell. (LibreOffice 7.4 cannot export an encrypted .xlsx: the
+  filter's ``EncryptionPassword`` option is ignored and UNO's ``EncryptionData`` fails.)
+* :func:`encrypted_xls` -- a real password-protected legacy ``.xls``: LibreOffice stores an
+  xlsxwriter workbook as "MS Excel 97" with :data:`PASSWORD`, through UNO (``soffice
+  --convert-to`` cannot set a password), renamed ``.xlsx``.
 * :func:`truncated_xlsx` -- a workbook cut in half.
 * :func:`crc_corrupt_xlsx` -- a workbook whose stored sheet has one byte changed.
 * :func:`entity_xlsx` -- a valid workbook whose ``sharedStrings.xml`` (or another part)
-  declares entities: the billion laughs.
+  declares entities: the billion laughs; in any encoding, with or without a byte-order
+  mark.
+* :func:`split_declaration_xlsx` -- a part whose ``<!DOCTYPE`` straddles the 64 KiB
+  boundary at which parts are inflated.
 * :func:`zip_bomb` -- a ~100 KiB zip whose sheet inflates to 80 MiB, sizes declared
   honestly.
 * :func:`lying_zip_bomb` -- the same sheet, but the zip headers declare 2 KiB.
@@ -28,12 +37,16 @@ Every function takes a directory and returns the path of the file it wrote there
 
 from __future__ import annotations
 
+import contextlib
+import io
 import itertools
 import os
 import shutil
+import signal
 import struct
 import subprocess
 import tempfile
+import uuid
 import zipfile
 import zlib
 from collections.abc import Iterable, Mapping
@@ -42,6 +55,10 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from msoffcrypto.format.ooxml import OOXMLFile
+
+PASSWORD = "kpixl-2568"
+"""The password of the encrypted fixtures."""
 
 # --------------------------------------------------------------------------------------
 # a normal workbook
@@ -331,7 +348,7 @@ _AGILE_ENCRYPTION_XML = (
 )
 
 
-def encrypted_xlsx(directory: Path) -> Path:
+def synthetic_encrypted_xlsx(directory: Path) -> Path:
     """A password-protected OOXML workbook, as Excel stores one (synthetic cipher text)."""
     package = _write_plain(directory / "encrypted-source.xlsx").read_bytes()
     padded = package.ljust(-(-len(package) // 16) * 16, b"\0")
@@ -350,9 +367,151 @@ def encrypted_xlsx(directory: Path) -> Path:
             "TransformInfo": {"StrongEncryptionTransform": {"\x06Primary": b"\x58\x00\x00\x00"}},
         },
     }
-    path = directory / "encrypted.xlsx"
+    path = directory / "synthetic-encrypted.xlsx"
     path.write_bytes(compound_file(tree))
     (directory / "encrypted-source.xlsx").unlink()
+    return path
+
+
+def encrypted_xlsx(directory: Path) -> Path:
+    """A workbook really encrypted with :data:`PASSWORD` by msoffcrypto-tool (agile)."""
+    source = _write_plain(directory / "encrypted-xlsx-source.xlsx")
+    out = io.BytesIO()
+    with source.open("rb") as fh:
+        OOXMLFile(fh).encrypt(PASSWORD, out)
+    source.unlink()
+    path = directory / "encrypted.xlsx"
+    path.write_bytes(out.getvalue())
+    return path
+
+
+_UNO_STORE_WITH_PASSWORD = """
+import sys, time
+import uno
+from com.sun.star.beans import PropertyValue
+from com.sun.star.connection import NoConnectException
+
+def prop(name, value):
+    p = PropertyValue()
+    p.Name, p.Value = name, value
+    return p
+
+pipe, src, dst, password, filter_name = sys.argv[1:6]
+local = uno.getComponentContext()
+resolver = local.ServiceManager.createInstanceWithContext(
+    "com.sun.star.bridge.UnoUrlResolver", local
+)
+deadline = time.monotonic() + 60
+while True:
+    try:
+        ctx = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
+        break
+    except NoConnectException:
+        if time.monotonic() > deadline:
+            raise
+        time.sleep(0.2)
+desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+try:
+    doc = desktop.loadComponentFromURL(src, "_blank", 0, (prop("Hidden", True),))
+    try:
+        doc.storeToURL(
+            dst,
+            (prop("FilterName", filter_name), prop("Password", password), prop("Overwrite", True)),
+        )
+    finally:
+        doc.close(True)
+finally:
+    try:
+        desktop.terminate()
+    except Exception:
+        pass
+"""
+"""A UNO client (run by Debian's ``/usr/bin/python3``, which has ``uno``): store a
+document with a filter and a password."""
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    """End the process group this module started (soffice -> oosplash -> soffice.bin)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(5)
+            return
+
+
+def store_with_password(
+    src: Path, dst: Path, filter_name: str, password: str = PASSWORD, timeout: float = 120.0
+) -> Path:
+    """Open ``src`` in LibreOffice and store it as ``filter_name`` protected by ``password``.
+
+    soffice runs headless with a private profile, in its own process group, ended
+    afterwards; the UNO client runs under ``KPIXL_UNO_PYTHON`` (default
+    ``/usr/bin/python3``, Debian package ``python3-uno``).
+    """
+    python = os.environ.get("KPIXL_UNO_PYTHON", "/usr/bin/python3")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONHOME", "PYTHONPATH")}
+    env.setdefault("SAL_USE_VCLPLUGIN", "svp")
+    dst.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="kpixl-hostile-uno-") as tmp:
+        pipe = f"kpixl_hostile_{os.getpid()}_{uuid.uuid4().hex[:12]}"
+        office = subprocess.Popen(
+            [
+                soffice(),
+                f"-env:UserInstallation={(Path(tmp) / 'profile').as_uri()}",
+                "--headless",
+                "--invisible",
+                "--nologo",
+                "--norestore",
+                "--nolockcheck",
+                "--nodefault",
+                f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
+        try:
+            client = subprocess.run(
+                [
+                    python,
+                    "-I",
+                    "-c",
+                    _UNO_STORE_WITH_PASSWORD,
+                    pipe,
+                    src.resolve().as_uri(),
+                    dst.resolve().as_uri(),
+                    password,
+                    filter_name,
+                ],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+                env=env,
+            )
+        finally:
+            _stop_group(office)
+    if client.returncode != 0 or not dst.is_file():
+        raise RuntimeError(
+            f"LibreOffice did not store {src} as {filter_name} with a password "
+            f"(is python3-uno installed for {python}?): {client.returncode}\n"
+            f"{client.stdout}\n{client.stderr}"
+        )
+    return dst
+
+
+def encrypted_xls(directory: Path) -> Path:
+    """A real legacy ``.xls`` protected by :data:`PASSWORD`, stored by LibreOffice, renamed
+    ``.xlsx``."""
+    work = directory / "lo-encrypt"
+    work.mkdir(exist_ok=True)
+    source = _write_plain(work / "encrypted-xls-source.xlsx")
+    produced = store_with_password(source, work / "encrypted.xls", "MS Excel 97")
+    path = directory / "encrypted-legacy.xlsx"
+    produced.replace(path)
     return path
 
 
@@ -417,23 +576,84 @@ BILLION_LAUGHS = b"""<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def entity_xlsx(directory: Path, part: str = "xl/sharedStrings.xml") -> Path:
+def _with_declaration(xml: str, label: str | None) -> str:
+    """``xml`` with its XML declaration naming ``label`` (none with ``None``)."""
+    body = xml.partition("?>")[2].lstrip() if xml.startswith("<?xml") else xml
+    if label is None:
+        return body
+    return f'<?xml version="1.0" encoding="{label}" standalone="yes"?>\n{body}'
+
+
+def encode_part(xml: str, codec: str, label: str | None, bom: bytes = b"") -> bytes:
+    """A part's text with a declaration naming ``label``, encoded with ``codec``.
+
+    Characters the codec lacks become character references, so any codec gives a
+    well-formed part.
+    """
+    return bom + _with_declaration(xml, label).encode(codec, "xmlcharrefreplace")
+
+
+def entity_xlsx(
+    directory: Path,
+    part: str = "xl/sharedStrings.xml",
+    *,
+    codec: str = "utf-8",
+    label: str | None = "UTF-8",
+    bom: bytes = b"",
+) -> Path:
     """A valid workbook whose ``part`` declares entities (the billion laughs).
 
     For ``xl/sharedStrings.xml`` the part is the billion-laughs string table; for any other
-    part a ``DOCTYPE`` with one internal entity is put before its root element.
+    part a ``DOCTYPE`` with one internal entity is put before its root element. The part is
+    encoded with ``codec`` after ``bom``, its XML declaration naming ``label`` (``None``:
+    no declaration).
     """
     source = _write_plain(directory / "entity-source.xlsx")
     with zipfile.ZipFile(source) as archive:
-        original = archive.read(part)
+        original = archive.read(part).decode("utf-8")
     if part == "xl/sharedStrings.xml":
-        data = BILLION_LAUGHS
+        text = BILLION_LAUGHS.decode("ascii")
     else:
-        declaration, _, rest = original.partition(b"?>")
-        root = rest.lstrip().split(b" ", 1)[0].lstrip(b"<").rstrip(b">")
-        data = declaration + b"?>\n<!DOCTYPE " + root + b' [<!ENTITY x "x">]>\n' + rest.lstrip()
-    stem = part.rsplit("/", 1)[-1].replace(".", "-")
+        body = _with_declaration(original, None)
+        root = body.split(" ", 1)[0].lstrip("<").rstrip(">")
+        text = f'<!DOCTYPE {root} [<!ENTITY x "x">]>\n{body}'
+    data = encode_part(text, codec, label, bom)
+    stem = f"{part.rsplit('/', 1)[-1].replace('.', '-')}-{codec}{'-bom' if bom else ''}"
     return rewrite_parts(source, directory / f"entity-{stem}.xlsx", {part: data})
+
+
+def split_declaration_xlsx(
+    directory: Path,
+    start: int,
+    part: str = "xl/worksheets/sheet1.xml",
+    *,
+    codec: str = "utf-8",
+    label: str = "UTF-8",
+    stored: bool = False,
+) -> Path:
+    """A workbook whose ``part`` (``codec``, declared ``label``) has its ``<!DOCTYPE`` begin
+    at byte ``start``.
+
+    The prolog is padded with blank lines (which XML allows there), so a parser would still
+    read the declaration; with ``start`` a few bytes before 65536 the declaration straddles
+    the boundary of the 64 KiB chunks in which parts are inflated (for a stored part those
+    are the chunks read; a deflated one inflates in chunks of exactly that size too).
+    """
+    source = _write_plain(directory / "split-source.xlsx")
+    with zipfile.ZipFile(source) as archive:
+        body = _with_declaration(archive.read(part).decode("utf-8"), None)
+    root = body.split(" ", 1)[0].lstrip("<").rstrip(">")
+    head = encode_part("", codec, label)
+    unit = len("\n".encode(codec))
+    padding, remainder = divmod(start - len(head), unit)
+    if padding < 0 or remainder:
+        raise ValueError(f"split_declaration_xlsx: cannot start the declaration at {start}")
+    # An external subset, no internal one: no <!ENTITY follows to give the part away.
+    doctype = f'<!DOCTYPE {root} SYSTEM "http://kpixl.invalid/entities.dtd">'
+    data = head + ("\n" * padding + f"{doctype}\n{body}").encode(codec, "xmlcharrefreplace")
+    assert data.index("<!DOCTYPE".encode(codec)) == start
+    name = f"split-{start}-{codec}{'-stored' if stored else ''}.xlsx"
+    return rewrite_parts(source, directory / name, {part: data}, stored=[part] if stored else [])
 
 
 @dataclass

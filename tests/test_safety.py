@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import importlib.util
+import io
 import tracemalloc
 import warnings
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from xml.parsers import expat
 
 import hostile
+import msoffcrypto
+import olefile
 import openpyxl
 import pytest
 
 from kpixl import safety
 from kpixl.findings import CATALOGUE
+from kpixl.reader import read_workbook
 from kpixl.safety import Container, Limits, UnusableFile, describe, inspect_workbook
 
 PILLOW = importlib.util.find_spec("PIL") is not None
@@ -59,7 +66,9 @@ HOSTILE: list[tuple[str, Callable[[Path], Path], str]] = [
     ("not-a-zip", hostile.not_a_zip, "file-not-workbook"),
     ("legacy-xls-libreoffice", hostile.legacy_xls, "file-legacy-xls"),
     ("legacy-xls-synthetic", hostile.synthetic_xls, "file-legacy-xls"),
-    ("encrypted", hostile.encrypted_xlsx, "file-encrypted"),
+    ("encrypted-msoffcrypto", hostile.encrypted_xlsx, "file-encrypted"),
+    ("encrypted-synthetic", hostile.synthetic_encrypted_xlsx, "file-encrypted"),
+    ("encrypted-legacy-xls-libreoffice", hostile.encrypted_xls, "file-encrypted"),
     ("truncated", hostile.truncated_xlsx, "file-corrupt"),
     ("crc-error", hostile.crc_corrupt_xlsx, "file-corrupt"),
     ("billion-laughs", hostile.entity_xlsx, "file-xml-entities"),
@@ -107,6 +116,45 @@ def test_compound_file_of_another_kind_is_not_a_workbook(tmp_path: Path) -> None
     assert _code(doc) == "file-not-workbook"
 
 
+def test_encrypted_workbook_fixture_is_really_encrypted(tmp_path: Path) -> None:
+    with hostile.encrypted_xlsx(tmp_path).open("rb") as fh:
+        office = msoffcrypto.OfficeFile(fh)
+        assert office.is_encrypted()
+        office.load_key(password=hostile.PASSWORD, verify_password=True)
+        plain = io.BytesIO()
+        office.decrypt(plain)
+    with zipfile.ZipFile(plain) as archive:
+        assert "xl/workbook.xml" in archive.namelist()
+
+
+def test_encrypted_legacy_xls_fixture_is_really_encrypted(tmp_path: Path) -> None:
+    with hostile.encrypted_xls(tmp_path).open("rb") as fh:
+        office = msoffcrypto.OfficeFile(fh)
+        assert office.format == "xls97"
+        assert office.is_encrypted()
+        office.load_key(password=hostile.PASSWORD)
+        plain = io.BytesIO()
+        office.decrypt(plain)
+    plain.seek(0)
+    assert olefile.OleFileIO(plain).exists("Workbook")
+    unencrypted = hostile.legacy_xls(tmp_path)
+    with unencrypted.open("rb") as fh:
+        assert not msoffcrypto.OfficeFile(fh).is_encrypted()
+
+
+def test_biff5_book_stream_is_a_legacy_workbook(tmp_path: Path) -> None:
+    path = tmp_path / "excel95.xlsx"
+    path.write_bytes(hostile.compound_file({"Book": hostile.biff8_workbook()}))
+    assert _code(path) == "file-legacy-xls"
+
+
+def test_unreadable_workbook_stream_is_corrupt(tmp_path: Path) -> None:
+    path = tmp_path / "garbled.xlsx"
+    path.write_bytes(hostile.compound_file({"Workbook": b"\xff" * 10}))
+    assert _code(path) == "file-corrupt"
+    assert "legacy workbook stream" in _reason(path)
+
+
 @pytest.mark.parametrize(
     "part",
     ["xl/sharedStrings.xml", "_rels/.rels", "xl/worksheets/sheet1.xml", "[Content_Types].xml"],
@@ -125,6 +173,165 @@ def test_entity_declaration_in_vml(tmp_path: Path) -> None:
     assert _code(path) == "file-xml-entities"
 
 
+# (codec, label in the XML declaration or None, byte-order mark, expat reads it)
+ENCODINGS: dict[str, tuple[str, str | None, bytes, bool]] = {
+    "utf-8": ("utf-8", "UTF-8", b"", True),
+    "utf-8-bom": ("utf-8", "UTF-8", codecs.BOM_UTF8, True),
+    "utf-16le-bom": ("utf-16-le", "UTF-16", codecs.BOM_UTF16_LE, True),
+    "utf-16be-bom": ("utf-16-be", "UTF-16", codecs.BOM_UTF16_BE, True),
+    "utf-16le-no-bom": ("utf-16-le", "UTF-16", b"", True),
+    "utf-16be-no-bom": ("utf-16-be", "UTF-16BE", b"", True),
+    "utf-16le-no-declaration": ("utf-16-le", None, b"", False),
+    "iso-8859-1": ("iso8859-1", "ISO-8859-1", b"", True),
+    "windows-1252": ("cp1252", "windows-1252", b"", True),
+    "ebcdic": ("cp037", "IBM037", b"", False),
+    "utf-32le-bom": ("utf-32-le", "UTF-32", codecs.BOM_UTF32_LE, False),
+}
+DECLARATION_PARTS = ["xl/sharedStrings.xml", "xl/worksheets/sheet1.xml", "xl/styles.xml"]
+
+
+def _part(path: Path, name: str) -> bytes:
+    with zipfile.ZipFile(path) as archive:
+        return archive.read(name)
+
+
+def _expat_sees_a_doctype(data: bytes) -> bool:
+    """Whether a real parser reads a DOCTYPE in ``data`` (the fixture is what it claims)."""
+    seen: list[str] = []
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = lambda name, *_: seen.append(name)
+    with contextlib.suppress(expat.ExpatError):  # the billion laughs trips expat's guard
+        parser.Parse(data, True)
+    return bool(seen)
+
+
+@pytest.mark.parametrize("part", DECLARATION_PARTS)
+@pytest.mark.parametrize("encoding", sorted(ENCODINGS))
+def test_entity_declaration_in_any_encoding(tmp_path: Path, part: str, encoding: str) -> None:
+    codec, label, bom, expat_reads = ENCODINGS[encoding]
+    path = hostile.entity_xlsx(tmp_path, part, codec=codec, label=label, bom=bom)
+    data = _part(path, part)
+    assert "<!DOCTYPE" in data[len(bom) :].decode(codec), "the fixture lacks its declaration"
+    if expat_reads:
+        assert _expat_sees_a_doctype(data)
+    assert _code(path) == "file-xml-entities"
+
+
+@pytest.mark.parametrize("part", ["xl/sharedStrings.xml", "xl/worksheets/sheet1.xml"])
+@pytest.mark.parametrize("encoding", sorted(ENCODINGS))
+def test_parts_in_any_encoding_without_declarations_pass(
+    tmp_path: Path, part: str, encoding: str
+) -> None:
+    codec, label, bom, _ = ENCODINGS[encoding]
+    source = hostile.plain_xlsx(tmp_path)
+    text = _part(source, part).decode("utf-8")
+    data = hostile.encode_part(text, codec, label, bom)
+    path = hostile.rewrite_parts(source, tmp_path / "encoded.xlsx", {part: data})
+    assert inspect_workbook(path).unsupported_parts == ()
+
+
+@pytest.mark.parametrize("encoding", ["utf-16le-bom", "utf-16be-no-bom", "ebcdic"])
+def test_features_of_a_worksheet_in_another_encoding(tmp_path: Path, encoding: str) -> None:
+    codec, label, bom, _ = ENCODINGS[encoding]
+    source = hostile.feature_xlsx(tmp_path, ["ignored_errors"])
+    text = _part(source, "xl/worksheets/sheet1.xml").decode("utf-8")
+    data = hostile.encode_part(text, codec, label, bom)
+    path = hostile.rewrite_parts(
+        source, tmp_path / "encoded.xlsx", {"xl/worksheets/sheet1.xml": data}
+    )
+    assert inspect_workbook(path).unsupported_parts == (describe(safety.IGNORED_ERRORS),)
+
+
+@pytest.mark.parametrize("label", ["UTF-7", "x-kpixl-unknown", "base64"])
+def test_encoding_that_cannot_be_searched_is_refused(tmp_path: Path, label: str) -> None:
+    source = hostile.plain_xlsx(tmp_path)
+    text = _part(source, "xl/worksheets/sheet1.xml").decode("utf-8")
+    data = hostile.encode_part(text, "ascii", label)
+    path = hostile.rewrite_parts(source, tmp_path / "odd.xlsx", {"xl/worksheets/sheet1.xml": data})
+    assert _code(path) == "file-corrupt"
+    assert label in _reason(path)
+
+
+def test_declared_encoding_is_searched_besides_the_one_the_first_bytes_say(
+    tmp_path: Path,
+) -> None:
+    """A part that starts in ASCII but declares UTF-16, its DOCTYPE in UTF-16 past the first
+    KiB: a parser that believes the declaration (quick-xml does) reads the DOCTYPE."""
+    source = hostile.plain_xlsx(tmp_path)
+    data = (
+        b'<?xml version="1.0" encoding="UTF-16"?>'
+        + b" " * 4096
+        + '<!DOCTYPE sst SYSTEM "http://kpixl.invalid/x.dtd"><sst/>'.encode("utf-16-le")
+    )
+    assert b"\0" not in data[:4096]
+    path = hostile.rewrite_parts(
+        source, tmp_path / "mislabelled.xlsx", {"xl/sharedStrings.xml": data}
+    )
+    assert _code(path) == "file-xml-entities"
+
+
+def test_utf7_could_hide_a_declaration() -> None:
+    """Why UTF-7 is refused rather than searched: ``<`` and ``!`` have a second spelling."""
+    hidden = b'<?xml version="1.0" encoding="UTF-7"?>+ADwAIQ-DOCTYPE x>'
+    assert "<!DOCTYPE" in hidden.decode("utf-7")
+    assert b"<!DOCTYPE" not in hidden
+
+
+@pytest.mark.parametrize("stored", [False, True], ids=["deflated", "stored"])
+@pytest.mark.parametrize("before", [1, 2, 4, 8, 9, 0])
+def test_declaration_across_the_chunk_boundary(tmp_path: Path, before: int, stored: bool) -> None:
+    start = safety._CHUNK - before
+    path = hostile.split_declaration_xlsx(tmp_path, start, stored=stored)
+    assert (start < safety._CHUNK < start + len(b"<!DOCTYPE")) == (0 < before < 9)
+    assert _expat_sees_a_doctype(_part(path, "xl/worksheets/sheet1.xml"))
+    assert _code(path) == "file-xml-entities"
+
+
+@pytest.mark.parametrize("before", [2, 6, 10, 16])
+def test_utf16_declaration_across_the_chunk_boundary(tmp_path: Path, before: int) -> None:
+    start = safety._CHUNK - before
+    path = hostile.split_declaration_xlsx(tmp_path, start, codec="utf-16-le", label="UTF-16")
+    assert start < safety._CHUNK < start + len("<!DOCTYPE".encode("utf-16-le"))
+    assert _code(path) == "file-xml-entities"
+
+
+def test_tag_across_the_chunk_boundary_is_still_noted(tmp_path: Path) -> None:
+    source = hostile.feature_xlsx(tmp_path, ["ignored_errors"])
+    sheet = _part(source, "xl/worksheets/sheet1.xml")
+    at = sheet.index(b"<ignoredErrors")
+    padded = sheet[:at] + b" " * (safety._CHUNK - 5 - at) + sheet[at:]
+    assert padded.index(b"<ignoredErrors") == safety._CHUNK - 5
+    path = hostile.rewrite_parts(
+        source,
+        tmp_path / "padded.xlsx",
+        {"xl/worksheets/sheet1.xml": padded},
+        stored=["xl/worksheets/sheet1.xml"],
+    )
+    assert inspect_workbook(path).unsupported_parts == (describe(safety.IGNORED_ERRORS),)
+
+
+@pytest.mark.parametrize(
+    ("part", "old", "new"),
+    [
+        ("xl/worksheets/sheet1.xml", b"<sheetData>", b"<!-- <!DOCTYPE x> --><sheetData>"),
+        ("xl/sharedStrings.xml", b"<t>KPI 1</t>", b"<t><![CDATA[<!DOCTYPE html>]]></t>"),
+        ("xl/styles.xml", b"<fonts", b"<?kpixl <!ENTITY x 'x'>?><fonts"),
+    ],
+    ids=["comment", "cdata", "processing-instruction"],
+)
+def test_declaration_text_outside_a_doctype_is_refused_too(
+    tmp_path: Path, part: str, old: bytes, new: bytes
+) -> None:
+    """Refusing is the safe side: a byte scan cannot tell markup from a comment's text."""
+    source = hostile.plain_xlsx(tmp_path)
+    original = _part(source, part)
+    assert old in original
+    path = hostile.rewrite_parts(
+        source, tmp_path / "text.xlsx", {part: original.replace(old, new, 1)}
+    )
+    assert _code(path) == "file-xml-entities"
+
+
 def test_xml_that_is_not_well_formed_is_corrupt(tmp_path: Path) -> None:
     source = hostile.plain_xlsx(tmp_path)
     path = hostile.rewrite_parts(
@@ -132,6 +339,35 @@ def test_xml_that_is_not_well_formed_is_corrupt(tmp_path: Path) -> None:
     )
     assert _code(path) == "file-corrupt"
     assert "xl/styles.xml" in _reason(path)
+
+
+def _read_code(path: Path) -> str:
+    with pytest.raises(UnusableFile) as caught:
+        read_workbook(path)
+    return caught.value.code
+
+
+@pytest.mark.parametrize(
+    ("part", "damage"),
+    [
+        ("xl/sharedStrings.xml", lambda xml: b"<sst><si><t>KPI 1</si></sst>"),
+        ("xl/worksheets/sheet1.xml", lambda xml: xml[: len(xml) // 2]),
+        ("xl/worksheets/sheet1.xml", lambda xml: xml.replace(b"</sheetData>", b"</sheetData")),
+    ],
+    ids=["shared-strings", "worksheet-cut", "worksheet-unclosed-tag"],
+)
+def test_parts_that_grow_with_the_data_are_left_to_the_reader(
+    tmp_path: Path, part: str, damage: Callable[[bytes], bytes]
+) -> None:
+    """The inspection does not parse worksheets or shared strings (that would cost more than
+    inflating them); the reader's own parse refuses the broken ones."""
+    source = hostile.plain_xlsx(tmp_path)
+    broken = damage(_part(source, part))
+    path = hostile.rewrite_parts(source, tmp_path / "broken.xlsx", {part: broken})
+    with pytest.raises(expat.ExpatError):
+        expat.ParserCreate().Parse(broken, True)
+    inspect_workbook(path)
+    assert _read_code(path) == "file-corrupt"
 
 
 def test_workbook_part_named_but_missing_is_corrupt(tmp_path: Path) -> None:
