@@ -781,8 +781,14 @@ class _Features:
             if prefixes is not None and len(prefixes) < _MAX_PREFIXES:
                 prefixes.add(match.group("prefix") or b"")
 
-    def _bound(self, uri: bytes, prefix: bytes | None) -> bool:
-        return (prefix or b"") in self._prefixes[uri]
+    def _bound(self, uri: bytes, tag: re.Match[bytes]) -> bool:
+        """Whether the tag's prefix stands for ``uri`` (its own attributes may rebind it)."""
+        prefix = tag.group("prefix") or b""
+        for declaration in _XMLNS.finditer(tag.group("attrs")):
+            if (declaration.group("prefix") or b"") == prefix:
+                found = declaration.group("dq")
+                return (found if found is not None else declaration.group("sq")) == uri
+        return prefix in self._prefixes[uri]
 
 
 _WS_TAGS = _tags(*_WS_ELEMENTS, b"sheetData")
@@ -823,7 +829,7 @@ class _WorksheetFeatures(_Features):
                     self._in_cells = True
                     pos = match.end()
                     break
-                if self._bound(_MAIN_NS, match.group("prefix")):
+                if self._bound(_MAIN_NS, match):
                     self._note(local, match.group("attrs"))
             else:
                 self._declare(window, declared, len(window))
@@ -883,10 +889,10 @@ class _DrawingFeatures(_Features):
     def _scan(self, window: bytes) -> None:
         self._declare(window, 0, len(window))
         for match in _DRAWING_TAGS.finditer(window):
-            local, prefix = match.group("local"), match.group("prefix")
+            local = match.group("local")
             closing = bool(match.group("end"))
             if local == b"Fallback":
-                if not self._bound(_MC_NS, prefix):
+                if not self._bound(_MC_NS, match):
                     continue
                 if closing:
                     self._fallback_depth = max(self._fallback_depth - 1, 0)
@@ -895,11 +901,11 @@ class _DrawingFeatures(_Features):
             elif closing or self._fallback_depth:
                 continue
             elif local == b"graphicData":
-                if self._bound(_A_NS, prefix):
+                if self._bound(_A_NS, match):
                     uri = _attribute(match.group("attrs"), b"uri")
                     if uri != _CHART_URI:
                         self._labels.add(_GRAPHIC_LABELS.get(uri, OTHER_DRAWING))
-            elif self._bound(_XDR_NS, prefix) and not (local == b"pic" and self._pillow):
+            elif self._bound(_XDR_NS, match) and not (local == b"pic" and self._pillow):
                 self._labels.add(_XDR_LABELS[local])
 
 

@@ -645,6 +645,106 @@ def test_slicer_fallback_shape_is_not_counted_as_a_shape(tmp_path: Path) -> None
     assert inspect_workbook(src).unsupported_parts == (describe(safety.SLICERS),)
 
 
+_MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _prefixed_worksheet(prefix: bytes, extra: bytes) -> bytes:
+    """A small worksheet with the main namespace bound to ``prefix``, ``extra`` at its end."""
+    p = prefix + b":"
+    return (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b"<" + p + b"worksheet xmlns:" + prefix + b'="' + _MAIN + b'">'
+        b"<"
+        + p
+        + b"sheetData><"
+        + p
+        + b'row r="1"><'
+        + p
+        + b'c r="A1"><'
+        + p
+        + b"v>1</"
+        + p
+        + b"v></"
+        + p
+        + b"c></"
+        + p
+        + b"row></"
+        + p
+        + b"sheetData>"
+        + extra
+        + b"</"
+        + p
+        + b"worksheet>"
+    )
+
+
+def test_worksheet_elements_are_found_under_any_prefix(tmp_path: Path) -> None:
+    sheet = _prefixed_worksheet(
+        b"x",
+        b'<x:ignoredErrors><x:ignoredError sqref="A1" numberStoredAsText="1"/></x:ignoredErrors>',
+    )
+    source = hostile.plain_xlsx(tmp_path)
+    path = hostile.rewrite_parts(
+        source, tmp_path / "prefixed.xlsx", {"xl/worksheets/sheet1.xml": sheet}
+    )
+    assert inspect_workbook(path).unsupported_parts == (describe(safety.IGNORED_ERRORS),)
+    saved = _round_trip(path, tmp_path / "saved.xlsx")
+    assert not _any(saved, "xl/worksheets/", b"ignoredError"), "openpyxl's behaviour changed"
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        b'<kx:ignoredErrors xmlns:kx="urn:kpixl:other"/>',
+        b'<x:ext uri="{01252117-D84E-4E92-8308-4BE1C098FCBB}" xmlns:x="urn:kpixl:other"/>',
+        b'<ignoredErrors xmlns="urn:kpixl:other"/>',
+        b"<x:ignoredErrorsLater/><x:pictures/>",
+    ],
+    ids=["other-prefix", "prefix-rebound", "default-namespace-elsewhere", "longer-names"],
+)
+def test_elements_of_another_namespace_are_not_counted(tmp_path: Path, extra: bytes) -> None:
+    sheet = _prefixed_worksheet(b"x", extra)
+    source = hostile.plain_xlsx(tmp_path)
+    path = hostile.rewrite_parts(
+        source, tmp_path / "foreign.xlsx", {"xl/worksheets/sheet1.xml": sheet}
+    )
+    assert inspect_workbook(path).unsupported_parts == ()
+
+
+def test_drawing_prefixes_are_resolved(tmp_path: Path) -> None:
+    renamed = (
+        _SLICER_DRAWING.replace(b"xdr:", b"s:")
+        .replace(b"xmlns:xdr=", b"xmlns:s=")
+        .replace(b"a:", b"d:")
+        .replace(b"xmlns:a=", b"xmlns:d=")
+        .replace(b"mc:", b"m:")
+        .replace(b"xmlns:mc=", b"xmlns:m=")
+    )
+    assert b"xdr:" not in renamed and b"<m:Fallback>" in renamed
+    src = hostile.add_parts(
+        hostile.plain_xlsx(tmp_path),
+        tmp_path / "renamed-drawing.xlsx",
+        {"xl/drawings/drawing9.xml": (_DRAWING_CT, renamed)},
+    )
+    assert inspect_workbook(src).unsupported_parts == (describe(safety.SLICERS),)
+
+
+def test_drawing_in_the_default_namespace(tmp_path: Path) -> None:
+    drawing = (
+        b'<wsDr xmlns="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing">'
+        b'<twoCellAnchor><sp macro="" textlink=""><nvSpPr><cNvPr id="2" name="Box"/><cNvSpPr/>'
+        b"</nvSpPr><spPr/></sp><clientData/></twoCellAnchor>"
+        b'<twoCellAnchor><pic xmlns="urn:kpixl:not-a-drawing"/><clientData/></twoCellAnchor>'
+        b"</wsDr>"
+    )
+    src = hostile.add_parts(
+        hostile.plain_xlsx(tmp_path),
+        tmp_path / "default-ns.xlsx",
+        {"xl/drawings/drawing9.xml": (_DRAWING_CT, drawing)},
+    )
+    assert inspect_workbook(src).unsupported_parts == (describe(safety.SHAPES),)
+
+
 def test_unknown_worksheet_extension_is_named_by_its_uri(tmp_path: Path) -> None:
     source = hostile.plain_xlsx(tmp_path)
     with zipfile.ZipFile(source) as archive:
