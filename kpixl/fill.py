@@ -48,9 +48,20 @@ class Filler:
                 return ws, row, keys
         raise KeyError((table, kpi_id, field))
 
+    def row_of(
+        self, table: str, kpi_id: str, field: str | None = None
+    ) -> tuple[Any, int, dict[str, int]]:
+        """(worksheet, row, key → column) of a KPI's row of a table (``form``, ``data`` with
+        its ``field``, ``target``), for what the other methods do not type (formats).
+
+        Raises:
+            KeyError: the table has no such row.
+        """
+        return self._row(table, kpi_id, field)
+
     def form(self, kpi_id: str, value: Any, field: str = "result") -> None:
         ws, row, keys = self._row("form", kpi_id)
-        ws.cell(row, keys[field]).value = value
+        _type(ws.cell(row, keys[field]), value)
 
     def delete_form_row(self, kpi_id: str) -> None:
         ws, row, _keys = self._row("form", kpi_id)
@@ -58,7 +69,7 @@ class Filler:
 
     def data(self, kpi_id: str, field: str, value: Any) -> None:
         ws, row, keys = self._row("data", kpi_id, field)
-        ws.cell(row, keys["input"]).value = value
+        _type(ws.cell(row, keys["input"]), value)
 
     def target(self, kpi_id: str, values: dict[str, Any]) -> None:
         ws, row, keys = self._row("target", kpi_id)
@@ -115,3 +126,14 @@ class Filler:
     def save(self, path: Path) -> None:
         """Save the filled workbook."""
         self.book.save(path)
+
+
+_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
+
+
+def _type(cell: Any, value: Any) -> None:
+    """Put ``value`` in ``cell`` as Excel stores what is typed: an error value such as
+    ``#DIV/0!`` as an error, ``=…`` as a formula (without a calculated result)."""
+    cell.value = value
+    if isinstance(value, str) and value in _ERRORS:
+        cell.data_type = "e"

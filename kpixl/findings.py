@@ -65,7 +65,7 @@ def _c(code: str, severity: str, actor: str, th: str, en: str) -> tuple[str, Fin
 
 _C, _D = CENTRE, DIVISION
 _NOT_SCORED_TH = "ตัวชี้วัดนี้จึงยังไม่มีคะแนน"
-_NOT_SCORED_EN = "so this KPI is not scored"
+_NOT_SCORED_EN = "the KPI is not scored"
 
 CATALOGUE: dict[str, FindingCode] = dict(
     [
@@ -247,7 +247,7 @@ CATALOGUE: dict[str, FindingCode] = dict(
             "error",
             _D,
             "ยังไม่ได้กรอก{what} — " + _NOT_SCORED_TH,
-            "{what_en} is missing, " + _NOT_SCORED_EN + ".",
+            "{what_en} is missing: " + _NOT_SCORED_EN + ".",
         ),
         _c(
             "value-unreadable",
@@ -372,9 +372,7 @@ CATALOGUE: dict[str, FindingCode] = dict(
             "error",
             _D,
             "ตัวหารเป็นศูนย์ จึงคำนวณร้อยละไม่ได้ — " + _NOT_SCORED_TH,
-            "The denominator is zero, so the percentage cannot be computed; "
-            + _NOT_SCORED_EN
-            + ".",
+            "The denominator is zero: the percentage cannot be computed and " + _NOT_SCORED_EN + ".",
         ),
         _c(
             "ratio-numerator-exceeds",

@@ -122,7 +122,8 @@ def parse_numbers(raw: pd.Series) -> pd.DataFrame:
 
 
 def format_number(value: float) -> str:
-    """A number as a person would write it: no trailing ``.0``, at most 2 decimals."""
+    """A number as a person would write it: thousands separated (``12,600,000``), no
+    trailing ``.0``, at most 2 decimals (rounded half away from zero)."""
     if value != value:  # NaN
         return ""
     if value in (math.inf, -math.inf):  # a long enough digit string reads as inf
@@ -130,5 +131,5 @@ def format_number(value: float) -> str:
     # Half away from zero, as ROUND and the forms do (round() would give 82.12 for 82.125).
     rounded = round_value(value)
     if rounded == int(rounded):
-        return str(int(rounded))
-    return f"{rounded:.2f}".rstrip("0").rstrip(".")
+        return f"{int(rounded):,}"
+    return f"{rounded:,.2f}".rstrip("0").rstrip(".")

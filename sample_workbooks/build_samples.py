@@ -233,7 +233,7 @@ def fill_hlt(f: Filler) -> None:
 
 def fill_sec(f: Filler) -> None:
     """สำนักงานเลขานุการฯ: messy typing and broken form-A rules."""
-    f.form("1", "๘๕.๕")  # Thai digits as text
+    f.form("1", "๑๔๐.๕")  # Thai digits as text, and beyond 100 %: no level
     f.form("2", "85%")
     ticks(f, "3", 0)
     for step, mark in ((1, "✓"), (2, "✓"), (3, ""), (4, "✓"), (5, "")):
@@ -342,6 +342,40 @@ def fill_aud(f: Filler) -> None:
     f.signoff("หัวหน้าหน่วยตรวจสอบภายใน", dt.date(2565, 10, 3))  # B.E. year in a date cell
 
 
+def fill_sup(f: Filler) -> None:
+    """กองพัสดุฯ: what Excel really does with typed input. "85%" stored as 0.85 with a percent
+    format, √ as a tick, an Excel error value, a formula never calculated, a backup copy of
+    the form placed first (Excel's Move/Copy default), and the hidden key row of the
+    supporting data deleted."""
+    for step in range(1, 6):
+        f.data("1", f"step:{step}", "√" if step <= 3 else ("ทำแล้ว" if step == 4 else None))
+    ratio(f, "2.1", 50, 200)
+    f.data("2.2", "numerator", "#DIV/0!")  # pasted from a broken sheet: an error value
+    f.data("2.2", "denominator", 400)
+    f.form("2.2", 30)
+    f.form("2.3", 0.85)  # typed "85%": stored 0.85 with a percent format
+    ws, row, keys = f.row_of("form", "2.3")
+    ws.cell(row, keys["result"]).number_format = "0%"
+    ratio(f, "2.4", 330, 400)
+    ticks(f, "3", 5)
+    ticks(f, "4", 2)
+    ticks(f, "5.1", 5)
+    ticks(f, "5.2", 3)
+    f.data("6", "numerator", "=15+5")  # a formula saved by a program that never calculated
+    f.data("6", "denominator", 40)
+    f.form("6", 50)
+    form = f.tables["form"][0]
+    backup = f.book.copy_worksheet(form)
+    backup.title = f"{L.FORM_SHEET} (2)"
+    f.book.move_sheet(backup, offset=-(len(f.book.sheetnames) - 1))
+    for row in range(1, backup.max_row + 1):
+        if backup.cell(row, keys["kpi_id"]).value == "2.1":
+            backup.cell(row, keys["result"]).value = 99  # an old draft, not the real form
+    data, key_row, _keys = f.tables["data"]
+    data.delete_rows(key_row)
+    f.signoff("ผู้อำนวยการกองพัสดุและทรัพย์สิน", dt.date(2022, 10, 12))
+
+
 def fill_krabi(f: Filler) -> None:
     """อบจ.กระบี่ (seed 000): the seed's own target-sheet entries."""
     f.target(
@@ -380,6 +414,7 @@ FILLED = {
     "STR_tampered_definitions": ("nakhonsawan_2565", "STR", fill_str),
     "AUD_old_template": ("nakhonsawan_2565", "AUD", fill_aud),
     "EDU_resubmitted_late": ("nakhonsawan_2565", "EDU", fill_edu_late),
+    "SUP_excel_quirks": ("nakhonsawan_2565", "SUP", fill_sup),
     "KRABI_target_sheet": ("krabi_2564", "75105", fill_krabi),
 }
 CLEAN = ("FIN_clean", "COM_clean", "PER_clean", "EDU_clean", "HLT_clean")

@@ -7,7 +7,6 @@ that a change of behaviour shows as a diff in review.
 from __future__ import annotations
 
 import io
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -23,8 +22,7 @@ from kpixl.masterfile import read_master
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_workbooks"
 GOLDEN = SAMPLES / "golden"
-sys.path.insert(0, str(SAMPLES))
-import build_samples  # noqa: E402
+import build_samples  # noqa: E402  (on the path by conftest)
 
 MASTER_OF = {"KRABI": "krabi_2564_master.xlsx"}
 FILLED = sorted((SAMPLES / "filled").glob("*.xlsx"))
@@ -53,23 +51,44 @@ def _golden_frames(
     name: str, evaluation: Evaluation, findings: pd.DataFrame
 ) -> dict[str, pd.DataFrame]:
     kpis = evaluation.kpis[evaluation.kpis["source"] == name]
-    scores = kpis[["kpi_id", "kind", "value", "level", "weight", "weighted", "status"]].copy()
-    totals = evaluation.totals[evaluation.totals["source"] == name]
-    for _, rec in totals.iterrows():
-        scores.loc[len(scores)] = [
-            "รวม",
-            "",
-            None,
-            None,
-            rec["weight_total"],
-            rec["total"],
-            "complete" if rec["complete"] else "incomplete",
-        ]
-        scores.loc[len(scores)] = ["score_100", "", None, None, None, rec["score_100"], ""]
+    columns = ["kpi_id", "kind", "value", "level", "weight", "weighted", "status"]
+    rows = kpis[columns].astype(object).to_dict("records")
+    for rec in evaluation.totals[evaluation.totals["source"] == name].to_dict("records"):
+        status = "complete" if rec["complete"] else "incomplete"
+        rows.append(
+            dict(
+                zip(
+                    columns,
+                    ["รวม", "", None, None, rec["weight_total"], rec["total"], status],
+                    strict=True,
+                )
+            )
+        )
+        rows.append(
+            dict(
+                zip(columns, ["score_100", "", None, None, None, rec["score_100"], ""], strict=True)
+            )
+        )
+    scores = pd.DataFrame(rows, columns=columns)
+    for name_ in ("value", "weight", "weighted"):
+        scores[name_] = pd.to_numeric(scores[name_], errors="coerce").round(6)
+    scores["level"] = pd.array(pd.to_numeric(scores["level"], errors="coerce"), dtype="Int64")
     mine = findings[findings["source"] == name]
     return {
-        "scores": scores.round(6),
-        "findings": mine[["sheet", "cell", "kpi_id", "code", "severity", "value"]],
+        "scores": scores,
+        "findings": mine[
+            [
+                "sheet",
+                "cell",
+                "kpi_id",
+                "code",
+                "severity",
+                "actor",
+                "value",
+                "message_th",
+                "message_en",
+            ]
+        ],
     }
 
 
@@ -126,8 +145,14 @@ def test_every_finding_code_of_the_checks_appears_in_some_sample(
         "fingerprint-mismatch",
         "template-outdated",
         "date-era-confused",
-        "rubric-unparseable",
+        "kpi-unscorable",
         "file-not-workbook",
+        "value-error",
+        "formula-not-calculated",
+        "sheet-duplicated",
+        "key-row-recovered",
+        "kpi-row-missing",
+        "date-implausible",
     }
     assert expected <= codes, sorted(expected - codes)
 
