@@ -496,6 +496,42 @@ def test_macro_enabled_is_not_an_error(tmp_path: Path) -> None:
     assert describe(safety.VBA) in container.unsupported_parts
 
 
+def test_kept_parts_are_the_inflated_bytes(tmp_path: Path) -> None:
+    path = hostile.rewrite_parts(
+        hostile.feature_xlsx(tmp_path, ["image", "comment"]),
+        tmp_path / "mixed.xlsx",
+        {},
+        stored=["xl/styles.xml"],
+    )
+    with zipfile.ZipFile(path) as archive:
+        expected = {name: archive.read(name) for name in archive.namelist()}
+    assert inspect_workbook(path).parts == {}
+    sheets = inspect_workbook(path, keep=lambda name: name.startswith("xl/worksheets/"))
+    assert dict(sheets.parts) == {
+        n: b for n, b in expected.items() if n.startswith("xl/worksheets/")
+    }
+    everything = inspect_workbook(path, keep=lambda name: True)
+    assert dict(everything.parts) == expected  # binary, stored and [Content_Types].xml too
+    assert everything == sheets and hash(everything) == hash(sheets)
+    assert "parts=" not in repr(everything).replace("unsupported_parts=", "")
+    with pytest.raises(TypeError):
+        everything.parts["xl/styles.xml"] = b""  # type: ignore[index]
+
+
+def test_keeping_parts_stays_within_the_limits(tmp_path: Path) -> None:
+    path = hostile.lying_zip_bomb(tmp_path)
+    limits = Limits(max_ratio=1e9, max_part_bytes=8 * 2**20)
+    tracemalloc.start()
+    try:
+        with pytest.raises(UnusableFile) as caught:
+            inspect_workbook(path, limits, keep=lambda name: True)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert caught.value.code == "file-too-large"
+    assert peak < 12 * 2**20
+
+
 SAMPLES = sorted((Path(__file__).resolve().parent.parent / "sample_workbooks").rglob("*.xlsx"))
 
 
