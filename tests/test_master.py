@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from kpixl.criteria import describe_values
 from kpixl.findings import FINDING_COLUMNS
 from kpixl.master import (
     DIVISIONS,
@@ -70,6 +71,14 @@ LIKERT_CLEAN = [
 ]
 # The seed's table (COM, WEL 4–5, HLT 7): score 5 first, as the seed writes it.
 LIKERT_SEED = ["๔.๕๑-๕.๐๐", "๔.๐๑-๔.๕๐", "๓.๐๑-๓.๕๐", "๒.๐๑-๒.๕๐", "๑.๐๑-๑.๕๐"]
+
+
+def words(notation: str) -> str:
+    """The English words a message uses for the values of an interval such as ``(3, 4]``."""
+    lo_text, hi_text = notation[1:-1].split(", ")
+    lo = None if lo_text == "-∞" else float(lo_text)
+    hi = None if hi_text == "∞" else float(hi_text)
+    return describe_values(lo, notation[0] == "[", hi, notation[-1] == "]")[1]
 
 
 def levels(texts: list[str], prefix: str = "level_") -> dict[str, str]:
@@ -569,7 +578,7 @@ def test_criteria_that_do_not_fit_the_kind(kind: str, fields: dict[str, str], ce
     [
         pytest.param(
             {"level_2": "ตั้งแต่ร้อยละ ๖๐ แต่ไม่ถึงร้อยละ ๖๕"},
-            {("rubric-gap", "N2", "[65, 70)")},
+            {("rubric-gap", "N2", words("[65, 70)"))},
             id="gap-at-the-upper-level",
         ),
         pytest.param(
@@ -582,9 +591,9 @@ def test_criteria_that_do_not_fit_the_kind(kind: str, fields: dict[str, str], ce
             # touch their neighbours (gaps below 2 and above 3).
             {"level_2": BANDS[2], "level_3": BANDS[1]},
             {
-                ("rubric-gap", "M2", "[60, 70)"),
+                ("rubric-gap", "M2", words("[60, 70)")),
                 ("rubric-order", "N2", ""),
-                ("rubric-gap", "O2", "[70, 80)"),
+                ("rubric-gap", "O2", words("[70, 80)")),
             },
             id="order",
         ),
@@ -603,12 +612,12 @@ def test_criteria_that_do_not_fit_the_kind(kind: str, fields: dict[str, str], ce
         ),
         pytest.param(
             {"level_1": "ตั้งแต่ร้อยละ ๑๐ แต่ไม่ถึงร้อยละ ๖๐"},
-            {("rubric-bottom-uncovered", "L2", "[0, 10)")},
+            {("rubric-bottom-uncovered", "L2", words("[0, 10)"))},
             id="bottom-uncovered",
         ),
         pytest.param(
             {"level_5": "ตั้งแต่ร้อยละ ๙๐ แต่ไม่ถึงร้อยละ ๙๕"},
-            {("rubric-top-capped", "P2", "[95, 100]")},
+            {("rubric-top-capped", "P2", words("[95, 100]"))},
             id="top-capped",
         ),
     ],
@@ -708,9 +717,9 @@ def test_likert_table_holes_are_reported_at_the_upper_level_row() -> None:
         ("rubric-bottom-uncovered", SCALE_SHEET, "D6"),
     }
     by_cell = dict(zip(findings["cell"], findings["message_en"], strict=True))
-    assert "(3.5, 4.01)" in by_cell["D3"]
-    assert "(4.5, 4.51)" in by_cell["D2"]
-    assert "[1, 1.01)" in by_cell["D6"]
+    assert words("(3.5, 4.01)") in by_cell["D3"]
+    assert words("(4.5, 4.51)") in by_cell["D2"]
+    assert words("[1, 1.01)") in by_cell["D6"]
 
 
 def test_unreadable_likert_range_names_the_text_as_written() -> None:
@@ -761,7 +770,7 @@ def test_a_range_from_min_max_applies_to_the_rubric_lint() -> None:
     assert set(zip(findings["code"], findings["cell"], strict=True)) == {
         ("rubric-top-capped", "P2")
     }
-    assert "(100, 120]" in findings.iloc[0]["message_en"]
+    assert words("(100, 120]") in findings.iloc[0]["message_en"]
 
 
 # --- definitions and fingerprint -------------------------------------------------------------
@@ -967,7 +976,12 @@ def test_seed_per_kpi_4_level_4_cannot_be_read(nakhonsawan: tuple[Master, pd.Dat
 @pytest.mark.parametrize("group", ["7.1", "7.2"])
 @pytest.mark.parametrize(
     ("quarter", "first_gap"),
-    [("1", "(3, 4)"), ("2", "(15, 16)"), ("3", "(35, 36)"), ("4", "(70, 71)")],
+    [
+        ("1", words("(3, 4)")),
+        ("2", words("(15, 16)")),
+        ("3", words("(35, 36)")),
+        ("4", words("(70, 71)")),
+    ],
 )
 def test_seed_com_integer_bands_have_holes(
     nakhonsawan: tuple[Master, pd.DataFrame], group: str, quarter: str, first_gap: str
@@ -988,11 +1002,11 @@ def test_seed_com_integer_bands_have_holes(
 def test_seed_pal_quarterly_disbursement(nakhonsawan: tuple[Master, pd.DataFrame]) -> None:
     _, findings = nakhonsawan
     q2 = csv_row("kpis.csv", "PAL", "1.2")
-    assert "[0, 15]" in at(findings, "rubric-bottom-uncovered", f"L{q2}")["message_en"]
-    assert "(38, 100]" in at(findings, "rubric-top-capped", f"P{q2}")["message_en"]
+    assert words("[0, 15]") in at(findings, "rubric-bottom-uncovered", f"L{q2}")["message_en"]
+    assert words("(38, 100]") in at(findings, "rubric-top-capped", f"P{q2}")["message_en"]
     q4 = csv_row("kpis.csv", "PAL", "1.4")
     # "มากกว่า ร้อยละ ๖๕ ถึง ร้อยละ ๗๑" then "มากกว่า ร้อยละ ๗๐ แต่ ไม่เกิน ร้อยละ ๗๕".
-    assert "(70, 71]" in at(findings, "rubric-overlap", f"M{q4}")["message_en"]
+    assert words("(70, 71]") in at(findings, "rubric-overlap", f"M{q4}")["message_en"]
     assert not findings["code"].eq("rubric-quarters-missing").any()
 
 
@@ -1021,7 +1035,10 @@ def test_seed_likert_tables_have_holes(nakhonsawan: tuple[Master, pd.DataFrame])
     score = {s: csv_row("survey_scale.csv", "COM", "1", score=str(s)) for s in range(1, 6)}
     for level in (2, 3, 4, 5):
         at(findings, "rubric-gap", f"D{score[level]}", SCALE_SHEET)
-    assert "(3.5, 4.01)" in at(findings, "rubric-gap", f"D{score[4]}", SCALE_SHEET)["message_en"]
+    assert (
+        words("(3.5, 4.01)")
+        in at(findings, "rubric-gap", f"D{score[4]}", SCALE_SHEET)["message_en"]
+    )
     at(findings, "rubric-bottom-uncovered", f"D{score[1]}", SCALE_SHEET)
     # WEL 2 ("๔.๕๑ - ๕.๐๐", "๓.๐๑ - ๔.๐๐", …, "๐ - ๑.๐๐"): level 1 reaches below a mean of
     # 1, so the bottom is covered, but every boundary leaves a hole: (4, 4.51), (3, 3.01) …
@@ -1030,8 +1047,8 @@ def test_seed_likert_tables_have_holes(nakhonsawan: tuple[Master, pd.DataFrame])
     assert set(zip(mine["code"], mine["cell"], strict=True)) == {
         ("rubric-gap", f"D{wel[s]}") for s in (2, 3, 4, 5)
     }
-    assert "(4, 4.51)" in at(findings, "rubric-gap", f"D{wel[5]}", SCALE_SHEET)["message_en"]
-    assert "(1, 1.01)" in at(findings, "rubric-gap", f"D{wel[2]}", SCALE_SHEET)["message_en"]
+    assert words("(4, 4.51)") in at(findings, "rubric-gap", f"D{wel[5]}", SCALE_SHEET)["message_en"]
+    assert words("(1, 1.01)") in at(findings, "rubric-gap", f"D{wel[2]}", SCALE_SHEET)["message_en"]
 
 
 def test_seed_weights_of_every_division_sum_to_100(
