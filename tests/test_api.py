@@ -18,15 +18,21 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 PUBLIC_API = [
     "Band",
     "BandRubric",
+    "BatchResult",
     "CATALOGUE",
     "CriterionError",
     "DeadlineRubric",
+    "Definitions",
     "DivisionScore",
+    "Evaluation",
     "FINDING_COLUMNS",
+    "KpixlError",
     "MilestoneRubric",
     "QuarterlyRubric",
     "Rubric",
     "RubricIssue",
+    "UnusableFile",
+    "WorkbookData",
     "__version__",
     "annotate_workbook",
     "check_master",
@@ -34,6 +40,7 @@ PUBLIC_API = [
     "evaluate",
     "parse_band",
     "parse_deadline",
+    "parse_definitions",
     "parse_milestone",
     "read_master",
     "read_workbook",
@@ -51,6 +58,27 @@ def test_all_is_pinned() -> None:
 @pytest.mark.parametrize("name", PUBLIC_API)
 def test_every_public_name_exists(name: str) -> None:
     assert getattr(kpixl, name, None) is not None
+
+
+def test_every_public_name_is_the_object_its_module_defines() -> None:
+    """The lazily imported names are the real ones, from the modules that define them."""
+    import importlib
+
+    exports = kpixl._EXPORTS
+    assert set(exports) | {"__version__"} == set(kpixl.__all__)
+    for name, module in exports.items():
+        assert getattr(kpixl, name) is getattr(importlib.import_module(module), name), name
+
+
+def test_import_kpixl_loads_no_heavy_module() -> None:
+    """``import kpixl`` (and so ``kpixl --help``) does not pay for pandas or openpyxl."""
+    import subprocess
+    import sys
+
+    heavy = ("pandas", "openpyxl", "xlsxwriter", "numpy")
+    code = f"import sys, kpixl, kpixl.cli; print(sorted(m for m in {heavy} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_star_import_gives_exactly_the_public_api() -> None:
