@@ -23,11 +23,13 @@ What is checked, in order:
 5. every part is inflated once, in a stream, by kpixl's own inflater that counts the bytes
    really produced against the same limits (so a part whose header lies about its size is
    stopped while inflating, ``file-too-large``) and checks the CRC and the real size
-   against the header (``file-corrupt``). Each XML part's bytes are scanned as they stream
-   past for a ``<!DOCTYPE`` or ``<!ENTITY`` declaration (``file-xml-entities``), spelt in
-   every encoding a parser might read the part in (see below); every XML part except the
-   worksheets is also streamed through expat, without per-element callbacks, to refuse
-   XML that is not well-formed (``file-corrupt``).
+   against the header (``file-corrupt``). Each XML part's bytes (and those of any other
+   part that starts as markup: a relationship may point a parser at any part) are scanned
+   as they stream past for a ``<!DOCTYPE`` or ``<!ENTITY`` declaration
+   (``file-xml-entities``), spelt in every encoding a parser might read the part in (see
+   below); every XML part except the worksheets and the shared strings is also streamed
+   through expat, without per-element callbacks, to refuse XML that is not well-formed
+   (``file-corrupt``).
 
 The declaration scan works on bytes, not on parsed XML, so it also refuses a ``<!DOCTYPE``
 that only sits inside a comment, a CDATA section or a processing instruction: refusing is
@@ -38,9 +40,11 @@ pattern is transcoded, the part is not decoded), and in UTF-16/UTF-32 whenever t
 bytes hold a NUL. A part that names an encoding kpixl cannot search reliably (unknown, or
 one that can spell ``<`` in several ways such as UTF-7) is ``file-corrupt``.
 
-Worksheets, nine tenths of a workbook's bytes, are not checked for well-formedness here:
-that costs more than inflating them. The readers parse them anyway (openpyxl refuses a
-malformed sheet; calamine, which the returned-workbook reader uses, reads what it can).
+Worksheets and shared strings, the parts that grow with the data (nine tenths of a
+workbook's bytes), are not checked for well-formedness here: that costs more than
+inflating them, and the readers parse them anyway. openpyxl refuses a malformed one;
+calamine, which the returned-workbook reader uses, refuses broken shared strings and a
+truncated sheet but reads a sheet with mismatched end tags as best it can.
 
 While streaming, the parts and elements that openpyxl cannot carry across a load and
 re-save are noted in :attr:`Container.unsupported_parts`, found by scanning the bytes for
@@ -519,8 +523,8 @@ _XML_DECL = re.compile(
 )
 
 _KEYWORDS = ("<!DOCTYPE", "<!ENTITY")
-"""Refused in any case: a parser only honours the upper-case spelling, and refusing more
-is the safe side."""
+"""Refused in upper, lower or mixed case: parsers honour only the upper-case spelling, and
+refusing more is the safe side."""
 
 _UNSEARCHABLE = frozenset({"utf-7", "punycode", "idna", "unicode-escape", "raw-unicode-escape"})
 """Codecs that spell one character in several ways (``<`` is also ``+ADw-`` in UTF-7), so
@@ -751,9 +755,11 @@ def _unfinished_tag(window: bytes) -> bytes:
 class _Features:
     """Notes, from a part's markup as bytes, what openpyxl would not carry across.
 
-    Elements are matched by local name with any prefix; a prefix counts for a namespace
-    when the part binds it to that namespace's URI somewhere before or in the same chunk
-    (documents bind a prefix to one URI; the approximation only errs towards reporting).
+    Elements are matched by local name with any prefix. A prefix stands for a namespace
+    when the tag itself binds it to that namespace's URI, or else when the part has bound
+    it to that URI anywhere up to the end of the chunk: scopes are not tracked (a part
+    binds a prefix to one URI in practice), and the approximation errs towards reporting.
+    Text in comments and CDATA is scanned like markup, with the same bias.
     """
 
     NAMESPACES: frozenset[bytes] = frozenset()

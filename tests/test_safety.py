@@ -270,6 +270,18 @@ def test_declared_encoding_is_searched_besides_the_one_the_first_bytes_say(
     assert _code(path) == "file-xml-entities"
 
 
+def test_part_that_is_markup_whatever_its_name_is_scanned(tmp_path: Path) -> None:
+    """A relationship may point a parser at a part of any name and content type."""
+    source = hostile.plain_xlsx(tmp_path)
+    markup = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "a">]><x>&a;</x>'
+    binary = b"\x89PNG\r\n\x1a\n" + markup  # an image that happens to hold the text
+    octet = "application/octet-stream"
+    hidden = hostile.add_parts(source, tmp_path / "hidden.xlsx", {"xl/sheet9.bin": (octet, markup)})
+    assert _code(hidden) == "file-xml-entities"
+    image = hostile.add_parts(source, tmp_path / "image.xlsx", {"xl/media/x.png": (octet, binary)})
+    assert inspect_workbook(image).unsupported_parts == ()
+
+
 def test_utf7_could_hide_a_declaration() -> None:
     """Why UTF-7 is refused rather than searched: ``<`` and ``!`` have a second spelling."""
     hidden = b'<?xml version="1.0" encoding="UTF-7"?>+ADwAIQ-DOCTYPE x>'
