@@ -75,7 +75,6 @@ from typing import BinaryIO
 from xml.parsers import expat
 
 import defusedxml.ElementTree as DefusedET
-import msoffcrypto  # type: ignore[import-untyped]
 import olefile  # type: ignore[import-untyped]
 from defusedxml import DefusedXmlException
 
@@ -464,8 +463,8 @@ def _classify_compound_file(fh: BinaryIO, file_size: int, limits: Limits) -> Unu
 
     Only the stream names of the root storage decide, except for a legacy workbook, whose
     ``Workbook`` stream msoffcrypto-tool reads up to the end of its globals to find a
-    password. msoffcrypto is not asked about an encrypted OOXML package: it would parse
-    the package's ``EncryptionInfo`` XML with minidom, and the stream names suffice.
+    password. Its BIFF reader is called directly: ``msoffcrypto.OfficeFile`` would first
+    dispatch on other streams, and for an ``EncryptionInfo`` parse that XML with minidom.
     """
     try:
         fh.seek(0)
@@ -485,9 +484,12 @@ def _classify_compound_file(fh: BinaryIO, file_size: int, limits: Limits) -> Unu
     # question is not worth that, and the file is unusable either way.
     if file_size > limits.max_file_bytes:
         return UnusableFile("file-legacy-xls")
+    # Imported here: it pulls in the cryptography package, which only this file needs.
+    from msoffcrypto.format.xls97 import Xls97File  # type: ignore[import-untyped]
+
     try:
         fh.seek(0)
-        encrypted = bool(msoffcrypto.OfficeFile(fh).is_encrypted())
+        encrypted = bool(Xls97File(fh).is_encrypted())
     except Exception as exc:  # a damaged BIFF stream: asserts, struct errors, ParseError
         return _corrupt(f"the legacy workbook stream cannot be read ({_failure(exc)})")
     return UnusableFile("file-encrypted" if encrypted else "file-legacy-xls")

@@ -148,6 +148,16 @@ def test_biff5_book_stream_is_a_legacy_workbook(tmp_path: Path) -> None:
     assert _code(path) == "file-legacy-xls"
 
 
+def test_encryption_info_is_never_parsed(tmp_path: Path) -> None:
+    """A stray EncryptionInfo holding the billion laughs does not reach an XML parser."""
+    path = tmp_path / "stray.xlsx"
+    info = b"\x04\x00\x04\x00\x40\x00\x00\x00" + hostile.BILLION_LAUGHS
+    path.write_bytes(
+        hostile.compound_file({"EncryptionInfo": info, "Workbook": hostile.biff8_workbook()})
+    )
+    assert _code(path) == "file-legacy-xls"
+
+
 def test_unreadable_workbook_stream_is_corrupt(tmp_path: Path) -> None:
     path = tmp_path / "garbled.xlsx"
     path.write_bytes(hostile.compound_file({"Workbook": b"\xff" * 10}))
