@@ -363,16 +363,17 @@ CATALOGUE: dict[str, FindingCode] = dict(
             "date-era-confused",
             "warning",
             _D,
-            "ปี {year} น่าจะเป็น{era_wrong} จึงอ่านเป็น พ.ศ. {year_be} — กรุณาตรวจสอบ{excel_note}",
-            "Year {year} looks like {era_wrong_en}; read as B.E. {year_be}. Please check"
-            "{excel_note_en}.",
+            "ปี {year} น่าจะเป็น{era_wrong} จึงอ่านเป็น พ.ศ. {year_be} — กรุณาตรวจสอบ",
+            "Year {year} looks like {era_wrong_en}; read as B.E. {year_be}. Please check.",
         ),
         _c(
             "ratio-zero-denominator",
             "error",
             _D,
             "ตัวหารเป็นศูนย์ จึงคำนวณร้อยละไม่ได้ — " + _NOT_SCORED_TH,
-            "The denominator is zero: the percentage cannot be computed and " + _NOT_SCORED_EN + ".",
+            "The denominator is zero: the percentage cannot be computed and "
+            + _NOT_SCORED_EN
+            + ".",
         ),
         _c(
             "ratio-numerator-exceeds",

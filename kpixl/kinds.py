@@ -26,6 +26,7 @@ is on the input's own cell.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -33,7 +34,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from kpixl.fiscal import FISCAL_MONTHS, MONTHS_TH_ABBR, ce_to_be, month_year_ce
+from kpixl.fiscal import (
+    FISCAL_MONTHS,
+    MONTHS_TH_ABBR,
+    ce_to_be,
+    fiscal_year_end,
+    fiscal_year_start,
+    month_year_ce,
+)
 from kpixl.measures import (
     growth,
     ratio,
@@ -481,6 +489,22 @@ def excel_date(cell: str) -> str:
     return f"IF(YEAR({cell})>=2400,DATE(YEAR({cell})-543,MONTH({cell}),DAY({cell})),{cell})"
 
 
+def _excel_day(day: dt.date) -> str:
+    return f"DATE({day.year},{day.month},{day.day})"
+
+
+def excel_usable_date(cell: str, fiscal_year_be: int, minus: dt.date | None = None) -> str:
+    """The formula of a date input as kpixl uses it: B.E. read as B.E., a date outside the
+    fiscal year's plausible window (the year and the one after it) not used at all (""),
+    and, with ``minus``, the number of days after that day."""
+    date = excel_date(cell)
+    start = fiscal_year_start(fiscal_year_be)
+    end = fiscal_year_end(fiscal_year_be) + dt.timedelta(days=365)
+    used = f"{date}-{_excel_day(minus)}" if minus is not None else date
+    inside = f"AND({date}>={_excel_day(start)},{date}<={_excel_day(end)})"
+    return f'IF(ISNUMBER({cell}),IF({inside},{used},""),"")'
+
+
 # --- the form's value cell -----------------------------------------------------------
 
 
@@ -491,7 +515,7 @@ def excel_value(
     inputs: str,
     *,
     percent: bool,
-    year_end: tuple[int, int, int] | None,
+    fiscal_year_be: int,
 ) -> str:
     """The Excel formula of the form's value cell (ค่าที่ใช้คิดคะแนน), scored by the level
     formula: the same value kpixl scores, rounded as :mod:`kpixl.precision` rounds.
@@ -503,16 +527,13 @@ def excel_value(
         inputs: every supporting input, for "was any given" (the one rule), or "".
         percent: the value is a percentage: a cell typed as 85% (stored 0.85 with a percent
             format) counts 85, as kpixl reads it.
-        year_end: the fiscal year's last day (C.E. y, m, d), for days after year end.
+        fiscal_year_be: the fiscal year (for the window of plausible dates).
     """
     if kind.result == "formula":
         return f'IF(ISNUMBER({result}),{excel_round(result)},"")'
     if kind.result == "date":
-        date = excel_date(result)
-        if kind.deadline == "days_after_year_end" and year_end is not None:
-            y, m, d = year_end
-            date = f"{date}-DATE({y},{m},{d})"
-        return f'IF(ISNUMBER({result}),{date},"")'
+        after = fiscal_year_end(fiscal_year_be) if kind.deadline == "days_after_year_end" else None
+        return excel_usable_date(result, fiscal_year_be, after)
     typed = f'IF(LEFT(CELL("format",{result}),1)="P",{result}*100,{result})' if percent else result
     reported = f'IF(ISNUMBER({result}),{excel_round(typed)},"")'
     if kind.source == "reported" or not computed:

@@ -145,8 +145,6 @@ def _plan_characters(f: pd.DataFrame) -> pd.Series:
     era_wrong="era_th",
     era_wrong_en="era_en",
     year_be="year_be",
-    excel_note="era_note_th",
-    excel_note_en="era_note_en",
 )
 def _date_era(f: pd.DataFrame) -> pd.Series:
     is_date_cell = f["raw"].map(lambda v: isinstance(v, dt.date))
@@ -251,7 +249,6 @@ def message_columns(f: pd.DataFrame) -> pd.DataFrame:
     year = written.fillna(pd.to_numeric(text_year, errors="coerce"))
     dates = f["date"].map(lambda d: format_date_th(d) if isinstance(d, dt.date) else "")
     is_text = f["raw"].map(lambda v: isinstance(v, str))
-    is_date_cell = f["raw"].map(lambda v: isinstance(v, dt.date))
     text_note = is_text & f["formula"].eq("")
     fraction = f["number"].notna() & f["number"].ne(np.floor(f["number"]))
     return f.assign(
@@ -263,8 +260,6 @@ def message_columns(f: pd.DataFrame) -> pd.DataFrame:
         excel_note_en=np.where(text_note, _EXCEL_TEXT_NOTE_EN, ""),
         likert_note_th=np.where(fraction, " (Excel ยังนำค่านี้ไปเฉลี่ย ส่วนกลางไม่นำไปคิด)", ""),
         likert_note_en=np.where(fraction, " (Excel still averages it; the centre does not)", ""),
-        era_note_th=np.where(is_date_cell, " (ในไฟล์ Excel เข้าใจว่าเป็นปี ค.ศ.)", ""),
-        era_note_en=np.where(is_date_cell, " (Excel takes the year as C.E.)", ""),
         year_written=year.map(lambda y: "" if pd.isna(y) else str(int(y))),
         era_th=f["date_era"].map({"ce": "ปี ค.ศ.", "be": "ปี พ.ศ. ในช่องวันที่"}).fillna(""),
         era_en=f["date_era"]

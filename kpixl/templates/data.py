@@ -85,16 +85,12 @@ def _write_input(sheet: Any, f: dict[str, Any], row: int, item: K.DataField, fy:
         sheet.write_blank(row, DATA_INPUT, None, f["input_date"])
         date_validation(sheet, row, DATA_INPUT, fy)
         month = int(item.key.split(":")[1])
-        year = month_year_ce(fy, month) if fy else 2000
-        last_day = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
+        year = month_year_ce(fy, month)
+        month_end = dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)
         cell = xl_rowcol_to_cell(row, DATA_INPUT)
         sheet.write_string(row, DATA_UNIT, item.unit or "วันหลังสิ้นเดือน", f["text"])
         sheet.write_formula(
-            row,
-            DATA_HELPER,
-            f'IF(ISNUMBER({cell}),{K.excel_date(cell)}-DATE({year},{month},{last_day}),"")',
-            f["formula"],
-            "",
+            row, DATA_HELPER, K.excel_usable_date(cell, fy, month_end), f["formula"], ""
         )
         return
     sheet.write_blank(row, DATA_INPUT, None, f["input"])

@@ -15,7 +15,6 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from kpixl import layout as L
 from kpixl.definitions import Definitions
-from kpixl.fiscal import fiscal_year_end
 from kpixl.kinds import excel_value
 from kpixl.templates import styles as S
 from kpixl.templates.plan import KpiPlan, Plan, span
@@ -94,26 +93,18 @@ def _write_row(sheet: Any, f: dict[str, Any], plan: KpiPlan, fy: int) -> None:
         sheet.write_formula(
             row, COLS["result"], f'IF(ISNUMBER({computed}),{computed},"")', f["formula"], ""
         )
-        value = excel_value(kind, result, computed, "", percent=False, year_end=None)
+        value = excel_value(kind, result, computed, "", percent=False, fiscal_year_be=fy)
         hint = kind.hint_th
     elif kind.result == "date":
         sheet.write_blank(row, COLS["result"], None, f["input_date"])
         date_validation(sheet, row, COLS["result"], fy)
-        end = fiscal_year_end(fy) if fy else None
-        value = excel_value(
-            kind,
-            result,
-            "",
-            "",
-            percent=False,
-            year_end=(end.year, end.month, end.day) if end else None,
-        )
+        value = excel_value(kind, result, "", "", percent=False, fiscal_year_be=fy)
         hint = kind.hint_th
     else:
         sheet.write_blank(row, COLS["result"], None, f["input"])
         range_validation(sheet, row, COLS["result"], kpi.value_range, kpi.percent)
         value = excel_value(
-            kind, result, plan.computed_ref, plan.inputs_ref, percent=kpi.percent, year_end=None
+            kind, result, plan.computed_ref, plan.inputs_ref, percent=kpi.percent, fiscal_year_be=fy
         )
         survey = plan.survey.sheet if plan.survey else ""
         hint = kind.hint_th.format(unit=kpi.unit, survey_sheet=survey)
