@@ -1,9 +1,10 @@
 """Division workbooks: what the centre sends out, read back with openpyxl and LibreOffice.
 
-The workbooks are made once per module from the bundled masters. Tables are found by their
-hidden key rows (as the reader does), so these tests check the layout's contract rather than
-fixed coordinates; the form's formulas are then checked cell by cell. The independent check
-at the end has LibreOffice open every workbook, and type values into two of them the way a
+The workbooks of the bundled masters are made once per session (``templates`` in
+conftest) or per module (the Krabi master's). Tables are found by their hidden key rows (as
+the reader does), so these tests check the layout's contract rather than fixed
+coordinates; the form's formulas are then checked cell by cell. The independent check at
+the end has LibreOffice open every workbook, and type values into two of them the way a
 division would: its recalculated (ก), (ค), รวม and score must be what kpixl computes.
 """
 
@@ -19,7 +20,9 @@ import pandas as pd
 import pytest
 from libreoffice import fill_and_save, recalculate
 
+from kpixl import kinds as K
 from kpixl import layout as L
+from kpixl.definitions import KpiDef, parse_definitions
 from kpixl.evaluation import evaluate
 from kpixl.master import (
     DIVISIONS,
@@ -29,40 +32,28 @@ from kpixl.master import (
     Master,
     division_definitions,
     fingerprint,
-    kpi_rubric,
-    master_from_csv,
     table_frame,
 )
 from kpixl.reader import read_workbook
 from kpixl.templates import workbook_name, write_templates
+from kpixl.templates.styles import FONT
 
-ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ROOT / "sample_workbooks" / "source"
 CODES = ["PER", "EDU", "COM", "FIN", "SEC", "SUP", "STR", "WEL", "HLT", "PAL", "AUD"]
-INPUT_KINDS = ("bands", "ratio", "growth", "survey", "weighted_items")
-DATE_KINDS = ("deadline_date", "deadline_after_year_end")
 ERRORS = ("#VALUE!", "#NAME?", "#REF!", "#DIV/0!", "#N/A", "#NUM!", "#NULL!", "Err:")
+PAGES = [L.AGREEMENT_SHEET, L.FORM_SHEET, L.DETAIL_SHEET]
 
 
 @pytest.fixture(scope="module")
-def master() -> Master:
-    return master_from_csv(SOURCES / "nakhonsawan_2565")
+def krabi_templates(
+    krabi_master: Master, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Path]:
+    paths = write_templates(krabi_master, tmp_path_factory.mktemp("krabi"))
+    return dict(zip(krabi_master.division_codes(), paths, strict=True))
 
 
 @pytest.fixture(scope="module")
-def krabi() -> Master:
-    return master_from_csv(SOURCES / "krabi_2564")
-
-
-@pytest.fixture(scope="module")
-def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("templates")
-
-
-@pytest.fixture(scope="module")
-def paths(master: Master, krabi: Master, out: Path) -> dict[str, Path]:
-    written = write_templates(master, out) + write_templates(krabi, out)
-    return {path.stem.split("_", 2)[2]: path for path in written}
+def paths(templates: dict[str, Path], krabi_templates: dict[str, Path]) -> dict[str, Path]:
+    return {**templates, **krabi_templates}
 
 
 @pytest.fixture(scope="module")
@@ -83,15 +74,16 @@ def key_row(ws: Any, required: set[str]) -> tuple[int, dict[str, int]]:
 
 
 def form_rows(ws: Any) -> tuple[dict[str, int], dict[str, int]]:
-    """Form: kpi_id → row, key → column."""
+    """Form: kpi_id → row (and the two total rows), key → column; the table ends at the
+    score row (the signature blocks follow)."""
     top, cols = key_row(ws, {"kpi_id", "result", "level"})
     rows = {}
     for r in range(top + 1, ws.max_row + 1):
         value = ws.cell(r, cols["kpi_id"]).value
-        if value in (L.TOTAL_LABEL, L.SCORE_LABEL):
-            rows[value] = r
-        elif value:
+        if value:
             rows[str(value)] = r
+        if value == L.SCORE_LABEL:
+            break
     return rows, cols
 
 
@@ -136,18 +128,31 @@ def kpis_of(master: Master, code: str) -> list[dict[str, str]]:
     return division_definitions(master, code)["kpis"]
 
 
+def typed_kpis(master: Master, code: str) -> tuple[KpiDef, ...]:
+    return parse_definitions(division_definitions(master, code)).scored
+
+
+def texts(ws: Any, first: int, last: int) -> list[list[str]]:
+    """The non-blank texts of rows ``first``..``last``, row by row."""
+    return [
+        [str(c.value) for c in row if c.value not in (None, "")]
+        for row in ws.iter_rows(min_row=first, max_row=last)
+    ]
+
+
 # --- files ---------------------------------------------------------------------------------
 
 
 def test_one_workbook_per_division_named_by_year_and_code(
-    master: Master, paths: dict[str, Path], out: Path
+    master: Master, paths: dict[str, Path], templates: dict[str, Path]
 ) -> None:
     assert list(paths) == [*CODES, "75105"]
     assert paths["FIN"].name == "kpixl_2565_FIN.xlsx"
     assert paths["75105"].name == "kpixl_2564_75105.xlsx"
     assert workbook_name(master, "FIN") == "kpixl_2565_FIN.xlsx"
     # Every file in the folder is a finished workbook: no temp files left behind.
-    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in paths.values())
+    folder = templates["FIN"].parent
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in templates.values())
 
 
 @pytest.mark.parametrize(
@@ -164,7 +169,7 @@ def test_writing_again_replaces_the_files_atomically(master: Master, tmp_path: P
     written = write_templates(master, tmp_path)
     assert len(written) == len(CODES)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written)
-    assert openpyxl.load_workbook(target).sheetnames[0] == L.FORM_SHEET
+    assert openpyxl.load_workbook(target).sheetnames[:2] == [L.AGREEMENT_SHEET, L.FORM_SHEET]
 
 
 # --- sheets and the hidden definitions -----------------------------------------------------
@@ -173,10 +178,12 @@ def test_writing_again_replaces_the_files_atomically(master: Master, tmp_path: P
 @pytest.mark.parametrize(
     ("code", "sheets"),
     [
-        ("COM", [L.FORM_SHEET, L.DATA_SHEET, "สำรวจ 1", "สำรวจ 3", "สำรวจ 5", "สำรวจ 6"]),
-        ("WEL", [L.FORM_SHEET, L.DATA_SHEET, "สำรวจ 2", "สำรวจ 3", "สำรวจ 4", "สำรวจ 5"]),
-        ("FIN", [L.FORM_SHEET, L.DATA_SHEET]),
-        ("75105", [L.FORM_SHEET]),  # no scored KPI needs supporting data
+        # Template version 2: the agreement page first, the detail pages after the form.
+        ("COM", [*PAGES, L.DATA_SHEET, "สำรวจ 1", "สำรวจ 3", "สำรวจ 5", "สำรวจ 6"]),
+        ("WEL", [*PAGES, L.DATA_SHEET, "สำรวจ 2", "สำรวจ 3", "สำรวจ 4", "สำรวจ 5"]),
+        ("FIN", [*PAGES, L.DATA_SHEET]),
+        # No scored KPI: no detail pages and no supporting data.
+        ("75105", [L.AGREEMENT_SHEET, L.FORM_SHEET]),
     ],
 )
 def test_sheet_names_and_order(books: dict[str, Any], code: str, sheets: list[str]) -> None:
@@ -185,18 +192,20 @@ def test_sheet_names_and_order(books: dict[str, Any], code: str, sheets: list[st
     states = {ws.title: ws.sheet_state for ws in book.worksheets}
     assert states.pop(L.META_SHEET) == "veryHidden"
     assert set(states.values()) == {"visible"}
+    # The workbook opens on the form, or on the target sheet when nothing is scored.
+    assert book.active.title == (L.TARGET_SHEET if code == "75105" else L.FORM_SHEET)
 
 
 @pytest.mark.parametrize("code", [*CODES, "75105"])
 def test_meta_sheet_holds_the_definitions_and_their_fingerprint(
-    books: dict[str, Any], master: Master, krabi: Master, code: str
+    books: dict[str, Any], master: Master, krabi_master: Master, code: str
 ) -> None:
-    source = krabi if code == "75105" else master
+    source = krabi_master if code == "75105" else master
     ws = books[code][L.META_SHEET]
     pairs = [(r[0].value, r[1].value) for r in ws.iter_rows(max_col=2)]
     meta = {k: v for k, v in pairs if k != "definitions"}
     assert meta["kpixl"] == L.MARKER
-    assert meta["template_version"] == str(L.TEMPLATE_VERSION)
+    assert meta["template_version"] == str(L.TEMPLATE_VERSION) == "2"
     assert meta["division_code"] == code
     division = source.divisions.set_index("division_code").loc[code]
     assert meta["division_name"] == division["division_name"]
@@ -205,6 +214,18 @@ def test_meta_sheet_holds_the_definitions_and_their_fingerprint(
     definitions = json.loads("".join(v for k, v in pairs if k == "definitions"))
     assert definitions == division_definitions(source, code)
     assert meta["fingerprint"] == fingerprint(definitions)
+    sheets = json.loads(meta["sheets"])
+    assert {k: sheets[k] for k in ("form", "data", "target")} == {
+        "form": L.FORM_SHEET,
+        "data": L.DATA_SHEET,
+        "target": L.TARGET_SHEET,
+    }
+    surveys = {k: v for k, v in sheets.items() if k.startswith("survey:")}
+    assert surveys == {
+        f"survey:{k['kpi_id']}": L.survey_sheet_name(k["kpi_id"])
+        for k in definitions["kpis"]
+        if k["kind"] == "survey"
+    }
 
 
 def test_long_definitions_are_split_over_cells_excel_can_hold(books: dict[str, Any]) -> None:
@@ -231,7 +252,80 @@ def test_a_sheet_password_from_the_master_protects_every_sheet(
         assert ws.protection.sheet and ws.protection.password, ws.title
 
 
+# --- the agreement page and the detail pages -------------------------------------------------
+
+
+def test_the_agreement_page_names_both_parties_and_the_period(books: dict[str, Any]) -> None:
+    ws = books["FIN"][L.AGREEMENT_SHEET]
+    lines = [line for line in texts(ws, 1, ws.max_row) if line]
+    assert lines[:4] == [
+        ["ข้อตกลงการปฏิบัติราชการ"],
+        ["กองคลัง"],
+        ["องค์การบริหารส่วนจังหวัดนครสวรรค์"],
+        ["ประจำปีงบประมาณ พ.ศ. 2565"],
+    ]
+    body = " ".join(line[0] for line in lines[4:9])
+    assert "1. ข้อตกลงระหว่าง พลตำรวจเอก สมศักดิ์ จันทะพิงค์" in body
+    assert "นางอวยพร สุขไสย ตำแหน่ง ผู้อำนวยการกองคลัง" in body
+    assert "เริ่มตั้งแต่วันที่ 1 ตุลาคม 2564 ถึงวันที่ 30 กันยายน 2565" in body
+    # The signature blocks: the division's director signs as ผู้ทำข้อตกลง, the executive
+    # as ผู้รับข้อตกลง, side by side.
+    assert lines[9:] == [
+        ["ลงชื่อ " + "." * 60] * 2,
+        ["( นางอวยพร สุขไสย )", "( พลตำรวจเอก สมศักดิ์ จันทะพิงค์ )"],
+        ["ตำแหน่ง ผู้อำนวยการกองคลัง", "ตำแหน่ง นายกองค์การบริหารส่วนจังหวัดนครสวรรค์"],
+        ["ผู้ทำข้อตกลง", "ผู้รับข้อตกลง"],
+        ["วันที่ ........ เดือน .................... พ.ศ. .........."] * 2,
+    ]
+    assert ws.page_setup.orientation == "portrait"
+    assert int(ws.page_setup.paperSize) == 9
+
+
+def test_one_detail_page_per_kpi_quarter_rows_on_one_page(
+    books: dict[str, Any], master: Master
+) -> None:
+    ws = books["FIN"][L.DETAIL_SHEET]
+    firsts = [r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "ประเด็นการประเมินผล"]
+    titles = [ws.cell(r + 1, 1).value for r in firsts]
+    # The quarter rows 2.1.1–2.1.4 share the page of 2.1, as in the paper agreement.
+    assert titles == [
+        f"ตัวชี้วัดที่ {i}" for i in ("1.1", "1.2", "2.1", "2.2", "3", "4", "5", "6", "7.1", "7.2", "8")
+    ]
+    # Each page starts on a new sheet of paper: a break above every page but the first.
+    assert [b.id for b in ws.row_breaks.brk] == [r - 2 for r in firsts[1:]]
+    kpis = {k["kpi_id"]: k for k in kpis_of(master, "FIN")}
+    page = firsts[2]  # 2.1: four quarter rows under one header
+    labels = [ws.cell(page + n, 1).value for n in range(7)]
+    assert labels == ["ประเด็นการประเมินผล", "ตัวชี้วัดที่ 2.1", "หน่วยวัด", "คำอธิบาย",
+                      "สูตรการคำนวณ", "เกณฑ์การให้คะแนน", "ตัวชี้วัด"]  # fmt: skip
+    assert [ws.cell(page + 6, c).value for c in range(2, 7)] == [f"ระดับ {n}" for n in range(1, 6)]
+    for quarter in range(1, 5):
+        row = page + 6 + quarter
+        assert ws.cell(row, 1).value == f"ไตรมาส {quarter}"
+        rec = kpis[f"2.1.{quarter}"]
+        assert [ws.cell(row, c).value for c in range(2, 7)] == [
+            rec[f"level_{n}"] for n in range(1, 6)
+        ]
+    assert ws.cell(page + 11, 1).value == "ผู้กำกับดูแลตัวชี้วัด"
+    assert ws.cell(page + 12, 1).value == "ผู้จัดเก็บข้อมูล"
+    assert ws.page_setup.orientation == "portrait"
+
+
 # --- locked and unlocked cells -------------------------------------------------------------
+
+
+def test_form_columns_follow_form_fields(books: dict[str, Any]) -> None:
+    ws = books["FIN"][L.FORM_SHEET]
+    top, cols = key_row(ws, {"kpi_id", "result", "level"})
+    keys = [f.key for f in L.FORM_FIELDS]
+    assert [ws.cell(top, c).value for c in range(1, len(keys) + 1)] == keys
+    assert [ws.cell(top - 1, c).value for c in range(1, len(keys) + 1)] == [
+        f.label for f in L.FORM_FIELDS
+    ]
+    assert ws.row_dimensions[top].hidden
+    # The printed form ends with (ค); the value used and how to fill in come after it.
+    assert keys[-3:] == [L.FORM_PRINTED, "value", "hint"]
+    assert cols["weighted"] == 13 and cols["value"] == 14 and cols["hint"] == 15
 
 
 @pytest.mark.parametrize("code", CODES)
@@ -240,37 +334,33 @@ def test_form_cells_the_centre_defines_are_locked_and_inputs_unlocked(
 ) -> None:
     ws = books[code][L.FORM_SHEET]
     rows, cols = form_rows(ws)
-    top = key_row(ws, {"kpi_id", "result", "level"})[0]
-    assert [ws.cell(top, c).value for c in range(1, len(L.FORM_FIELDS) + 1)] == [
-        f.key for f in L.FORM_FIELDS
-    ]
-    scored = [k for k in kpis_of(master, code) if k["kind"]]
+    scored = typed_kpis(master, code)
     assert [k for k in rows if k not in (L.TOTAL_LABEL, L.SCORE_LABEL)] == [
-        k["kpi_id"] for k in scored
+        k.kpi_id for k in scored
     ]
-    for rec in scored:
-        row = rows[rec["kpi_id"]]
+    for kpi in scored:
+        row = rows[kpi.kpi_id]
 
         def cell(key: str, row: int = row) -> Any:
             return ws.cell(row, cols[key])
 
         for key in L.FORM_LOCKED:
-            assert cell(key).protection.locked, (rec["kpi_id"], key)
-        assert cell("name").value == rec["name"]
-        assert cell("level_3").value == rec["level_3"]
+            assert cell(key).protection.locked, (kpi.kpi_id, key)
+        assert cell("name").value == kpi.name
+        assert cell("level_3").value == kpi.texts[2]
         result = cell("result")
-        if rec["kind"] in L.KINDS_RESULT_IS_FORMULA:
-            assert str(result.value).startswith("="), rec["kpi_id"]
+        if K.KINDS[kpi.kind].result == "formula":
+            assert str(result.value).startswith("="), kpi.kpi_id
             assert result.protection.locked
         else:
             assert result.value is None
-            assert not result.protection.locked, rec["kpi_id"]
+            assert not result.protection.locked, kpi.kpi_id
         for key in ("value", "weighted"):
-            assert str(cell(key).value).startswith("="), (rec["kpi_id"], key)
+            assert str(cell(key).value).startswith("="), (kpi.kpi_id, key)
             assert cell(key).protection.locked
         assert cell("level").protection.locked
-        assert cell("weight").value == float(rec["weight"])
-        assert cell("name").font.name == "Tahoma"
+        assert cell("weight").value == kpi.weight
+        assert cell("name").font.name == FONT
 
 
 @pytest.mark.parametrize("code", ["EDU", "FIN", "COM", "PAL"])
@@ -279,9 +369,8 @@ def test_supporting_data_inputs_are_unlocked_and_computed_cells_locked(
 ) -> None:
     ws = books[code][L.DATA_SHEET]
     rows, cols = data_rows(ws)
-    with_data = [k for k in kpis_of(master, code) if k["kind"] in L.KINDS_WITH_COMPUTED]
-    with_data = [k for k in with_data if k["kind"] != "survey"]
-    assert {kpi_id for kpi_id, _ in rows} == {k["kpi_id"] for k in with_data}
+    with_data = [k for k in typed_kpis(master, code) if K.KINDS[k.kind].on_data_sheet]
+    assert {kpi_id for kpi_id, _ in rows} == {k.kpi_id for k in with_data}
     for (kpi_id, key), row in rows.items():
         cell = ws.cell(row, cols["input"])
         if key == L.COMPUTED:
@@ -291,6 +380,9 @@ def test_supporting_data_inputs_are_unlocked_and_computed_cells_locked(
             assert cell.value is None
             assert not cell.protection.locked, (kpi_id, key)
             assert ws.cell(row, cols["label"]).protection.locked
+    # The field keys only kpixl reads are hidden from the division.
+    letter = openpyxl.utils.get_column_letter(cols["field"])
+    assert ws.column_dimensions[letter].hidden
 
 
 def test_supporting_data_rows_per_kind(books: dict[str, Any]) -> None:
@@ -340,6 +432,7 @@ def test_percent_results_accept_0_to_100(books: dict[str, Any]) -> None:
         dv = validation(ws, coord(rows[kpi_id], cols["result"]))
         assert (dv.type, dv.operator) == ("decimal", None)  # None: "between"
         assert (float(dv.formula1), float(dv.formula2)) == (0, 100)
+        assert "ไม่ต้องใส่ %" in dv.prompt
     # Growth may be negative or pass 100.
     dv = validation(ws, coord(rows["6"], cols["result"]))
     assert dv.type == "decimal"
@@ -419,7 +512,7 @@ def test_target_sheet_flags_missing_quarter_and_grand_totals(books: dict[str, An
     ]
 
 
-def test_counts_that_add_up_are_checked_as_you_type(books: dict[str, Any], master: Master) -> None:
+def test_counts_that_add_up_are_checked_as_you_type(books: dict[str, Any]) -> None:
     # PAL 6 is the one KPI with aggregate "sum": its totals must equal the sum of the parts.
     ws = books["PAL"][L.TARGET_SHEET]
     rows, cols = target_rows(ws)
@@ -432,37 +525,82 @@ def test_counts_that_add_up_are_checked_as_you_type(books: dict[str, Any], maste
 
 
 @pytest.mark.parametrize(
-    ("sheet", "titles", "freeze"),
+    ("sheet", "titles", "freeze", "orientation"),
     [
-        (L.FORM_SHEET, "$4:$5", "D7"),
-        (L.DATA_SHEET, "$4:$4", "A6"),
-        ("สำรวจ 1", "$10:$10", "C12"),
-        (L.TARGET_SHEET, "$4:$6", "C8"),
+        (L.FORM_SHEET, "$4:$5", "D7", "landscape"),
+        (L.DATA_SHEET, "$4:$4", "A6", "portrait"),
+        ("สำรวจ 1", "$10:$10", "C12", "landscape"),
+        (L.TARGET_SHEET, "$4:$6", "C8", "landscape"),
+        (L.AGREEMENT_SHEET, None, None, "portrait"),
+        (L.DETAIL_SHEET, None, None, "portrait"),
     ],
 )
 def test_print_set_up_and_frozen_headers(
-    books: dict[str, Any], sheet: str, titles: str, freeze: str
+    books: dict[str, Any], sheet: str, titles: str | None, freeze: str | None, orientation: str
 ) -> None:
     ws = books["COM"][sheet]
-    assert ws.page_setup.orientation == "landscape"
+    assert ws.page_setup.orientation == orientation
     assert int(ws.page_setup.paperSize) == 9  # A4
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.page_setup.fitToWidth in (None, 1)  # 1 is the OOXML default, left out
     assert ws.page_setup.fitToHeight == 0  # as many pages down as needed
     assert ws.print_title_rows == titles
     assert ws.freeze_panes == freeze
+    assert ws.oddFooter.center.text == "หน้า &P / &N"
+    assert ws.oddFooter.center.font == FONT
+
+
+def test_the_form_prints_to_its_weighted_score_column_signatures_included(
+    books: dict[str, Any],
+) -> None:
+    ws = books["COM"][L.FORM_SHEET]
+    rows, cols = form_rows(ws)
+    signed = [
+        r
+        for r in range(rows[L.SCORE_LABEL] + 1, ws.max_row + 1)
+        if str(ws.cell(r, 1).value or "").startswith(("ลงชื่อ", "วันที่"))
+    ]
+    assert len(signed) == 2
+    last_column = openpyxl.utils.get_column_letter(cols[L.FORM_PRINTED])
+    # A bounded area (openpyxl cannot read a whole-column one), ending with (ค): the value
+    # used and how to fill in stay on screen only.
+    area = ws.print_area.split("!")[1]
+    first, last = area.replace("$", "").split(":")
+    assert first == "A1"
+    assert last.rstrip("0123456789") == last_column == "M"
+    assert int(last.removeprefix(last_column)) >= signed[-1]
+
+
+def test_signature_blocks_below_the_form(books: dict[str, Any]) -> None:
+    ws = books["FIN"][L.FORM_SHEET]
+    rows, _ = form_rows(ws)
+    first = rows[L.SCORE_LABEL] + 3
+    assert texts(ws, first, first + 4) == [
+        ["ลงชื่อ " + "." * 60] * 2,
+        ["( นางอวยพร สุขไสย )", "( พลตำรวจเอก สมศักดิ์ จันทะพิงค์ )"],
+        ["ตำแหน่ง ผู้อำนวยการกองคลัง", "ตำแหน่ง นายกองค์การบริหารส่วนจังหวัดนครสวรรค์"],
+        ["ผู้ทำข้อตกลง", "ผู้รับข้อตกลง"],
+        ["วันที่ ........ เดือน .................... พ.ศ. .........."] * 2,
+    ]
+    # Side by side over the printed columns: A–G for the division, H–M for the executive.
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    assert {f"A{first}:G{first}", f"H{first}:M{first}"} <= merged
 
 
 def test_thai_font_throughout(books: dict[str, Any]) -> None:
     book = books["COM"]
     for sheet, cells in {
-        L.FORM_SHEET: ("A1", "C5", "C7", "L7", "N7"),
-        L.DATA_SHEET: ("A1", "C7"),
+        L.AGREEMENT_SHEET: ("A1", "A6", "A12"),
+        L.FORM_SHEET: ("A1", "C5", "C7", "J7", "K7", "M7", "N7", "O7", "A26"),
+        L.DETAIL_SHEET: ("A1", "A2", "B2"),
+        L.DATA_SHEET: ("A1", "C7", "D7"),
         L.TARGET_SHEET: ("A1", "B8"),
-        "สำรวจ 1": ("C5",),
+        "สำรวจ 1": ("C5", "C12"),
     }.items():
         for cell in cells:
-            assert book[sheet][cell].font.name == "Tahoma", (sheet, cell)
+            assert book[sheet][cell].font.name == FONT == "TH Sarabun New", (sheet, cell)
+    form = book[L.FORM_SHEET]
+    assert (form["A1"].font.sz, form["C7"].font.sz) == (18, 14)  # title, body text
 
 
 # --- the form's formulas -------------------------------------------------------------------
@@ -473,19 +611,23 @@ def test_form_formulas(books: dict[str, Any], master: Master, code: str) -> None
     ws = books[code][L.FORM_SHEET]
     rows, cols = form_rows(ws)
     letter = {k: openpyxl.utils.get_column_letter(c) for k, c in cols.items()}
-    scored = [k for k in kpis_of(master, code) if k["kind"]]
-    first, last = rows[scored[0]["kpi_id"]], rows[scored[-1]["kpi_id"]]
+    scored = typed_kpis(master, code)
+    first, last = rows[scored[0].kpi_id], rows[scored[-1].kpi_id]
     assert last - first + 1 == len(scored)
-    for rec in scored:
-        r = rows[rec["kpi_id"]]
+    for kpi in scored:
+        r = rows[kpi.kpi_id]
         lv, wt, wd = (f"{letter[k]}{r}" for k in ("level", "weight", "weighted"))
         assert ws[wd].value == f'=IF(ISNUMBER({lv}),{lv}*{wt}/100,"")'
     n, m = letter["weighted"], letter["weight"]
     total, score = rows[L.TOTAL_LABEL], rows[L.SCORE_LABEL]
     assert (total, score) == (last + 1, last + 2)
-    assert ws[f"{n}{total}"].value == f"=SUM({n}{first}:{n}{last})"
+    # Item 10 of issue 7: nothing scored is no score (kpixl's null), never 0.
+    assert (
+        ws[f"{n}{total}"].value
+        == f'=IF(COUNT({n}{first}:{n}{last})=0,"",SUM({n}{first}:{n}{last}))'
+    )
     assert ws[f"{m}{total}"].value == f"=SUM({m}{first}:{m}{last})"
-    assert ws[f"{n}{score}"].value == f"={n}{total}*20"
+    assert ws[f"{n}{score}"].value == f'=IF(ISNUMBER({n}{total}),{n}{total}*20,"")'
 
 
 @pytest.mark.parametrize("code", CODES)
@@ -495,52 +637,94 @@ def test_level_formula_is_the_rubrics_excel_formula(
     ws = books[code][L.FORM_SHEET]
     rows, cols = form_rows(ws)
     value = openpyxl.utils.get_column_letter(cols["value"])
-    for rec in (k for k in kpis_of(master, code) if k["kind"]):
-        row = rows[rec["kpi_id"]]
+    for kpi in typed_kpis(master, code):
+        row = rows[kpi.kpi_id]
         level = ws.cell(row, cols["level"]).value
         hint = ws.cell(row, cols["hint"]).value
-        try:
-            rubric = kpi_rubric(rec)
-        except ValueError:  # CriterionError is a ValueError
-            assert level in (None, ""), rec["kpi_id"]
-            assert hint.startswith("เกณฑ์อ่านไม่ได้"), rec["kpi_id"]
+        if kpi.problem is not None:
+            assert level in (None, ""), kpi.kpi_id
+            assert hint.startswith("ยังคิดคะแนนไม่ได้"), kpi.kpi_id
             continue
-        assert level == "=" + rubric.excel_formula(f"{value}{row}"), rec["kpi_id"]
-        assert not hint.startswith("เกณฑ์อ่านไม่ได้")
+        assert kpi.rubric is not None
+        assert level == "=" + kpi.rubric.excel_formula(f"{value}{row}"), kpi.kpi_id
+        assert not hint.startswith("ยังคิดคะแนนไม่ได้")
 
 
 def test_the_seeds_unreadable_criteria_get_no_level_formula(books: dict[str, Any]) -> None:
-    for code, kpi_id, text in (("PER", "4", "แต่ไม่น้อยกว่า"), ("WEL", "5", "empty")):
+    for code, kpi_id, text in (("PER", "4", "แต่ไม่น้อยกว่า"), ("WEL", "5", "ไม่มีเกณฑ์ระดับ 1")):
         ws = books[code][L.FORM_SHEET]
         rows, cols = form_rows(ws)
         assert ws.cell(rows[kpi_id], cols["level"]).value in (None, "")
-        assert text in ws.cell(rows[kpi_id], cols["hint"]).value
+        hint = ws.cell(rows[kpi_id], cols["hint"]).value
+        assert text in hint
+        # Item 11 of issue 7: the centre owns the criteria; the division is told so, and
+        # is not asked to rewrite them.
+        assert hint.endswith("ส่วนกลางจะแก้ไข ไม่ต้องดำเนินการใด ๆ"), hint
+
+
+DATA = "'ข้อมูลประกอบ'"
+TYPED_PERCENT = 'ROUND(IF(LEFT(CELL("format",J{r}),1)="P",J{r}*100,J{r}),2)'
+BE_DATE = "IF(YEAR(J{r})>=2400,DATE(YEAR(J{r})-543,MONTH(J{r}),DAY(J{r})),J{r})"
+IN_WINDOW = f"AND({BE_DATE}>=DATE(2021,10,1),{BE_DATE}<=DATE(2023,9,30))"
 
 
 @pytest.mark.parametrize(
     ("code", "kpi_id", "result", "value"),
     [
-        # A number typed on the form.
-        ("PAL", "6", None, '=IF(ISNUMBER(J{r}),J{r},"")'),
-        # Computed from the supporting data when it can be, else the typed result. EDU's
-        # supporting data: header row 4, key row 5, then per KPI a title, its input rows, the
-        # computed row and a blank: KPI 1's computed row is 9; after four more ratio KPIs,
-        # KPI 6's title is row 31, its five steps 32–36, its computed row 37.
+        # A number typed on the form, rounded as kpixl rounds (item 1 of issue 7).
+        ("PAL", "6", None, '=IF(ISNUMBER(J{r}),ROUND(J{r},2),"")'),
+        # A percentage typed as 85% is stored 0.85 with a percent format: it counts 85, as
+        # kpixl reads it (item 2).
+        ("SEC", "1", None, f'=IF(ISNUMBER(J{{r}}),{TYPED_PERCENT},"")'),
+        # The one rule (item 9): the computed value when any supporting data was given (no
+        # value while it is incomplete), the typed result only when none was. EDU's
+        # supporting data: header row 4, key row 5, then per KPI a title, its input rows,
+        # the computed row and a blank: KPI 1's inputs are rows 7–8, its computed row 9;
+        # after four more ratio KPIs, KPI 6's title is row 31, its five steps 32–36, its
+        # computed row 37.
         (
             "EDU",
             "1",
             None,
-            "=IF(ISNUMBER('ข้อมูลประกอบ'!$D$9),'ข้อมูลประกอบ'!$D$9,IF(ISNUMBER(J{r}),J{r},\"\"))",
+            f'=IF(COUNTA({DATA}!$D$7:$D$8)=0,IF(ISNUMBER(J{{r}}),{TYPED_PERCENT},""),'
+            f'IF(ISNUMBER({DATA}!$D$9),ROUND({DATA}!$D$9,2),""))',
         ),
         # Steps ticked on the supporting data: the result is their count.
         (
             "EDU",
             "6",
-            "=IF(ISNUMBER('ข้อมูลประกอบ'!$D$37),'ข้อมูลประกอบ'!$D$37,\"\")",
-            '=IF(ISNUMBER(J{r}),J{r},"")',
+            f'=IF(ISNUMBER({DATA}!$D$37),{DATA}!$D$37,"")',
+            '=IF(ISNUMBER(J{r}),ROUND(J{r},2),"")',
         ),
+        # A growth may be negative: no percent scaling.
+        (
+            "COM",
+            "2",
+            None,
+            f'=IF(COUNTA({DATA}!$D$7:$D$8)=0,IF(ISNUMBER(J{{r}}),ROUND(J{{r}},2),""),'
+            f'IF(ISNUMBER({DATA}!$D$9),ROUND({DATA}!$D$9,2),""))',
+        ),
+        # A survey: its answer sheet's satisfaction averaged over the two rounds (rows 6–7
+        # per round, the average in row 8; answers from row 12 in C–H, six items).
+        (
+            "COM",
+            "1",
+            None,
+            "=IF(COUNTA('สำรวจ 1'!$C$12:$H$161)=0,"
+            f'IF(ISNUMBER(J{{r}}),{TYPED_PERCENT},""),'
+            "IF(ISNUMBER('สำรวจ 1'!$M$8),ROUND('สำรวจ 1'!$M$8,2),\"\"))",
+        ),
+        # A date: a B.E. year typed into a date cell is taken as B.E., and a date outside
+        # the fiscal year's window (FY 2565 and the year after) is not used, as kpixl
+        # reads them.
+        ("EDU", "4", None, f'=IF(ISNUMBER(J{{r}}),IF({IN_WINDOW},{BE_DATE},""),"")'),
         # Days after the fiscal year's end (30 Sep 2022).
-        ("FIN", "1.2", None, '=IF(ISNUMBER(J{r}),J{r}-DATE(2022,9,30),"")'),
+        (
+            "FIN",
+            "1.2",
+            None,
+            f'=IF(ISNUMBER(J{{r}}),IF({IN_WINDOW},{BE_DATE}-DATE(2022,9,30),""),"")',
+        ),
     ],
 )
 def test_value_formulas(
@@ -551,6 +735,39 @@ def test_value_formulas(
     r = rows[kpi_id]
     assert ws.cell(r, cols["result"]).value == result
     assert ws.cell(r, cols["value"]).value == value.format(r=r)
+
+
+def test_supporting_data_formulas(books: dict[str, Any]) -> None:
+    ws = books["FIN"][L.DATA_SHEET]
+    rows, cols = data_rows(ws)
+
+    def at(kpi_id: str, key: str, col: str = "input") -> Any:
+        return ws.cell(rows[(kpi_id, key)], cols[col]).value
+
+    n, d = (coord(rows[("2.1.1", k)], cols["input"]) for k in ("numerator", "denominator"))
+    # The same input errors as kpixl's: no value for a zero denominator or n > d.
+    assert at("2.1.1", L.COMPUTED) == (
+        f'=IF(AND(ISNUMBER({n}),ISNUMBER({d})),IF(AND({d}<>0,{n}<={d}),{n}*100/{d},""),"")'
+    )
+    # The worst month decides, and only once every month is reported.
+    first, last = rows[("1.1", "month:10")], rows[("1.1", "month:9")]
+    assert at("1.1", L.COMPUTED) == f'=IF(COUNT(F{first}:F{last})=12,MAX(F{first}:F{last}),"")'
+    d = coord(first, cols["input"])
+    be = f"IF(YEAR({d})>=2400,DATE(YEAR({d})-543,MONTH({d}),DAY({d})),{d})"
+    window = f"AND({be}>=DATE(2021,10,1),{be}<=DATE(2023,9,30))"
+    assert at("1.1", "month:10", "helper") == (
+        f'=IF(ISNUMBER({d}),IF({window},{be}-DATE(2021,10,31),""),"")'
+    )
+    steps = [coord(rows[("4", f"step:{s}")], cols["input"]) for s in range(1, 6)]
+    formula = at("4", L.COMPUTED)
+    assert formula.startswith(f'=IF(COUNTA({steps[0]}:{steps[-1]})=0,"",IF(ISNUMBER(MATCH(TRIM(')
+    assert all(f'TRIM({s}&"")' in formula for s in steps)
+    per, per_cols = data_rows(books["PER"][L.DATA_SHEET])
+    span = f"D{per[('4', 'item:1')]}:D{per[('4', 'item:5')]}"
+    weights = f"E{per[('4', 'item:1')]}:E{per[('4', 'item:5')]}"
+    assert books["PER"][L.DATA_SHEET].cell(per[("4", L.COMPUTED)], per_cols["input"]).value == (
+        f'=IF(COUNT({span})=5,SUMPRODUCT({span},{weights})/SUM({weights}),"")'
+    )
 
 
 # --- the target sheet (form A) -------------------------------------------------------------
@@ -628,6 +845,7 @@ def flawed_master() -> Master:
                     kpi("2", kind="Bands"),
                     kpi("3", kind="survey", survey_rounds="สอง"),
                     kpi("4", kind="weighted_items"),
+                    kpi("5", weight="๒๕"),  # Thai digits are a number (item 3 of issue 7)
                 ],
             ),
             "survey_items": table_frame(
@@ -670,21 +888,33 @@ def test_a_flawed_master_still_gives_a_whole_workbook(flawed: Path) -> None:
     ws = book[L.FORM_SHEET]
     rows, cols = form_rows(ws)
     letter = {k: openpyxl.utils.get_column_letter(c) for k, c in cols.items()}
-    assert ws.cell(rows["1"], cols["weight"]).value == "ยี่สิบห้า"
-    # An unknown kind is typed like bands, without a level formula.
-    r = rows["2"]
-    assert ws.cell(r, cols["value"]).value == f'=IF(ISNUMBER(J{r}),J{r},"")'
-    assert ws.cell(r, cols["level"]).value in (None, "")
-    assert ws.cell(rows[L.SCORE_LABEL], cols["weighted"]).value == (
-        f"={letter['weighted']}{rows[L.TOTAL_LABEL]}*20"
-    )
+
+    def at(kpi_id: str, key: str) -> Any:
+        return ws.cell(rows[kpi_id], cols[key]).value
+
+    # Definitions are typed once (issue 7, Structure): a weight that is no number is not
+    # copied as text into the weight column; the KPI is not scored, and the row says why.
+    assert at("1", "weight") is None
+    assert at("1", "level") is None
+    assert "ไม่มีค่าน้ำหนักที่เป็นตัวเลข" in at("1", "hint")
+    assert at("5", "weight") == 25
+    assert str(at("5", "level")).startswith("=IF(ISNUMBER(")
+    # An unknown kind has an input cell but neither a value nor a level formula.
+    assert at("2", "value") is None and at("2", "level") is None
+    assert "ชนิดเกณฑ์ “Bands” ไม่มีในระบบ" in at("2", "hint")
+    assert ws.cell(rows["2"], cols["result"]).protection.locked is False
+    # A weighted-items KPI whose item weight is no number cannot be scored either.
+    assert at("4", "level") is None
+    assert "ค่าน้ำหนักของรายการย่อย" in at("4", "hint")
+    total = f"{letter['weighted']}{rows[L.TOTAL_LABEL]}"
+    assert at(L.SCORE_LABEL, "weighted") == f'=IF(ISNUMBER({total}),{total}*20,"")'
     # One survey round when the count cannot be read.
     survey = book["สำรวจ 3"]
     top, scols = key_row(survey, {"round", "respondent"})
     assert survey.cell(top + 1, scols["round"]).value == 1
     data_ws = book[L.DATA_SHEET]
     drows, dcols = data_rows(data_ws)
-    assert data_ws.cell(drows[("4", "item:1")], dcols["unit"]).value == "ครึ่ง"
+    assert data_ws.cell(drows[("4", "item:1")], dcols["unit"]).value in (None, "")
 
 
 def test_a_division_without_scored_kpis_has_no_circular_totals(books: dict[str, Any]) -> None:
@@ -730,10 +960,11 @@ def test_libreoffice_reads_an_empty_template_as_unscored(recalculated: dict[str,
     ws = openpyxl.load_workbook(recalculated["kpixl_2565_FIN.xlsx"], data_only=True)[L.FORM_SHEET]
     rows, cols = form_rows(ws)
     for kpi_id, row in rows.items():
-        if kpi_id in (L.TOTAL_LABEL, L.SCORE_LABEL):
-            continue
-        assert ws.cell(row, cols["level"]).value in (None, ""), kpi_id
         assert ws.cell(row, cols["weighted"]).value in (None, ""), kpi_id
+        if kpi_id not in (L.TOTAL_LABEL, L.SCORE_LABEL):
+            assert ws.cell(row, cols["level"]).value in (None, ""), kpi_id
+            assert ws.cell(row, cols["value"]).value in (None, ""), kpi_id
+    # Item 10 of issue 7: รวม and the score are blank, not 0, while nothing is scored.
     assert ws.cell(rows[L.TOTAL_LABEL], cols["weight"]).value == 100
 
 
