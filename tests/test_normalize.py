@@ -1,4 +1,5 @@
-"""normalize_cells: what people type, read the way they meant it (numbers, dates, ticks)."""
+"""normalize_cells: what people type, read the way they meant it (numbers, dates, ticks),
+formulas by their calculated result, Excel errors as errors; scale_percent: 85% is 85."""
 
 from __future__ import annotations
 
@@ -10,12 +11,19 @@ import pandas as pd
 import pytest
 
 from kpixl import layout as L
-from kpixl.normalize import normalize_cells
-from kpixl.reader import CELL_COLUMNS
+from kpixl.normalize import NUMBER_STATUSES, normalize_cells, scale_percent
+from kpixl.workbook import CELL_COLUMNS
 
 
-def normalized(*raws: Any, formula: str = "") -> pd.DataFrame:
-    """A cells frame of ``raws`` (one cell each, B1, B2, …), normalised."""
+def normalized(
+    *raws: Any,
+    formula: str = "",
+    error: str = "",
+    percent: bool = False,
+    cached: bool = False,
+) -> pd.DataFrame:
+    """A cells frame of ``raws`` (one cell each, B1, B2, …), normalised; ``formula``,
+    ``error``, ``percent`` and ``cached`` as the reader sets them, for every cell."""
     records = [
         {
             "source": "a.xlsx",
@@ -27,6 +35,9 @@ def normalized(*raws: Any, formula: str = "") -> pd.DataFrame:
             "formula": formula,
             "row": row,
             "column": 2,
+            "error": error,
+            "percent": percent,
+            "cached": cached,
         }
         for row, raw in enumerate(raws, 1)
     ]
@@ -35,8 +46,8 @@ def normalized(*raws: Any, formula: str = "") -> pd.DataFrame:
     return normalize_cells(cells)
 
 
-def one(raw: Any, formula: str = "") -> dict[str, Any]:
-    return dict(normalized(raw, formula=formula).iloc[0])
+def one(raw: Any, formula: str = "", **fields: Any) -> dict[str, Any]:
+    return dict(normalized(raw, formula=formula, **fields).iloc[0])
 
 
 def tick(raw: Any) -> bool | None:
@@ -48,8 +59,11 @@ def tick(raw: Any) -> bool | None:
 def test_keeps_the_cell_columns_and_rows() -> None:
     frame = normalized(1.0, "x", None)
     assert list(frame.columns[: len(CELL_COLUMNS)]) == CELL_COLUMNS
-    for column in ("number", "number_status", "date", "date_era", "tick", "text", "shown"):
+    for column in (
+        "number", "number_status", "date", "date_era", "tick", "text", "blank", "shown", "written",
+    ):  # fmt: skip
         assert column in frame
+    assert set(frame["number_status"]) <= set(NUMBER_STATUSES)
     assert frame["row"].tolist() == [1, 2, 3]
 
 
@@ -63,8 +77,8 @@ def test_keeps_the_cell_columns_and_rows() -> None:
         ("85%", 85.0, "normalised", "85"),
         (" 85 % ", 85.0, "normalised", "85"),
         ("ร้อยละ ๘๐", 80.0, "normalised", "80"),
-        ("1,234", 1234.0, "normalised", "1234"),
-        ("1,234.5", 1234.5, "normalised", "1234.5"),
+        ("1,234", 1234.0, "normalised", "1,234"),  # shown with its separator
+        ("1,234.5", 1234.5, "normalised", "1,234.5"),
         ("-5", -5.0, "normalised", "-5"),
         ("105 บ่อ", 105.0, "normalised", "105"),
         ("8 5", math.nan, "unreadable", ""),  # 85 or 8 and 5: not guessed
@@ -87,21 +101,89 @@ def test_numbers(raw: Any, number: float, status: str, shown: str) -> None:
     assert got["shown"] == shown
 
 
-def test_a_formula_is_status_formula_and_never_a_number() -> None:
+# Issue 7 item 5: a formula a division typed is a value to read (its cached result), a
+# formula without a result is "uncalculated", an error value is "error" — none of them is
+# "not filled".
+
+
+def test_a_formula_is_read_by_its_cached_result() -> None:
+    got = one(85.0, formula="=D9*100/D10", cached=True)
+    assert (got["number_status"], got["number"]) == ("number", 85.0)
+    assert got["text"] == "85"
+    assert not bool(got["blank"])
+
+
+def test_a_formula_with_a_text_result_reads_the_text() -> None:
+    got = one("๘๕%", formula='=""&"๘๕%"', cached=True)
+    assert (got["number_status"], got["number"]) == ("normalised", 85.0)
+
+
+def test_a_formula_without_a_result_is_uncalculated_never_blank() -> None:
     got = one(None, formula='=IF(ISNUMBER(K7),K7,"")')
-    assert got["number_status"] == "formula"
+    assert got["number_status"] == "uncalculated"
     assert math.isnan(got["number"])
     assert got["date"] is None
     assert pd.isna(got["tick"])
     assert got["text"] == ""
+    assert not bool(got["blank"])
 
 
-def test_a_formula_ignores_a_value_left_in_raw() -> None:
-    """Whatever sits in ``raw`` next to a formula (a cached value) is not read as typed."""
-    got = one(85.0, formula="=A1")
-    assert got["number_status"] == "formula"
+@pytest.mark.parametrize("code", ["#REF!", "#DIV/0!", "#N/A", "#VALUE!", "#NAME?"])
+@pytest.mark.parametrize("formula", ["", "=D9/D10"])
+def test_an_error_value_is_an_error_never_blank_never_a_number(code: str, formula: str) -> None:
+    got = one(None, formula=formula, error=code)
+    assert got["number_status"] == "error"
     assert math.isnan(got["number"])
-    assert got["text"] == ""
+    assert not bool(got["blank"])
+
+
+def test_an_error_wins_over_whatever_sits_in_raw() -> None:
+    got = one(0.0, formula="=1/0", error="#DIV/0!", cached=True)
+    assert got["number_status"] == "error"
+    assert math.isnan(got["number"])
+
+
+@pytest.mark.parametrize(("raw", "blank"), [(None, True), ("", True), ("   ", True), (0.0, False)])
+def test_blank_means_nothing_typed(raw: Any, blank: bool) -> None:
+    assert bool(one(raw)["blank"]) is blank
+
+
+@pytest.mark.parametrize(
+    ("raw", "written"),
+    [(85.0, "85"), (85.25, "85.25"), ("๘๕.๕", "๘๕.๕"), ("1,234", "1,234"), (None, "")],
+)
+def test_written_is_the_value_as_the_division_wrote_it(raw: Any, written: str) -> None:
+    assert one(raw)["written"] == written
+
+
+# --- scale_percent (issue 7 item 2: "85%" typed in Excel is stored 0.85 in a % cell) ------
+
+
+def test_a_percent_formatted_cell_of_a_percent_kpi_reads_as_its_percentage() -> None:
+    cells = pd.concat(
+        [
+            normalized(0.85, percent=True),  # 85% typed in Excel
+            normalized(0.85),  # 0.85 typed in a plain cell: left as it is
+            normalized("85%", percent=True),  # text: already read as 85
+            normalized(None, percent=True),
+        ],
+        ignore_index=True,
+    )
+    scaled = scale_percent(cells, pd.Series([True] * 4))
+    assert scaled["number"].tolist()[:3] == [85.0, 0.85, 85.0]
+    assert math.isnan(scaled["number"].iloc[3])
+    assert scaled["number_status"].tolist() == ["normalised", "number", "normalised", "empty"]
+    assert scaled["written"].tolist()[0] == "85%"
+    assert scaled["shown"].tolist()[0] == "85"
+
+
+def test_scale_percent_only_where_a_percentage_is_expected() -> None:
+    cells = normalized(0.85, 0.5, percent=True)
+    scaled = scale_percent(cells, pd.Series([False, True]))
+    assert scaled["number"].tolist() == [0.85, 50.0]
+    assert scaled["number_status"].tolist() == ["number", "normalised"]
+    untouched = scale_percent(cells, pd.Series([False, False]))
+    pd.testing.assert_frame_equal(untouched, cells)
 
 
 @pytest.mark.parametrize(
