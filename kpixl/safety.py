@@ -473,9 +473,11 @@ def _classify_compound_file(fh: BinaryIO, file_size: int, limits: Limits) -> Unu
             entries = ole.listdir(streams=True, storages=False)
         finally:
             ole.close()
-        names = {str(entry[0]).lower() for entry in entries if len(entry) == 1}
+        names = {str(entry[0]).rstrip("\0").lower() for entry in entries if len(entry) == 1}
     except Exception as exc:  # olefile raises OSError, struct.error, IndexError, ...
         return _corrupt(f"the compound file cannot be read ({_failure(exc)})")
+    if not names:  # olefile drops the entries of a damaged directory without a word
+        return _corrupt("the compound file's directory lists no streams")
     if {"encryptioninfo", "encryptedpackage"} <= names:
         return UnusableFile("file-encrypted")
     if "workbook" not in names:
@@ -1142,6 +1144,8 @@ def _stream_part(
         raise UnusableFile("file-encrypted")
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise _corrupt(f"{name} uses an unsupported compression method ({info.compress_type})")
+    if not 0 <= info.header_offset <= file_size - _LOCAL_HEADER.size:
+        raise _corrupt(f"{name}: the local header lies outside the file")
     fh.seek(info.header_offset)
     raw_header = fh.read(_LOCAL_HEADER.size)
     if len(raw_header) < _LOCAL_HEADER.size:

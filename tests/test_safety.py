@@ -6,6 +6,7 @@ import codecs
 import contextlib
 import importlib.util
 import io
+import struct
 import tracemalloc
 import warnings
 import zipfile
@@ -146,6 +147,12 @@ def test_biff5_book_stream_is_a_legacy_workbook(tmp_path: Path) -> None:
     path = tmp_path / "excel95.xlsx"
     path.write_bytes(hostile.compound_file({"Book": hostile.biff8_workbook()}))
     assert _code(path) == "file-legacy-xls"
+
+
+def test_compound_file_without_streams_is_corrupt(tmp_path: Path) -> None:
+    path = tmp_path / "hollow.xlsx"
+    path.write_bytes(hostile.compound_file({}))
+    assert _code(path) == "file-corrupt"
 
 
 def test_encryption_info_is_never_parsed(tmp_path: Path) -> None:
@@ -422,6 +429,18 @@ def test_zip_without_content_types_is_not_a_workbook(tmp_path: Path) -> None:
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("xl/workbook.xml", b"<workbook/>")
     assert _code(path) == "file-not-workbook"
+
+
+def test_central_directory_pointing_outside_the_file_is_corrupt(tmp_path: Path) -> None:
+    data = bytearray(hostile.plain_xlsx(tmp_path).read_bytes())
+    end = data.rindex(b"PK\x05\x06")
+    (offset,) = struct.unpack_from("<I", data, end + 16)
+    struct.pack_into("<I", data, end + 16, offset + 1000)  # zipfile: negative part offsets
+    path = tmp_path / "shifted.xlsx"
+    path.write_bytes(bytes(data))
+    with zipfile.ZipFile(path) as archive:
+        assert min(info.header_offset for info in archive.infolist()) < 0
+    assert _code(path) == "file-corrupt"
 
 
 def test_duplicate_part_names_are_corrupt(tmp_path: Path) -> None:
