@@ -1,6 +1,8 @@
 """Division totals exactly as the agreement form computes them, worked out by hand.
 
-(ค) = (ก) × (ข) / 100, รวม = Σ(ค), score out of 100 = รวม × 20.
+(ค) = (ก) × (ข) / 100, รวม = Σ(ค), score out of 100 = รวม × 20. Nothing scored is no score
+(None / NaN), never 0 (issue 7 item 10). The weights' own check (``weights-not-100``) is
+a registered check now: see test_checks.py.
 """
 
 from __future__ import annotations
@@ -8,14 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kpixl.findings import FINDING_COLUMNS
-from kpixl.scoring import (
-    DivisionScore,
-    division_totals,
-    score_division,
-    weight_findings,
-    weighted_scores,
-)
+from kpixl.scoring import DivisionScore, division_totals, score_division, weighted_scores
 
 
 @pytest.mark.parametrize(
@@ -27,7 +22,8 @@ from kpixl.scoring import (
         ([0, 5], [30, 70], (0.0, 3.5), 3.5, 70.0, True, True),  # level 0 is a real level
         # NA is not 0: it adds nothing and the division is incomplete
         ([5, 4, None], [40, 40, 20], (2.0, 1.6, None), 3.6, 72.0, False, True),
-        ([None, None], [50, 50], (None, None), 0.0, 0.0, False, True),
+        # nothing scored: no total and no score, never 0 (issue 7 item 10)
+        ([None, None], [50, 50], (None, None), None, None, False, True),
         ([5, 4, 3], [40, 40, 10], (2.0, 1.6, 0.3), 3.9, 78.0, True, False),
         ([3, 4], [15, 85.5], (0.45, 3.42), 3.87, 77.4, True, False),
     ],
@@ -36,8 +32,8 @@ def test_score_division(
     levels: list[int | None],
     weights: list[float],
     weighted: tuple[float | None, ...],
-    total: float,
-    score: float,
+    total: float | None,
+    score: float | None,
     complete: bool,
     weights_ok: bool,
 ) -> None:
@@ -46,8 +42,8 @@ def test_score_division(
     assert len(got.weighted) == len(weighted)
     for g, w in zip(got.weighted, weighted, strict=True):
         assert g is None if w is None else g == pytest.approx(w)
-    assert got.total == pytest.approx(total)
-    assert got.score_100 == pytest.approx(score)
+    assert got.total is None if total is None else got.total == pytest.approx(total)
+    assert got.score_100 is None if score is None else got.score_100 == pytest.approx(score)
     assert got.complete is complete
     assert got.weights_ok is weights_ok
 
@@ -59,7 +55,9 @@ def test_score_division_lengths_must_match() -> None:
 
 def test_score_division_empty() -> None:
     got = score_division([], [])
-    assert (got.weighted, got.total, got.score_100, got.complete) == ((), 0.0, 0.0, True)
+    # no row is no score (issue 7 item 10) and not complete (README: complete is false when
+    # any row has no level or there is none)
+    assert (got.weighted, got.total, got.score_100, got.complete) == ((), None, None, False)
     assert got.weights_ok is False  # no weights cannot sum to 100
 
 
@@ -106,6 +104,37 @@ def test_division_totals_many_divisions() -> None:
     assert rows["z"]["score_100"] == pytest.approx(80.0)
 
 
+def test_division_totals_nothing_scored_is_nan_never_zero() -> None:
+    kpis = pd.DataFrame(
+        {
+            "source": ["none", "none", "some"],
+            "level": pd.array([None, None, 0], dtype="Int64"),
+            "weight": [50.0, 50.0, 100.0],
+        }
+    )
+    rows = {r["source"]: r for r in division_totals(kpis).to_dict("records")}
+    assert pd.isna(rows["none"]["total"]) and pd.isna(rows["none"]["score_100"])
+    assert (rows["none"]["kpis"], rows["none"]["unscored"]) == (2, 2)
+    assert not rows["none"]["complete"]
+    # level 0 everywhere is a real score of 0
+    assert (rows["some"]["total"], rows["some"]["score_100"]) == (0.0, 0.0)
+    assert rows["some"]["complete"]
+
+
+def test_division_totals_have_no_binary_noise() -> None:
+    # 0.1 + 0.2 is 0.30000000000000004 in floats; the form's total is 0.3
+    kpis = pd.DataFrame(
+        {
+            "source": ["x", "x"],
+            "level": pd.array([1, 1], dtype="Int64"),
+            "weight": [10.0, 20.0],
+        }
+    )
+    got = division_totals(kpis).iloc[0]
+    assert got["total"] == 0.3
+    assert got["score_100"] == 6.0
+
+
 def test_division_totals_quarter_rows_and_keys() -> None:
     # A quarterly KPI scored as four weighted rows (seed: กองคลัง 2.1.1-2.1.4, weights
     # 2, 2, 3, 3) next to other KPIs; keyed by division code.
@@ -135,25 +164,6 @@ def test_division_totals_uses_given_weighted_column() -> None:
     assert division_totals(kpis)["total"].iloc[0] == pytest.approx(2.5)
 
 
-def test_weights_not_100_finding() -> None:
-    kpis = pd.DataFrame(
-        {
-            "source": ["ok.xlsx", "ok.xlsx", "bad.xlsx", "bad.xlsx"],
-            "level": pd.array([5, 4, 3, 3], dtype="Int64"),
-            "weight": [60.0, 40.0, 40.0, 50.0],
-        }
-    )
-    found = weight_findings(division_totals(kpis))
-    assert list(found.columns) == FINDING_COLUMNS
-    assert found[["source", "code", "severity"]].values.tolist() == [
-        ["bad.xlsx", "weights-not-100", "error"]
-    ]
-    assert found["value"].iloc[0] == "90"
-    assert "90" in found["message_th"].iloc[0]
-    assert "bad.xlsx" in found["message_en"].iloc[0]
-    assert "sum to 90" in found["message_en"].iloc[0]
-
-
 def test_weights_summing_to_100_with_float_noise_pass() -> None:
     kpis = pd.DataFrame(
         {
@@ -164,5 +174,4 @@ def test_weights_summing_to_100_with_float_noise_pass() -> None:
     )
     totals = division_totals(kpis)
     assert totals["weight_total"].iloc[0] == pytest.approx(100.0)
-    assert weight_findings(totals).empty
     assert score_division([5, 5, 5], [24.4, 39.8, 35.8]).weights_ok
