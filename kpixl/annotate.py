@@ -140,7 +140,8 @@ def annotate_workbook(
             top-left cell of a merged range); every finding is listed on the report sheet.
         fills: Computed values; columns ``sheet, cell, value``. A cell holding a formula
             keeps it and gets ``value`` as its cached result; another cell gets ``value``
-            as its content (None/NA: blank). Inside a merged range: its top-left cell.
+            as its content (None/NA: blank). A fill of a cell hidden inside a merged range
+            is left out (the range's top-left cell keeps what it shows).
         summary: What the report's summary shows; keys as in :data:`SUMMARY_LABELS`
             (``complete`` a bool), all optional, others shown under their own names.
         dropped_parts: Names of the parts of ``src`` openpyxl cannot carry (from
@@ -346,7 +347,10 @@ class _Job:
             where = _address(address)
             if sheet(name) is None or where is None:
                 raise ValueError(f"fill for a cell that does not exist: {name!r}!{address}")
-            values[(name, *anchor(name, *where))] = value
+            # A cell a division merged into another one is hidden by the merge: filling the
+            # range's top-left cell would overwrite what the division typed there.
+            if anchor(name, *where) == where:
+                values[(name, *where)] = value
 
         rows = self._resolve(everything, entries, sheet, anchor)
         marks: dict[tuple[str, int, int], list[_Row]] = {}

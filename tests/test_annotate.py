@@ -100,7 +100,8 @@ def form_cells(path: Path) -> dict[str, str]:
     ws = openpyxl.load_workbook(path)[L.FORM_SHEET]
     keys = {str(c.value): c.column for c in ws[6] if c.value}
     rows = [c.row for c in ws["A"] if c.row > 6 and c.value not in (None, "")]
-    first, total, score = rows[0], rows[-2], rows[-1]
+    labels = {c.value: c.row for c in ws["A"] if c.value in (L.TOTAL_LABEL, L.SCORE_LABEL)}
+    first, total, score = rows[0], labels[L.TOTAL_LABEL], labels[L.SCORE_LABEL]
 
     def ref(row: int, key: str) -> str:
         return cell_ref(row, keys[key])
@@ -405,7 +406,9 @@ def test_marks_comments_and_merged_cells(small: Path, tmp_path: Path) -> None:
     assert fill_colour(dst, DATA, "B3") == SEVERITY_FILL["error"]
     assert fill_colour(dst, DATA, "A3") == SEVERITY_FILL["info"]
     assert fill_colour(dst, DATA, "A12") == SEVERITY_FILL["warning"]
-    assert data["A12"].value == "ผ่าน"  # the fill inside the merged range went top-left
+    # A fill of a cell hidden inside a merged range is left out: the range's top-left cell
+    # keeps what it shows (it is the division's, not kpixl's).
+    assert data["A12"].value == "ช่องรวม"
     both = data["B4"].comment
     assert both is not None and both.author == AUTHOR
     assert both.text.startswith(severity_label("error"))  # the worst first, in words
@@ -671,31 +674,45 @@ def test_reannotating_a_corrected_copy_leaves_no_trace_of_fixed_findings(
 def test_merged_result_and_level_cells_are_marked_at_their_top_left(
     template: Path, tmp_path: Path
 ) -> None:
+    """Issue 7 item 13: a division merged its result, value and level cells (J7:L7 in the
+    old layout's spirit: result and level side by side) and the level cells of two rows."""
     c = form_cells(template)
     book = openpyxl.load_workbook(template)
     form = book[L.FORM_SHEET]
     row, column = parse_cell(c["result_1"])
+    level_row, level_column = parse_cell(c["level_2"])
     form.merge_cells(start_row=row, start_column=column, end_row=row, end_column=column + 1)
-    level_row, level_column = parse_cell(c["level_1"])
     form.merge_cells(
         start_row=level_row,
         start_column=level_column,
         end_row=level_row + 1,
         end_column=level_column,
     )
+    form.cell(row, column).value = 80
     merged = tmp_path / "merged.xlsx"
     book.save(merged)
     dst = tmp_path / "out.xlsx"
-    inner = cell_ref(row, column + 1)
+    hidden_level = c["level_1"]  # inside the merged result
     annotate(
         merged,
         dst,
-        [at_cell("value-missing", L.FORM_SHEET, inner, what="ผล")],
-        [(L.FORM_SHEET, cell_ref(level_row + 1, level_column), 4)],
+        [
+            at_cell("value-missing", L.FORM_SHEET, hidden_level, what="ผล"),
+            at_cell("value-in-gap", L.FORM_SHEET, cell_ref(level_row + 1, level_column), level=2),
+        ],
+        [
+            (L.FORM_SHEET, hidden_level, 3),  # hidden by the merge: left out
+            (L.FORM_SHEET, c["level_2"], 4),  # the merged range's own cell
+            (L.FORM_SHEET, cell_ref(level_row + 1, level_column), 5),  # hidden: left out
+        ],
     )
+    # findings are marked at the top-left cell of the range that hides their cell
     assert fill_colour(dst, L.FORM_SHEET, c["result_1"]) == SEVERITY_FILL["error"]
     assert openpyxl.load_workbook(dst)[L.FORM_SHEET][c["result_1"]].comment is not None
-    assert openpyxl.load_workbook(dst, data_only=True)[L.FORM_SHEET][c["level_1"]].value == 4
+    assert fill_colour(dst, L.FORM_SHEET, c["level_2"]) == SEVERITY_FILL["warning"]
+    cached = openpyxl.load_workbook(dst, data_only=True)[L.FORM_SHEET]
+    assert cached[c["result_1"]].value == 80  # what the division typed is kept
+    assert cached[c["level_2"]].value == 4
 
 
 # -- a real spreadsheet client --------------------------------------------------------------
