@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kpixl.precision import round_value
 from kpixl.thai import (
     NUMBER_STATUSES,
     THAI_DIGITS,
@@ -266,8 +267,29 @@ def test_thousands_and_thai_digits_round_trip(value: int, commas: bool, thai: bo
         (float("nan"), ""),
         (float("inf"), "∞"),
         (float("-inf"), "-∞"),
-        (1e6, "1000000"),
+        # messages write thousands separators (issue 7: "Messages use … thousands separators")
+        (1e6, "1,000,000"),
+        (12_600_000.0, "12,600,000"),
+        (-1234.5, "-1,234.5"),
+        (999.999, "1,000"),
+        # rounded half away from zero, as Excel's ROUND and the forms (kpixl.precision)
+        (82.125, "82.13"),
+        (1.005, "1.01"),
+        (2.675, "2.68"),
+        (-82.125, "-82.13"),
+        (0.125, "0.13"),
+        (80.00000000000003, "80"),
+        # a value that rounds to zero has no sign
+        (-0.004, "0"),
+        (0.0, "0"),
     ],
 )
 def test_format_number(value: float, expected: str) -> None:
     assert format_number(value) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False))
+def test_format_number_reads_back_as_the_rounded_value(value: float) -> None:
+    # What a message shows is what kpixl scores: the value rounded once (kpixl.precision).
+    assert parse_number_text(format_number(value)) == round_value(value)
