@@ -192,12 +192,33 @@ def _master_init(args: argparse.Namespace) -> int:
 
 
 def _templates(args: argparse.Namespace) -> int:
+    from kpixl.definitions import parse_definitions
+    from kpixl.errors import UnusableMaster
+    from kpixl.master import division_definitions
     from kpixl.templates import write_templates
 
     master, findings = _load_master(args.master)
-    paths = write_templates(master, args.output)
+    try:
+        paths = write_templates(master, args.output)
+    except UnusableMaster as error:
+        print(format_findings(findings, args.lang))
+        print(f"kpixl: {args.master}: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
     for path in paths:
         print(f"wrote {path}")
+    for code in master.division_codes():
+        stuck = [
+            k.kpi_id
+            for k in parse_definitions(division_definitions(master, code)).scored
+            if k.problem
+        ]
+        if stuck:
+            ids = ", ".join(stuck)
+            print(
+                f"{code}: ตัวชี้วัด {ids} ยังคิดคะแนนไม่ได้จนกว่าส่วนกลางจะแก้ไฟล์ข้อมูลหลัก"
+                if args.lang == "th"
+                else f"{code}: KPI {ids} cannot be scored until the centre corrects its master"
+            )
     if not findings.empty:
         print(format_findings(findings, args.lang))
     return _exit_for(findings)

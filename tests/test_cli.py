@@ -211,12 +211,55 @@ def test_templates_one_workbook_per_division(
     assert files_in(tmp_path / "ns") == expected
     assert out.count("wrote ") == len(expected)
 
+    # Issue 7 item 11: the centre learns which divisions' workbooks it must still fix.
+    assert "PER: ตัวชี้วัด 4 ยังคิดคะแนนไม่ได้จนกว่าส่วนกลางจะแก้ไฟล์ข้อมูลหลัก" in out
+    assert "WEL: ตัวชี้วัด 5 ยังคิดคะแนนไม่ได้" in out
+
     code, out, _ = run(capsys, "templates", KRABI_MASTER, "-o", tmp_path / "krabi")
     assert code == 0
     krabi, _ = read_master(KRABI_MASTER)
     assert files_in(tmp_path / "krabi") == {
         f"kpixl_2564_{division}.xlsx" for division in krabi.division_codes()
     }
+
+
+def _edited_master(tmp_path: Path, **changes: Any) -> Path:
+    """The bundled master with its organisation or one survey KPI's id changed."""
+    from kpixl.masterfile import write_master
+
+    master, _ = read_master(NS_MASTER)
+    master.organisation.update(changes.get("organisation", {}))
+    if "survey_id" in changes:
+        for key in ("kpis", "survey_items", "survey_scale"):
+            frame = master.frames[key]
+            rows = frame["division_code"].eq("COM") & frame["kpi_id"].eq("1")
+            frame.loc[rows, "kpi_id"] = changes["survey_id"]
+    return write_master(master, tmp_path / "edited.xlsx")
+
+
+def test_templates_of_a_master_without_a_fiscal_year_exit_2_writing_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Issue 7 crashes: a blank fiscal year no longer ends in a traceback."""
+    master = _edited_master(tmp_path, organisation={"fiscal_year_be": ""})
+    code, out, err = run(capsys, "templates", master, "-o", tmp_path / "out")
+    assert code == 2
+    assert "fiscal year" in err and "Traceback" not in err
+    assert "master-field-missing" in out  # and the master's finding says which field
+    assert not (tmp_path / "out").exists() or files_in(tmp_path / "out") == set()
+
+
+def test_templates_of_a_survey_kpi_whose_id_has_a_slash(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Issue 7 crashes: "/" cannot be in a sheet name; the survey sheet is named with "-"."""
+    import openpyxl
+
+    master = _edited_master(tmp_path, survey_id="1/2")
+    code, _, err = run(capsys, "templates", master, "-o", tmp_path / "out")
+    assert code in (0, 1) and "Traceback" not in err
+    book = openpyxl.load_workbook(tmp_path / "out" / "kpixl_2565_COM.xlsx")
+    assert "สำรวจ 1-2" in book.sheetnames
 
 
 # -- check -----------------------------------------------------------------------------------
