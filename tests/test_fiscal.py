@@ -1,14 +1,19 @@
-"""The Thai fiscal calendar and B.E./C.E. dates."""
+"""The Thai fiscal calendar and B.E./C.E. dates: the one module of date and month words."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
+import kpixl
 from kpixl.fiscal import (
     FISCAL_MONTHS,
+    MONTH_PATTERN,
+    MONTH_WORDS,
     MONTHS_TH_ABBR,
     MONTHS_TH_FULL,
     DateReading,
@@ -17,9 +22,12 @@ from kpixl.fiscal import (
     fiscal_quarter,
     fiscal_year_end,
     fiscal_year_start,
+    format_date_long_th,
     format_date_th,
+    format_datetime_th,
     month_year_ce,
     read_date,
+    year_as_written,
 )
 
 
@@ -88,6 +96,58 @@ def test_month_names_line_up() -> None:
 def test_format_date_th() -> None:
     assert format_date_th(dt.date(2021, 12, 30)) == "30 ธ.ค. 2564"
     assert format_date_th(dt.date(2022, 1, 1)) == "1 ม.ค. 2565"
+
+
+def test_format_date_long_and_datetime_th() -> None:
+    assert format_date_long_th(dt.date(2021, 10, 1)) == "1 ตุลาคม 2564"
+    assert format_datetime_th(dt.datetime(2026, 12, 1, 10, 5)) == "1 ธ.ค. 2569 10:05"
+
+
+# --- the month words (issue 7: "All date and month words live in one module") -----------
+
+
+@pytest.mark.parametrize("month", range(1, 13))
+def test_every_way_a_month_is_written(month: int) -> None:
+    abbr, full = MONTHS_TH_ABBR[month - 1], MONTHS_TH_FULL[month - 1]
+    for word in (full, abbr, abbr.replace(".", "")):
+        assert MONTH_WORDS[word] == month
+        assert re.fullmatch(MONTH_PATTERN, word)
+    assert set(MONTH_WORDS.values()) == set(range(1, 13))
+
+
+def test_month_pattern_prefers_the_longest_word() -> None:
+    # "มี.ค." must not be read as a shorter word followed by junk, nor มีนาคม cut short
+    assert re.match(MONTH_PATTERN, "มีนาคม 2565").group() == "มีนาคม"  # type: ignore[union-attr]
+    assert re.match(MONTH_PATTERN, "มี.ค. 2565").group() == "มี.ค."  # type: ignore[union-attr]
+
+
+def test_no_other_module_keeps_a_table_of_month_words() -> None:
+    words = {w: n for w, n in MONTH_WORDS.items() if len(w) > 3}
+    package = Path(kpixl.__file__).resolve().parent
+    tables = {}
+    for path in package.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        months = {n for w, n in words.items() if w in text}
+        if len(months) >= 3:
+            tables[str(path.relative_to(package))] = len(months)
+    # the scan sees the one table there is, or it proves nothing
+    assert tables == {"fiscal.py": 12}
+
+
+@pytest.mark.parametrize(
+    ("year", "ce", "era"),
+    [
+        (64, 2021, "short"),  # a two-digit year is B.E. 25xx
+        (0, 1957, "short"),
+        (99, 2056, "short"),
+        (2564, 2021, "be"),
+        (2400, 1857, "be"),
+        (2021, 2021, "ce"),
+        (2399, 2399, "ce"),
+    ],
+)
+def test_year_as_written(year: int, ce: int, era: str) -> None:
+    assert year_as_written(year) == (ce, era)
 
 
 DEC_30_2021 = dt.date(2021, 12, 30)
