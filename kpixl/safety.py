@@ -711,7 +711,8 @@ def _refuse_doctype(*_args: object) -> None:
 
 def _well_formed_parser() -> expat.XMLParserType:
     """An expat parser with no per-element callbacks: it only proves well-formedness."""
-    parser = expat.ParserCreate(namespace_separator=" ")
+    # ElementTree, and so openpyxl, separates with "}": the same namespace URIs pass.
+    parser = expat.ParserCreate(namespace_separator="}")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.StartDoctypeDeclHandler = _refuse_doctype
     return parser

@@ -12,6 +12,7 @@ import warnings
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from xml.etree import ElementTree
 from xml.parsers import expat
 
 import hostile
@@ -397,6 +398,18 @@ def test_parts_that_grow_with_the_data_are_left_to_the_reader(
         expat.ParserCreate().Parse(broken, True)
     inspect_workbook(path)
     assert _read_code(path) == "file-corrupt"
+
+
+def test_namespace_uri_with_a_space_is_well_formed(tmp_path: Path) -> None:
+    """As for ElementTree, which openpyxl parses with (expat refuses a namespace URI holding
+    the separator, so the separator must be ElementTree's)."""
+    source = hostile.plain_xlsx(tmp_path)
+    styles = _part(source, "xl/styles.xml").replace(
+        b"<styleSheet ", b'<styleSheet xmlns:k="urn:kpixl:a b" ', 1
+    )
+    ElementTree.fromstring(styles)
+    path = hostile.rewrite_parts(source, tmp_path / "spaced.xlsx", {"xl/styles.xml": styles})
+    assert inspect_workbook(path).unsupported_parts == ()
 
 
 def test_workbook_part_named_but_missing_is_corrupt(tmp_path: Path) -> None:
