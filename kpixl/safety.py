@@ -730,6 +730,7 @@ _ATTRIBUTE = re.compile(rb"""([^\s=/]+)[ \t\r\n]*=[ \t\r\n]*(?:"([^"]*)"|'([^']*
 _MAX_TAG = 16 * _KIB
 """Longest tag still recognised when a chunk boundary cuts it."""
 _MAX_PREFIXES = 256
+"""Prefixes remembered per namespace: a bound on what a hostile part can make kpixl hold."""
 
 
 def _tags(*local_names: bytes, end_tags: bool = False) -> re.Pattern[bytes]:
