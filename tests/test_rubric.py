@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 from kpixl.criteria import CriterionError
+from kpixl.findings import finding
 from kpixl.fiscal import fiscal_year_end
 from kpixl.rubric import (
     LEVEL_STATUSES,
@@ -178,14 +179,24 @@ def _scored(rubric: Rubric, values: Sequence[float | None]) -> list[tuple[int | 
     return result
 
 
-def _issues(rubric: Rubric | QuarterlyRubric) -> list[tuple[str, int | None, str]]:
-    """(code, level, interval text) per lint issue; the interval is gap/overlap/uncovered."""
+def _issues(
+    rubric: Rubric | QuarterlyRubric, language: str = "th"
+) -> list[tuple[str, int | None, str]]:
+    """(code, level, values in words) per lint issue; the values are gap/overlap/uncovered,
+    in Thai (``gap``) or English (``gap_en``). Messages say them in words, never in
+    interval notation (issue 7: "words instead of interval notation")."""
+    suffix = "" if language == "th" else "_en"
     out = []
     for issue in rubric.lint():
-        interval = next(
-            (issue.params[k] for k in ("gap", "overlap", "uncovered") if k in issue.params), ""
+        words = next(
+            (
+                issue.params[k + suffix]
+                for k in ("gap", "overlap", "uncovered")
+                if k + suffix in issue.params
+            ),
+            "",
         )
-        out.append((issue.code, issue.level, interval))
+        out.append((issue.code, issue.level, words))
     return out
 
 
@@ -253,10 +264,16 @@ def test_bands_down_with_holes_and_a_cap() -> None:
     # level 2 [8,10] and 3 [6,7] leave (7,8); 3 and 4 leave (5,6); 4 and 5 leave (3,4);
     # level 5 [1,3] leaves [0,1) better than the best level.
     assert _issues(rubric) == [
-        ("rubric-gap", 3, "(7, 8)"),
-        ("rubric-gap", 4, "(5, 6)"),
-        ("rubric-gap", 5, "(3, 4)"),
-        ("rubric-top-capped", 5, "[0, 1)"),
+        ("rubric-gap", 3, "ค่าที่มากกว่า 7 แต่น้อยกว่า 8"),
+        ("rubric-gap", 4, "ค่าที่มากกว่า 5 แต่น้อยกว่า 6"),
+        ("rubric-gap", 5, "ค่าที่มากกว่า 3 แต่น้อยกว่า 4"),
+        ("rubric-top-capped", 5, "ค่าตั้งแต่ 0 แต่น้อยกว่า 1"),
+    ]
+    assert _issues(rubric, "en") == [
+        ("rubric-gap", 3, "values above 7 and below 8"),
+        ("rubric-gap", 4, "values above 5 and below 6"),
+        ("rubric-gap", 5, "values above 3 and below 4"),
+        ("rubric-top-capped", 5, "values from 0 and below 1"),
     ]
     # in a gap the worse neighbour; better than the capped best: 5 ("above")
     assert _scored(rubric, [11, 10, 7.5, 7, 3.5, 3, 1, 0.5, 0]) == [
@@ -356,10 +373,10 @@ def test_lint_integer_holes() -> None:
     rubric = Rubric.from_texts(INTEGER_HOLES, value_range=(0, 100))
     issues = rubric.lint()
     assert _issues(rubric) == [
-        ("rubric-gap", 2, "(3, 4)"),
-        ("rubric-gap", 3, "(6, 7)"),
-        ("rubric-gap", 4, "(10, 11)"),
-    ]  # [11,15] then (15,∞) meet exactly: no gap there
+        ("rubric-gap", 2, "ค่าที่มากกว่า 3 แต่น้อยกว่า 4"),
+        ("rubric-gap", 3, "ค่าที่มากกว่า 6 แต่น้อยกว่า 7"),
+        ("rubric-gap", 4, "ค่าที่มากกว่า 10 แต่น้อยกว่า 11"),
+    ]  # 11 to 15, then above 15: they meet exactly, no gap there
     assert issues[0].params["lower_level"] == "1"
     assert issues[0].params["upper_level"] == "2"
     assert _scored(rubric, [0, 3, 3.5, 4, 6.5, 10.5, 11, 15, 15.5, 100]) == [
@@ -381,19 +398,21 @@ def test_lint_integer_holes_without_a_unit_is_unbounded() -> None:
     # also uncovered (the caller passes the KPI's unit range to avoid this).
     rubric = Rubric.from_texts(INTEGER_HOLES)
     assert rubric.value_range == (None, None)  # type: ignore[attr-defined]
-    assert ("rubric-bottom-uncovered", 1, "(-∞, 0)") in _issues(rubric)
+    assert ("rubric-bottom-uncovered", 1, "ค่าที่น้อยกว่า 0") in _issues(rubric)
+    assert ("rubric-bottom-uncovered", 1, "values below 0") in _issues(rubric, "en")
     assert _scored(rubric, [-1]) == [(0, "below")]
 
 
 def test_lint_point_gap_between_not_reaching_and_more_than() -> None:
     rubric = Rubric.from_texts(POINT_GAP)
-    assert _issues(rubric) == [("rubric-gap", 2, "50")]
+    assert _issues(rubric) == [("rubric-gap", 2, "ค่า 50")]
+    assert _issues(rubric, "en") == [("rubric-gap", 2, "the value 50")]
     assert _scored(rubric, [49.9, 50, 50.1]) == [(1, "ok"), (1, "gap"), (2, "ok")]
 
 
 def test_lint_same_boundary_written_twice() -> None:
     rubric = Rubric.from_texts(SAME_BOUNDARY)
-    assert _issues(rubric) == [("rubric-overlap", 3, "50"), ("rubric-overlap", 4, "70")]
+    assert _issues(rubric) == [("rubric-overlap", 3, "ค่า 50"), ("rubric-overlap", 4, "ค่า 70")]
     assert _scored(rubric, [30, 50, 70, 90, 90.5]) == [
         (1, "ok"),
         (3, "overlap"),
@@ -406,9 +425,9 @@ def test_lint_same_boundary_written_twice() -> None:
 def test_lint_ranges_with_holes_and_an_overlap() -> None:
     rubric = Rubric.from_texts(RANGES_2808)
     assert _issues(rubric) == [
-        ("rubric-gap", 3, "(80, 81)"),
-        ("rubric-gap", 4, "(85, 86)"),
-        ("rubric-overlap", 5, "90"),
+        ("rubric-gap", 3, "ค่าที่มากกว่า 80 แต่น้อยกว่า 81"),
+        ("rubric-gap", 4, "ค่าที่มากกว่า 85 แต่น้อยกว่า 86"),
+        ("rubric-overlap", 5, "ค่า 90"),
     ]
     assert _scored(rubric, [75.9, 76, 80.5, 85.5, 90, 95]) == [
         (1, "ok"),
@@ -425,29 +444,32 @@ def test_lint_ranges_with_holes_and_an_overlap() -> None:
     [
         (
             PALAD_Q1,
-            [("rubric-top-capped", 5, "(15, 100]")],
+            [("rubric-top-capped", 5, "ค่าที่มากกว่า 15 ถึง 100")],
             [(0, 1, "ok"), (15, 5, "ok"), (15.5, 5, "above"), (100, 5, "above")],
         ),
         (
             PALAD_Q2,
-            [("rubric-bottom-uncovered", 1, "[0, 15]"), ("rubric-top-capped", 5, "(38, 100]")],
+            [
+                ("rubric-bottom-uncovered", 1, "ค่าตั้งแต่ 0 ถึง 15"),
+                ("rubric-top-capped", 5, "ค่าที่มากกว่า 38 ถึง 100"),
+            ],
             [(0, 0, "below"), (15, 0, "below"), (16, 1, "ok"), (38, 5, "ok"), (39, 5, "above")],
         ),
         (
             PALAD_Q3,
             [
-                ("rubric-overlap", 5, "60"),
-                ("rubric-bottom-uncovered", 1, "[0, 38]"),
-                ("rubric-top-capped", 5, "(65, 100]"),
+                ("rubric-overlap", 5, "ค่า 60"),
+                ("rubric-bottom-uncovered", 1, "ค่าตั้งแต่ 0 ถึง 38"),
+                ("rubric-top-capped", 5, "ค่าที่มากกว่า 65 ถึง 100"),
             ],
             [(38, 0, "below"), (59, 4, "ok"), (60, 5, "overlap"), (66, 5, "above")],
         ),
         (
             PALAD_Q4,
             [
-                ("rubric-overlap", 2, "(70, 71]"),
-                ("rubric-overlap", 5, "85"),
-                ("rubric-bottom-uncovered", 1, "[0, 65]"),
+                ("rubric-overlap", 2, "ค่าที่มากกว่า 70 ถึง 71"),
+                ("rubric-overlap", 5, "ค่า 85"),
+                ("rubric-bottom-uncovered", 1, "ค่าตั้งแต่ 0 ถึง 65"),
             ],
             [
                 (65, 0, "below"),
@@ -475,11 +497,11 @@ def test_lint_palad_quarterly_bands(
 def test_lint_likert_score_table_with_holes() -> None:
     rubric = Rubric.from_texts(LIKERT, value_range=(1, 5))
     assert _issues(rubric) == [
-        ("rubric-gap", 2, "(1.5, 2.01)"),
-        ("rubric-gap", 3, "(2.5, 3.01)"),
-        ("rubric-gap", 4, "(3.5, 4.01)"),
-        ("rubric-gap", 5, "(4.5, 4.51)"),
-        ("rubric-bottom-uncovered", 1, "[1, 1.01)"),
+        ("rubric-gap", 2, "ค่าที่มากกว่า 1.5 แต่น้อยกว่า 2.01"),
+        ("rubric-gap", 3, "ค่าที่มากกว่า 2.5 แต่น้อยกว่า 3.01"),
+        ("rubric-gap", 4, "ค่าที่มากกว่า 3.5 แต่น้อยกว่า 4.01"),
+        ("rubric-gap", 5, "ค่าที่มากกว่า 4.5 แต่น้อยกว่า 4.51"),
+        ("rubric-bottom-uncovered", 1, "ค่าตั้งแต่ 1 แต่น้อยกว่า 1.01"),
     ]
     assert _scored(rubric, [0.9, 1, 1.2, 1.7, 3.75, 4.505, 4.6, 5, 5.01]) == [
         (NA, "out_of_range"),
@@ -500,11 +522,16 @@ def test_lint_levels_out_of_order() -> None:
     assert rubric.direction == "higher"  # type: ignore[attr-defined]  # 3 steps up, 1 down
     issues = rubric.lint()
     # level 3 goes down: out of order; its neighbours, compared with what they follow,
-    # leave (20, 40] and (40, 60] between them.
+    # leave above 20 up to 40 and above 40 up to 60 between them.
     assert _issues(rubric) == [
-        ("rubric-gap", 2, "(20, 40]"),
+        ("rubric-gap", 2, "ค่าที่มากกว่า 20 ถึง 40"),
         ("rubric-order", 3, ""),
-        ("rubric-gap", 4, "(40, 60]"),
+        ("rubric-gap", 4, "ค่าที่มากกว่า 40 ถึง 60"),
+    ]
+    assert _issues(rubric, "en") == [
+        ("rubric-gap", 2, "values above 20 and up to 40"),
+        ("rubric-order", 3, ""),
+        ("rubric-gap", 4, "values above 40 and up to 60"),
     ]
     assert issues[1].params == {"level": "3", "previous": "2"}
 
@@ -534,6 +561,29 @@ def test_lint_issue_levels_are_one_based_and_in_range() -> None:
         for issue in Rubric.from_texts(texts).lint():
             assert isinstance(issue, RubricIssue)
             assert issue.level is None or 1 <= issue.level <= 5
+
+
+FLAWED = [INTEGER_HOLES, LIKERT, PALAD_Q1, PALAD_Q2, PALAD_Q3, PALAD_Q4, RANGES_2808, DAYS_LATE]
+
+
+@pytest.mark.parametrize("texts", FLAWED)
+def test_lint_params_are_words_in_both_languages(texts: list[str]) -> None:
+    """Every gap, overlap and uncovered range is told in Thai and English words with Arabic
+    digits, never in interval notation, and the message the master check shows has no
+    field left unfilled."""
+    issues = Rubric.from_texts(texts, value_range=(0, 100)).lint()
+    ranged = [i for i in issues if {"gap", "overlap", "uncovered"} & set(i.params)]
+    assert ranged
+    for issue in ranged:
+        name = next(k for k in ("gap", "overlap", "uncovered") if k in issue.params)
+        th, en = issue.params[name], issue.params[f"{name}_en"]
+        assert th.startswith("ค่า") and re.search("[0-9]", th)
+        assert en.startswith(("values ", "the value ")) and not re.search("[\u0e00-\u0e7f]", en)
+        for words in (th, en):
+            assert not re.search(r"[\[\]()∞๐-๙]", words), words
+        record = finding(issue.code, level=str(issue.level), **issue.params)
+        assert th in record["message_th"] and en in record["message_en"]
+        assert "?" not in record["message_th"] + record["message_en"]
 
 
 # --- detail page against the summary form ---------------------------------------------
