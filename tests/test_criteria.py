@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 import pytest
 
@@ -17,11 +18,13 @@ from kpixl.criteria import (
     Band,
     CriterionError,
     criterion_kind,
+    describe_values,
     is_finite,
     parse_band,
     parse_deadline,
     parse_milestone,
 )
+from kpixl.thai import format_number
 
 N = None  # an open end
 BandTuple = tuple[float | None, bool, float | None, bool]
@@ -104,6 +107,72 @@ def test_band_phrasings(text: str, ends: BandTuple) -> None:
     band = parse_band(text)
     assert _ends(band) == ends
     assert band.text == text
+
+
+# Phrasings real masters will use (issue 7, "The rubric parser"), worked out by hand.
+NEW_PHRASES: list[tuple[str, BandTuple]] = [
+    # negative bounds: growth may fall
+    ("ร้อยละ -5", (-5, True, -5, True)),
+    ("ไม่ถึง -5", (N, False, -5, False)),
+    ("ไม่ถึงร้อยละ -5", (N, False, -5, False)),
+    ("ร้อยละ -5 ขึ้นไป", (-5, True, N, False)),
+    ("มากกว่า -5 ถึง 0", (-5, False, 0, True)),
+    ("ตั้งแต่ -5 ถึง 0", (-5, True, 0, True)),
+    ("-5 ถึง -1", (-5, True, -1, True)),
+    ("-10--5", (-10, True, -5, True)),  # a dash after a number is a range, then a minus
+    ("ตั้งแต่ −5 ถึง 0", (-5, True, 0, True)),  # U+2212 minus sign
+    # a fall or a rise written as a word: the band is on its size; 0 is neither
+    ("ลดลงไม่เกินร้อยละ ๕", (-5, True, 0, False)),
+    ("ลดลงไม่ถึงร้อยละ 5", (-5, False, 0, False)),
+    ("ลดลงมากกว่าร้อยละ ๕", (N, False, -5, False)),
+    ("ลดลง ร้อยละ ๕ ขึ้นไป", (N, False, -5, True)),
+    ("ลดลงตั้งแต่ร้อยละ 2 ถึงร้อยละ 5", (-5, True, -2, True)),
+    ("เพิ่มขึ้นไม่เกินร้อยละ ๕", (0, False, 5, True)),
+    ("เพิ่มขึ้นมากกว่าร้อยละ ๕", (5, False, N, False)),
+    ("เพิ่มขึ้นร้อยละ 5 ขึ้นไป", (5, True, N, False)),
+    ("เพิ่มขึ้น ร้อยละ 2-5", (2, True, 5, True)),
+    # thousands separators
+    ("ไม่เกิน 1,000,000 บาท", (N, False, 1_000_000, True)),
+    ("ไม่เกิน ๑,๐๐๐,๐๐๐ บาท", (N, False, 1_000_000, True)),
+    ("มากกว่า 1,000,000 บาท ถึง 2,500,000 บาท", (1_000_000, False, 2_500_000, True)),
+    ("ตั้งแต่ 1,250.5 ขึ้นไป", (1250.5, True, N, False)),
+    # "or equal" words
+    ("มากกว่าหรือเท่ากับ 80", (80, True, N, False)),
+    ("สูงกว่าหรือเท่ากับ 80", (80, True, N, False)),
+    ("น้อยกว่าหรือเท่ากับ 80", (N, False, 80, True)),
+    ("ต่ำกว่าหรือเท่ากับ 80", (N, False, 80, True)),
+    ("ไม่มากกว่า 80", (N, False, 80, True)),
+    ("ไม่สูงกว่า 80", (N, False, 80, True)),
+    ("มากกว่าหรือเท่ากับ 60 แต่น้อยกว่า 70", (60, True, 70, False)),
+    ("มากกว่า 60 แต่น้อยกว่าหรือเท่ากับ 70", (60, False, 70, True)),
+    ("ตั้งแต่ 60 แต่ต่ำกว่าหรือเท่ากับ 70", (60, True, 70, True)),
+    # ระหว่าง a-b: both ends included
+    ("ระหว่าง 60-70", (60, True, 70, True)),
+    ("ระหว่าง ร้อยละ 60 ถึง ร้อยละ 70", (60, True, 70, True)),
+    ("ระหว่าง 60 และ 70", (60, True, 70, True)),
+    ("ระหว่าง ๖๐-๗๐", (60, True, 70, True)),
+]
+
+
+@pytest.mark.parametrize(("text", "ends"), NEW_PHRASES)
+def test_new_band_phrasings(text: str, ends: BandTuple) -> None:
+    band = parse_band(text)
+    assert _ends(band) == ends
+    assert band.text == text
+
+
+def test_growth_rubric_with_falls_reads_in_order() -> None:
+    """A growth rubric whose low levels are falls: the five bands tile the line."""
+    texts = [
+        "ลดลงมากกว่าร้อยละ ๕",
+        "ลดลงไม่เกินร้อยละ ๕",
+        "ตั้งแต่ร้อยละ 0 ถึงร้อยละ 5",
+        "มากกว่าร้อยละ 5 ถึงร้อยละ 10",
+        "มากกว่าร้อยละ 10",
+    ]
+    bands = [parse_band(t) for t in texts]
+    for value, level in [(-7, 1), (-5, 2), (-0.5, 2), (0, 3), (5, 3), (7.5, 4), (11, 5)]:
+        assert [n for n, b in enumerate(bands, 1) if b.contains(value)] == [level], value
 
 
 # Real texts from seed 003.
@@ -197,6 +266,14 @@ def test_seed_bands(text: str, ends: BandTuple, unit: str) -> None:
         ("5-", "without a comparison"),
         ("ไม่เกิน ถึง 5", "without a number"),
         ("ทำขั้นตอนที่ ๑", "unknown words"),
+        # the new phrasings fail clearly too
+        ("ระหว่าง 60", "needs two numbers"),
+        ("ระหว่าง 70-60", "empty"),
+        ("ลดลง 0", "empty"),
+        ("ลดลงไม่เกิน -5", "empty"),  # a fall of at most -5 is no fall
+        ("1,00", "unknown words"),  # not a thousands separator
+        ("ไม่เกิน 1,0000", "unknown words"),
+        ("มากกว่าหรือเท่ากับ", "no number"),
     ],
 )
 def test_unreadable_bands_name_the_text(text: str, reason_words: str) -> None:
@@ -205,10 +282,31 @@ def test_unreadable_bands_name_the_text(text: str, reason_words: str) -> None:
     assert info.value.text == text
     assert repr(text) in str(info.value)
     assert reason_words in info.value.reason
+    _assert_thai_reason(info.value)
+
+
+def _assert_thai_reason(error: CriterionError) -> None:
+    """Issue 7 item 11: the clerk's message says why in Thai, never in English (quoted text
+    from the criterion aside)."""
+    assert error.reason_th != error.reason
+    assert re.search("[\u0e00-\u0e7f]", error.reason_th)
+    unquoted = re.sub("“[^”]*”", "", error.reason_th)
+    assert not re.search("[A-Za-z]", unquoted), error.reason_th
 
 
 def test_criterion_error_is_a_value_error() -> None:
     assert issubclass(CriterionError, ValueError)
+
+
+def test_criterion_error_thai_reason_defaults_to_the_reason() -> None:
+    error = CriterionError("x", "why")
+    assert (error.text, error.reason, error.reason_th, error.kind_mismatch) == (
+        "x",
+        "why",
+        "why",
+        False,
+    )
+    assert CriterionError("x", "why", "ทำไม", kind_mismatch=True).reason_th == "ทำไม"
 
 
 @pytest.mark.parametrize(
@@ -242,6 +340,48 @@ def test_band_contains_honours_open_and_closed_ends(
 )
 def test_band_describe(text: str, notation: str) -> None:
     assert parse_band(text).describe() == notation
+
+
+# --- values in words, for the clerk's messages ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ends", "th", "en"),
+    [
+        ((3, False, 4, False), "ค่าที่มากกว่า 3 แต่น้อยกว่า 4", "values above 3 and below 4"),
+        ((3, True, 4, True), "ค่าตั้งแต่ 3 ถึง 4", "values from 3 to 4"),
+        ((3, False, 4, True), "ค่าที่มากกว่า 3 ถึง 4", "values above 3 and up to 4"),
+        ((3, True, 4, False), "ค่าตั้งแต่ 3 แต่น้อยกว่า 4", "values from 3 and below 4"),
+        ((50, True, 50, True), "ค่า 50", "the value 50"),
+        ((80, True, N, False), "ค่าตั้งแต่ 80 ขึ้นไป", "values of 80 or more"),
+        ((80, False, N, False), "ค่าที่มากกว่า 80", "values above 80"),
+        ((N, False, 0, True), "ค่าที่ไม่เกิน 0", "values of 0 or less"),
+        ((N, False, 0, False), "ค่าที่น้อยกว่า 0", "values below 0"),
+        ((N, False, N, False), "ทุกค่า", "every value"),
+        ((-math.inf, True, math.inf, True), "ทุกค่า", "every value"),  # infinite = open
+        ((-5, True, 0, False), "ค่าตั้งแต่ -5 แต่น้อยกว่า 0", "values from -5 and below 0"),
+        # Arabic digits, thousands separators, rounded as the forms show numbers
+        (
+            (1_000_000, False, 2_500_000.125, True),
+            "ค่าที่มากกว่า 1,000,000 ถึง 2,500,000.13",
+            "values above 1,000,000 and up to 2,500,000.13",
+        ),
+        (
+            (1.5, False, 2.01, False),
+            "ค่าที่มากกว่า 1.5 แต่น้อยกว่า 2.01",
+            "values above 1.5 and below 2.01",
+        ),
+    ],
+)
+def test_describe_values_in_words(ends: BandTuple, th: str, en: str) -> None:
+    assert describe_values(*ends) == (th, en)
+    # words, never interval notation
+    assert not re.search(r"[\[\]()∞]", th + en)
+
+
+def test_describe_values_writes_numbers_as_format_number_does() -> None:
+    th, en = describe_values(0.1 + 0.2, True, None, False)
+    assert format_number(0.1 + 0.2) in th and format_number(0.1 + 0.2) in en
 
 
 # --- milestones ------------------------------------------------------------------------
@@ -282,6 +422,7 @@ def test_unreadable_milestones(text: str) -> None:
     with pytest.raises(CriterionError) as info:
         parse_milestone(text)
     assert info.value.text == text
+    _assert_thai_reason(info.value)
 
 
 # --- deadlines -------------------------------------------------------------------------
@@ -295,6 +436,13 @@ def test_unreadable_milestones(text: str) -> None:
         ("ภายในวันที่ 10 ธ.ค. 2564", dt.date(2021, 12, 10)),
         ("ภายในวันที่ 30 ธันวาคม พ.ศ. 2564", dt.date(2021, 12, 30)),
         ("ภายใน วันที่ ๑ มกราคม ๒๕๖๕", dt.date(2022, 1, 1)),
+        # two-digit B.E. years (issue 7): 64 is B.E. 2564
+        ("ภายในวันที่ ๓๐ ธ.ค. ๖๔", dt.date(2021, 12, 30)),
+        ("ภายใน ๓๐ ธ.ค. ๖๔", dt.date(2021, 12, 30)),
+        ("ภายในวันที่ 30 ธค 64", dt.date(2021, 12, 30)),
+        ("ภายในวันที่ ๑๕ ม.ค. ๖๕", dt.date(2022, 1, 15)),
+        ("ภายในวันที่ 1 ต.ค. 64", dt.date(2021, 10, 1)),
+        ("ภายในวันที่ ๓๐ ธันวาคม ๖๔", dt.date(2021, 12, 30)),
     ],
 )
 def test_date_deadlines(text: str, date: dt.date) -> None:
@@ -329,6 +477,8 @@ def test_relative_deadlines(text: str, kind: str, limit: int) -> None:
         ("ภายในวันที่ ๓๑ กุมภาพันธ์ ๒๕๖๕", "no such date"),
         ("ภายในวันที่ ๓๑ เมษายน ๒๕๖๕", "no such date"),
         ("ภายในวันที่ 30 ธันวาคม 2021", "B.E."),  # C.E. year: not the year 1478
+        ("ภายในวันที่ 31 ก.พ. 65", "no such date"),  # a two-digit year, a day that is not
+        ("ภายในวันที่ 30 ธค 645", "not a deadline"),  # a three-digit year
         ("ภายในเดือนธันวาคม", "not a deadline"),
         ("ภายในวันที่ ๓๐ ธันวาคม", "not a deadline"),
         ("ภายใน ๙๐ วัน", "not a deadline"),
@@ -340,6 +490,7 @@ def test_unreadable_deadlines(text: str, reason_words: str) -> None:
         parse_deadline(text)
     assert info.value.text == text
     assert reason_words in info.value.reason
+    _assert_thai_reason(info.value)
 
 
 @pytest.mark.parametrize(
