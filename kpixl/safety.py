@@ -1332,6 +1332,28 @@ def inspect_workbook(
         return _inspect_zip(fh, file_size, infos, limits, keep)
 
 
+_ODS_ADVICE = {
+    "advice": " — ไฟล์นี้เป็นแบบ OpenDocument (.ods) ของ LibreOffice: เปิดไฟล์แล้วเลือก ไฟล์ > "
+    "บันทึกเป็น (Save As) ชนิด “Excel 2007-365 (.xlsx)” แล้วส่งใหม่",
+    "advice_en": ": it is an OpenDocument spreadsheet (.ods) from LibreOffice; open it, choose "
+    "File > Save As, type “Excel 2007-365 (.xlsx)”, and send it again",
+}
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+def _not_workbook(fh: BinaryIO, parts: Mapping[str, zipfile.ZipInfo]) -> UnusableFile:
+    """``file-not-workbook``, telling a division how to save an OpenDocument file as .xlsx."""
+    mimetype = parts.get("mimetype")
+    if mimetype is not None and mimetype.file_size <= 200:
+        try:
+            with zipfile.ZipFile(fh) as archive:
+                if archive.read(mimetype.filename).strip() == _ODS_MIMETYPE:
+                    return UnusableFile("file-not-workbook", _ODS_ADVICE)
+        except (zipfile.BadZipFile, OSError, RuntimeError, ValueError):
+            pass
+    return UnusableFile("file-not-workbook")
+
+
 def _inspect_zip(
     fh: BinaryIO,
     file_size: int,
@@ -1347,7 +1369,7 @@ def _inspect_zip(
             raise _corrupt(f"the part {info.filename} is stored twice")
         lowered[key] = info
     if "[content_types].xml" not in lowered:
-        raise UnusableFile("file-not-workbook")
+        raise _not_workbook(fh, lowered)
     _check_declared(infos, limits)
     budget = _Budget(limits)
 

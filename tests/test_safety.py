@@ -876,3 +876,21 @@ def test_unusable_file_reads_well() -> None:
     assert "xl/worksheets/sheet1.xml > 64 MiB" in text
     assert str(UnusableFile("file-encrypted")).startswith("file-encrypted: ")
     assert "reason=x" in str(UnusableFile("not-a-code", {"reason": "x"}))
+
+
+def test_an_ods_file_says_how_to_save_it_as_xlsx(tmp_path: Path) -> None:
+    """Issue 8: an .ods gets a finding that tells the division exactly how to save as .xlsx."""
+    path = tmp_path / "ส่งงาน.ods"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(
+            zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet"
+        )
+        archive.writestr("content.xml", "<office:document-content/>")
+    with pytest.raises(UnusableFile) as caught:
+        inspect_workbook(path)
+    assert caught.value.code == "file-not-workbook"
+    from kpixl.findings import finding
+
+    record = finding(caught.value.code, **caught.value.params)
+    assert "Excel 2007-365 (.xlsx)" in record["message_th"] and "บันทึกเป็น" in record["message_th"]
+    assert "Save As" in record["message_en"]
