@@ -124,6 +124,36 @@ def _parser() -> argparse.ArgumentParser:
         _language(sub)
         sub.set_defaults(run=_check if name == "check" else _score)
 
+    round_ = commands.add_parser(
+        "round", help="the office's round: e-mails and files in, ledger, status, replies out"
+    )
+    round_.add_argument(
+        "inputs", type=Path, nargs="+", help="workbooks, folders, .eml, mbox, Maildir, .zip"
+    )
+    round_.add_argument("--master", type=Path, action="append", required=True)
+    round_.add_argument("-o", "--output", type=Path, required=True, help="folder")
+    round_.add_argument("--ledger", type=Path, help="ledger file (default OUTPUT/ledger.sqlite)")
+    round_.add_argument("--round", dest="round_label", default="", help="e.g. 2565-Q2")
+    round_.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    round_.add_argument("--reply-template", type=Path, help="the office's own reply template")
+    _language(round_)
+    round_.set_defaults(run=_round)
+
+    ledger = commands.add_parser("ledger", help="what the ledger holds")
+    ledger_commands = ledger.add_subparsers(metavar="ACTION", required=True)
+    listing = ledger_commands.add_parser("list", help="every submission received")
+    listing.add_argument("ledger", type=Path)
+    listing.add_argument("--round", dest="round_label", default=None)
+    listing.set_defaults(run=_ledger_list)
+    history = ledger_commands.add_parser("history", help="one division's submissions")
+    history.add_argument("ledger", type=Path)
+    history.add_argument("division")
+    history.set_defaults(run=_ledger_history)
+    export = ledger_commands.add_parser("export", help="the ledger as CSV files or a workbook")
+    export.add_argument("ledger", type=Path)
+    export.add_argument("-o", "--output", type=Path, required=True, help="a .xlsx file or a folder")
+    export.set_defaults(run=_ledger_export)
+
     demo = commands.add_parser("demo", help="master → templates → samples → check → score")
     demo.add_argument("-o", "--output", type=Path, default=Path("kpixl-demo"), help="folder")
     demo.add_argument("--samples", type=Path, default=None, help="sample_workbooks folder")
@@ -247,6 +277,64 @@ def _score(args: argparse.Namespace) -> int:
         for source, path in result.annotated.items():
             print(f"wrote {path}  ({source})")
     return result.exit_code
+
+
+def _round(args: argparse.Namespace) -> int:
+    from kpixl.outputs.status import format_status
+    from kpixl.round import RoundInputError, run_round, terminal_progress
+
+    masters = _masters(args.master)
+    try:
+        report = run_round(
+            args.inputs,
+            masters,
+            args.output,
+            ledger_path=args.ledger,
+            round_label=args.round_label,
+            workers=args.workers,
+            progress=terminal_progress(),
+            reply_template=args.reply_template,
+            command="kpixl round " + " ".join(str(i) for i in args.inputs),
+        )
+    except RoundInputError as error:
+        print(f"kpixl: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    print(format_status(report.status, args.lang))
+    print(f"ledger {report.ledger} · {report.received} new receipts · {report.scored} scored")
+    print(f"wrote {len(report.written)} files into {args.output}")
+    return report.exit_code
+
+
+def _open_ledger(path: Path) -> Any:
+    from kpixl.ledger import Ledger
+
+    if not path.exists():
+        raise OSError(f"no ledger at {path}")
+    return Ledger(path)
+
+
+def _ledger_list(args: argparse.Namespace) -> int:
+    with _open_ledger(args.ledger) as ledger:
+        frame = ledger.submissions(args.round_label)
+    columns = ["round", "division_code", "state", "received_at", "file_name", "sender", "score_100"]
+    print(frame[columns].to_string(index=False) if not frame.empty else "(no submissions)")
+    return EXIT_OK
+
+
+def _ledger_history(args: argparse.Namespace) -> int:
+    with _open_ledger(args.ledger) as ledger:
+        frame = ledger.history(args.division)
+    print(frame.to_string(index=False) if not frame.empty else f"(nothing for {args.division})")
+    return EXIT_OK
+
+
+def _ledger_export(args: argparse.Namespace) -> int:
+    from kpixl.ledger_export import export_ledger
+
+    with _open_ledger(args.ledger) as ledger:
+        for path in export_ledger(ledger, args.output):
+            print(f"wrote {path}")
+    return EXIT_OK
 
 
 def _demo(args: argparse.Namespace) -> int:

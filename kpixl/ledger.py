@@ -88,6 +88,11 @@ CREATE TABLE fills (
     value TEXT NOT NULL, PRIMARY KEY (content_hash, sheet, cell));
 CREATE TABLE outputs (
     content_hash TEXT PRIMARY KEY, path TEXT NOT NULL, written_run INTEGER NOT NULL);
+CREATE TABLE divisions (
+    round TEXT NOT NULL, fiscal_year_be INTEGER NOT NULL, division_code TEXT NOT NULL,
+    division_name TEXT NOT NULL, email TEXT NOT NULL, director TEXT NOT NULL,
+    director_title TEXT NOT NULL, org_name TEXT NOT NULL, executive TEXT NOT NULL,
+    PRIMARY KEY (round, fiscal_year_be, division_code));
 CREATE TABLE events (
     event_id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL, at TEXT NOT NULL,
     round TEXT NOT NULL, division_code TEXT NOT NULL, content_hash TEXT NOT NULL,
@@ -297,6 +302,45 @@ class Ledger:
         """A received content that is kpixl's own annotated copy: never scored."""
         with self.transaction() as db:
             db.execute("UPDATE contents SET kpixl_output=1 WHERE content_hash=?", (content_hash,))
+
+    def record_divisions(self, round_label: str, divisions: pd.DataFrame) -> None:
+        """The divisions a round expects (from its masters), so that the status of every
+        division — received or not — can be told from the ledger alone.
+
+        Args:
+            divisions: ``fiscal_year_be, division_code, division_name, email, director,
+                director_title, org_name, executive``.
+        """
+        columns = ("fiscal_year_be", "division_code", "division_name", "email", "director",
+                   "director_title", "org_name", "executive")  # fmt: skip
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO divisions (round, fiscal_year_be, division_code,"
+                " division_name, email, director, director_title, org_name, executive)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                [
+                    (round_label, *(_plain(rec.get(c, "")) or "" for c in columns))
+                    for rec in divisions.to_dict("records")
+                ],
+            )
+
+    def divisions(self, round_label: str | None = None) -> pd.DataFrame:
+        """The divisions each round expects (see :meth:`record_divisions`), with ``round``."""
+        if round_label is None:
+            return self.frame("SELECT * FROM divisions ORDER BY round, fiscal_year_be, rowid")
+        return self.frame(
+            "SELECT * FROM divisions WHERE round=? ORDER BY fiscal_year_be, rowid", (round_label,)
+        )
+
+    def rounds(self) -> pd.DataFrame:
+        """Every round the ledger knows: ``round, fiscal_year_be, divisions, counted``."""
+        return self.frame(
+            "SELECT d.round, d.fiscal_year_be, count(*) AS divisions,"
+            " (SELECT count(*) FROM submissions s WHERE s.round = d.round"
+            "  AND s.fiscal_year_be = d.fiscal_year_be AND s.state = 'counted') AS counted"
+            " FROM divisions d GROUP BY d.round, d.fiscal_year_be"
+            " ORDER BY d.fiscal_year_be, d.round"
+        )
 
     # -- results ---------------------------------------------------------------------------
 
