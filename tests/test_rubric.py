@@ -12,12 +12,13 @@ import datetime as dt
 import itertools
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from excel_formula import evaluate, serial
 
 from kpixl.criteria import CriterionError
 from kpixl.findings import finding
@@ -957,150 +958,10 @@ def test_explicit_value_range_wins() -> None:
 
 # --- Excel formulas --------------------------------------------------------------------
 
-_TOKEN = re.compile(
-    r"\s*(?:(?P<num>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)|(?P<str>\"[^\"]*\")"
-    r"|(?P<name>[A-Z]+[0-9]*)|(?P<op><=|>=|<>|[<>=*/+\-(),]))"
-)
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
-
-
-def _tokenize(formula: str) -> list[tuple[str, str]]:
-    tokens, pos = [], 0
-    while pos < len(formula):
-        match = _TOKEN.match(formula, pos)
-        assert match and match.end() > pos, f"cannot read {formula[pos:]!r}"
-        kind = match.lastgroup or ""
-        tokens.append((kind, match.group(kind)))
-        pos = match.end()
-    return tokens
-
-
-Node = Callable[[dict[str, Any]], Any]
-
-
-def _num(value: Any) -> float:
-    assert isinstance(value, bool | int | float), value
-    return float(value)
-
-
-def _compare(op: str, a: Any, b: Any) -> bool:
-    x, y = _num(a), _num(b)
-    return {
-        "<": x < y,
-        "<=": x <= y,
-        ">": x > y,
-        ">=": x >= y,
-        "=": x == y,
-        "<>": x != y,
-    }[op]
-
-
-def _call(name: str, args: list[Node], cells: dict[str, Any]) -> Any:
-    if name == "IF":
-        assert len(args) == 3
-        return args[1](cells) if args[0](cells) else args[2](cells)
-    values = [a(cells) for a in args]
-    if name == "ISNUMBER":
-        return isinstance(values[0], int | float) and not isinstance(values[0], bool)
-    if name == "OR":
-        return any(bool(v) for v in values)
-    if name == "MAX":
-        return max(_num(v) for v in values)
-    if name == "INT":
-        return float(math.floor(_num(values[0])))
-    if name == "DATE":
-        y, m, d = (int(_num(v)) for v in values)
-        return float((dt.date(y, m, d) - _EXCEL_EPOCH).days)
-    raise AssertionError(f"function {name} is outside the tested formula subset")
-
-
-class _Parser:
-    """Recursive descent over the Excel subset kpixl writes; lazy IF like Excel."""
-
-    def __init__(self, formula: str) -> None:
-        self.tokens = _tokenize(formula)
-        self.pos = 0
-
-    def parse(self) -> Node:
-        node = self.comparison()
-        assert self.pos == len(self.tokens), self.tokens[self.pos :]
-        return node
-
-    def peek(self) -> tuple[str, str]:
-        return self.tokens[self.pos] if self.pos < len(self.tokens) else ("", "")
-
-    def take(self, text: str | None = None) -> tuple[str, str]:
-        token = self.peek()
-        assert token != ("", ""), "unexpected end of formula"
-        assert text is None or token[1] == text, (token, text)
-        self.pos += 1
-        return token
-
-    def comparison(self) -> Node:
-        left = self.additive()
-        if self.peek()[1] in ("<", "<=", ">", ">=", "=", "<>"):
-            op = self.take()[1]
-            right = self.additive()
-            return lambda c: _compare(op, left(c), right(c))
-        return left
-
-    def additive(self) -> Node:
-        node = self.term()
-        while self.peek()[1] in ("+", "-"):
-            op, left, right = self.take()[1], node, self.term()
-            if op == "+":
-                node = lambda c, a=left, b=right: _num(a(c)) + _num(b(c))  # noqa: E731
-            else:
-                node = lambda c, a=left, b=right: _num(a(c)) - _num(b(c))  # noqa: E731
-        return node
-
-    def term(self) -> Node:
-        node = self.unary()
-        while self.peek()[1] in ("*", "/"):
-            op, left, right = self.take()[1], node, self.unary()
-            if op == "*":
-                node = lambda c, a=left, b=right: _num(a(c)) * _num(b(c))  # noqa: E731
-            else:
-                node = lambda c, a=left, b=right: _num(a(c)) / _num(b(c))  # noqa: E731
-        return node
-
-    def unary(self) -> Node:
-        if self.peek()[1] == "-":
-            self.take()
-            inner = self.unary()
-            return lambda c: -_num(inner(c))
-        return self.primary()
-
-    def primary(self) -> Node:
-        kind, text = self.take()
-        if kind == "num":
-            number = float(text)
-            return lambda c: number
-        if kind == "str":
-            string = text[1:-1]
-            return lambda c: string
-        if kind == "op" and text == "(":
-            node = self.comparison()
-            self.take(")")
-            return node
-        if kind == "name" and self.peek()[1] == "(":
-            self.take("(")
-            args: list[Node] = []
-            if self.peek()[1] != ")":
-                args.append(self.comparison())
-                while self.peek()[1] == ",":
-                    self.take(",")
-                    args.append(self.comparison())
-            self.take(")")
-            return lambda c: _call(text, args, c)
-        if kind == "name":
-            return lambda c: c.get(text)
-        raise AssertionError(f"unexpected token {text!r}")
-
 
 def excel_eval(formula: str, cells: dict[str, Any]) -> Any:
     """Value of an Excel formula (without ``=``) given the cells it refers to."""
-    return _Parser(formula).parse()(cells)
+    return evaluate(formula, cells)
 
 
 @pytest.mark.parametrize(
@@ -1208,5 +1069,4 @@ def test_date_deadline_formula_equals_lookup() -> None:
     days = [dt.date(2021, 12, 1) + dt.timedelta(days=n) for n in range(45)]
     levels = rubric.lookup(rubric.quantities(pd.Series(days, dtype=object)))["level"]
     for day, level in zip(days, levels, strict=True):
-        serial = float((day - _EXCEL_EPOCH).days)
-        assert _formula_level(rubric, serial, "C3") == int(level), day
+        assert _formula_level(rubric, serial(day), "C3") == int(level), day
