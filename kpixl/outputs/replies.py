@@ -261,8 +261,8 @@ def write_reply(
             attachment.read_bytes(),
             maintype=maintype,
             subtype=subtype,
+            # No name= on Content-Type: the standard library folds a long one mid-token.
             filename=attachment.name,
-            params={"name": attachment.name},  # older mail programs read the name here
         )
     path = Path(path)
     with atomic_path(path) as temp:
