@@ -553,6 +553,10 @@ def test_the_package_template_is_package_data() -> None:
          "ผู้อำนวยการกองการเจ้าหน้าที่"),
         ({"director_title": "ผู้อำนวยการกองคลัง"}, "ผู้อำนวยการกองคลัง"),
         ({"division_name": "กองคลัง"}, "ผู้อำนวยการกองคลัง"),
+        ({"division_name": "สำนักงานเลขานุการองค์การบริหารส่วนจังหวัด"},
+         "เลขานุการองค์การบริหารส่วนจังหวัด"),
+        ({"division_name": "สำนักปลัดองค์การบริหารส่วนจังหวัด"},
+         "ผู้อำนวยการสำนักปลัดองค์การบริหารส่วนจังหวัด"),
         ({"division_name": "หน่วยตรวจสอบภายใน", "director_title": math.nan},
          "หัวหน้าหน่วยตรวจสอบภายใน"),
         ({"division_name": "องค์การบริหารส่วนจังหวัดกระบี่"}, "องค์การบริหารส่วนจังหวัดกระบี่"),
@@ -594,7 +598,9 @@ def test_errors_beyond_twenty_are_counted_errors_first() -> None:
 
 
 def test_scored_gives_the_score_and_asks_for_the_sign_off() -> None:
-    text = reply("scored", findings_frame(), division=division("FIN"))
+    fin = {**division("FIN"), "annotated": "/out/checked/กองคลัง.checked.xlsx"}
+    text = reply("scored", findings_frame(), division=fin)
+    assert "ไฟล์ที่แนบมา “กองคลัง.checked.xlsx” เป็นสำเนาที่ตรวจแล้ว" in text
     assert "ได้คะแนนรวม 4.22 จาก 5 คิดเป็น 84.40 คะแนน จากคะแนนเต็ม 100" in text
     assert f"“{L.SIGNOFF_YES}”" in text and "รายการที่ต้องแก้ไข" not in text
 

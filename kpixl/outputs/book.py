@@ -23,6 +23,7 @@ one row per record. :class:`Book` writes such tables the same way everywhere:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -180,6 +181,7 @@ _NARROW = frozenset(" ilj!'|.,:;()[]{}-`\"เโใไๅrtf/")
 _WIDE = frozenset("mwMW@%ฌญฒณฑ—✖⚠ℹ๐๑๒๓๔๕๖๗๘๙")
 
 
+@functools.lru_cache(maxsize=8192)
 def units(text: str) -> float:
     """Width units ``text`` takes in TH Sarabun New: a digit is 1, most Thai letters about
     1, marks above or below a letter 0, spaces and dots about half, ``m`` and ``ณ`` 1.5."""
@@ -249,6 +251,7 @@ class Book:
         self.source = source
         self.truncated: list[dict[str, Any]] = []
         self._formats: dict[tuple[tuple[str, Any], ...], Any] = {}
+        self._cell_formats: dict[tuple[str, bool, str, tuple[tuple[str, Any], ...]], Any] = {}
 
     def fmt(self, **props: Any) -> Any:
         """A cell format in TH Sarabun New 14 pt with ``props`` on top (cached)."""
@@ -354,19 +357,35 @@ class Book:
                 lines = max(lines, lines_needed(text, width, bold=bold))
         return row_points(lines)
 
+    def _table_format(self, spec: Col, variant: str) -> Any:
+        """The format of a table cell: by column kind, wrap and ``variant`` (a fill key or
+        a number format), cached so that a large table costs one lookup a cell."""
+        fill = tuple(sorted(spec.fills.get(variant, {}).items())) if spec.kind == "words" else ()
+        key = (spec.kind, spec.wrap, variant, fill)
+        found = self._cell_formats.get(key)
+        if found is None:
+            props: dict[str, Any] = {"border": 1}
+            if spec.kind == "text":
+                props["text_wrap"] = spec.wrap
+            elif spec.kind in ("code", "words"):
+                props.update(align="center", text_wrap=spec.wrap, **dict(fill))
+            else:
+                props["num_format"] = variant
+            found = self._cell_formats[key] = self.fmt(**props)
+        return found
+
     def _cell(self, sheet: Any, row: int, col: int, spec: Col, value: Any) -> str:
         """Write one cell; return the text of a text cell ("" for numbers and dates)."""
-        base: dict[str, Any] = {"border": 1}
         if spec.kind == "text":
-            return self.text(sheet, row, col, value, self.fmt(**base, text_wrap=spec.wrap))
+            return self.text(sheet, row, col, value, self._table_format(spec, ""))
         if spec.kind in ("code", "words"):
-            extra = dict(spec.fills.get(str(value), {})) if spec.kind == "words" else {}
-            cell_format = self.fmt(**base, align="center", text_wrap=spec.wrap, **extra)
+            fill = str(value) if spec.kind == "words" else ""
+            cell_format = self._table_format(spec, fill)
             return self.text(sheet, row, col, display(spec, value), cell_format)
         kind = spec.kind
         if isinstance(value, dt.date):
             kind = "datetime" if isinstance(value, dt.datetime) else "date"
-        cell_format = self.fmt(**base, num_format=number_format(kind, value))
+        cell_format = self._table_format(spec, number_format(kind, value))
         moment = _moment(value) if kind in ("date", "datetime") else None
         if is_missing(value) or (kind in ("date", "datetime") and moment is None):
             sheet.write_blank(row, col, None, cell_format)

@@ -55,7 +55,8 @@ def salutation(division: Mapping[str, Any]) -> str:
 
     A Thai official letter addresses the position, so an acting head (``หัวหน้าฝ่าย…
     รักษาราชการแทน ผู้อำนวยการกอง…``) is addressed as the position acted for. Without a
-    title: ``ผู้อำนวยการ`` of a กอง or สำนัก, ``หัวหน้า`` of a หน่วย or ฝ่าย, else the
+    title: the head a สำนักงาน is named after (สำนักงานเลขานุการ… → เลขานุการ…),
+    ``ผู้อำนวยการ`` of a กอง or สำนัก, ``หัวหน้า`` of a หน่วย or ฝ่าย, else the
     division's name. ``division["salutation"]`` overrides all of it.
     """
     given = _text(division.get("salutation"))
@@ -68,6 +69,8 @@ def salutation(division: Mapping[str, Any]) -> str:
     if title:
         return title
     name = _text(division.get("division_name"))
+    if name.startswith("สำนักงาน") and len(name) > len("สำนักงาน"):
+        return name.removeprefix("สำนักงาน")
     if name.startswith(("กอง", "สำนัก")):
         return f"ผู้อำนวยการ{name}"
     if name.startswith(("หน่วย", "ฝ่าย")):
@@ -109,6 +112,8 @@ def reply_context(
     name = _text(division.get("division_name")) or _text(division.get("division_code"))
     received = local_time(division.get("received_at") if received_at is None else received_at)
     file_name = file_name if file_name is not None else _text(division.get("file_name"))
+    if attachment_name is None and _text(division.get("annotated")):
+        attachment_name = Path(_text(division.get("annotated"))).name
     note = ""
     if file_name and received:
         note = f" (ไฟล์ “{file_name}” ได้รับเมื่อ {format_datetime_th(received)} น.) "
@@ -176,9 +181,11 @@ def render_reply(
 
     Args:
         division: the division's record: ``division_code, division_name``, and when known
-            ``director_title`` (the salutation follows it), ``salutation`` (overrides),
-            ``received_at, file_name`` (the counted workbook; the keyword arguments of
-            the same names override them). A row of the status frame will do.
+            ``director_title`` (the salutation follows it; the master's division sheet
+            has it), ``salutation`` (overrides), ``received_at, file_name, annotated``
+            (the counted workbook and its checked copy; the keyword arguments
+            ``received_at, file_name, attachment_name`` override them). A row of the
+            status frame will do.
         state: one of :data:`~kpixl.outputs.status.STATES`.
         total: Σ(ค) (0–5), None when not scored.
         score_100: the score out of 100, None when not scored.
@@ -193,7 +200,8 @@ def render_reply(
         template: an office's own template file; the package's by default.
         received_at: when the counted workbook came (naive = Bangkok time).
         file_name: the counted workbook's file name.
-        attachment_name: the checked copy attached, named in the text.
+        attachment_name: the checked copy attached, named in the text (default: the
+            file name of ``division["annotated"]``).
 
     Raises:
         ReplyTemplateError: the template cannot be read, parsed or rendered.

@@ -420,8 +420,12 @@ def _range(
 
 def _position(value: Any) -> float:
     """A row or column number for sorting; -1 when the finding is not about a cell."""
-    number = pd.to_numeric(pd.Series([value], dtype=object), errors="coerce").iloc[0]
-    return -1.0 if pd.isna(number) else float(number)
+    if is_missing(value):
+        return -1.0
+    try:
+        return float(value)
+    except (TypeError, ValueError):  # a findings frame read back from CSV holds text
+        return -1.0
 
 
 def _mean(values: Sequence[float]) -> float | None:
