@@ -6,16 +6,23 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from builders import Book, Error, Formula, Percent
+from excel_formula import EPOCH, ExcelError, evaluate_sheet, serial
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kpixl import kinds as K
+from kpixl import layout as L
 from kpixl.definitions import parse_definitions
+from kpixl.evaluation import evaluate
 from kpixl.evaluation.values import choose_values
-from kpixl.fiscal import month_year_ce
+from kpixl.fiscal import fiscal_year_end, month_year_ce
 
 KEYS = K.KEYS
 FY = 2565
@@ -488,3 +495,332 @@ def test_an_unknown_kind_has_no_value() -> None:
     chosen = choose_values(frame)
     assert chosen["value"].isna().all()
     assert chosen["value_source"].tolist() == ["", ""]
+
+
+# --- Excel's value against kpixl's, on generated inputs -------------------------------------------
+
+BANDS = ["ไม่เกิน 20", "มากกว่า 20 ถึง 40", "มากกว่า 40 ถึง 60", "มากกว่า 60 ถึง 80", "มากกว่า 80"]
+GROWTH = [
+    "ลดลงมากกว่าร้อยละ 5",
+    "ลดลงไม่เกินร้อยละ 5",
+    "ตั้งแต่ร้อยละ 0 ถึงร้อยละ 5",
+    "มากกว่าร้อยละ 5 ถึงร้อยละ 10",
+    "มากกว่าร้อยละ 10",
+]
+STEPS = [f"ทำขั้นตอนที่ 1-{n} ได้ {n} คะแนน" for n in range(1, 6)]
+NEXT_MONTH = [f"ภายในวันที่ {d} ของเดือนถัดไป" for d in (30, 25, 20, 15, 10)]
+AFTER_YEAR = [f"ภายใน {d} วัน นับแต่วันสิ้นปี" for d in (90, 75, 60, 45, 30)]
+DATES = [f"ภายในวันที่ {d} ธ.ค. 64" for d in (30, 25, 20, 15, 10)]
+CRITERIA = {
+    "bands": BANDS,
+    "ratio": BANDS,
+    "growth": GROWTH,
+    "weighted_items": BANDS,
+    "milestones": STEPS,
+    "deadline_monthly": NEXT_MONTH,
+    "deadline_date": DATES,
+    "deadline_after_year_end": AFTER_YEAR,
+}
+YEAR_END = fiscal_year_end(FY)
+
+
+def division(kind: str) -> dict[str, Any]:
+    """A division with one KPI of ``kind`` (weight 100), as the centre defines it."""
+    unit = "วัน" if kind.startswith("deadline") else "ร้อยละ"
+    return {
+        "organisation": {"org_name": "อบจ.ทดสอบ", "fiscal_year_be": str(FY)},
+        "division": {"division_code": "TST", "division_name": "กองทดสอบ"},
+        "kpis": [
+            {
+                "kpi_id": "1",
+                "issue": "ประเด็น",
+                "name": f"ตัวชี้วัดแบบ {kind}",
+                "unit": unit,
+                "kpi_type": "เชิงปริมาณ",
+                "kind": kind,
+                "weight": "100",
+                **{f"level_{n}": t for n, t in enumerate(CRITERIA[kind], 1)},
+            }
+        ],
+        "steps": [
+            {"kpi_id": "1", "step": str(n), "description": f"ขั้นตอน {n}"} for n in range(1, 6)
+        ],
+        "survey_items": [],
+        "items": [
+            {"kpi_id": "1", "item_no": str(n), "item": f"รายการ {n}", "weight": w}
+            for n, w in ((1, "20"), (2, "30"), (3, "50"))
+        ],
+    }
+
+
+@dataclass
+class Case:
+    """What a division typed into one workbook: supporting inputs by key, and the result."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    result: Any = None
+
+
+def _excel_cell(value: Any) -> tuple[Any, str]:
+    """A typed value as Excel holds it: (cell value, number format)."""
+    if isinstance(value, Percent):
+        return value.number, "P2"
+    if isinstance(value, Formula):
+        return _excel_cell(value.cached)[0], "G"
+    if isinstance(value, Error):
+        return ExcelError(value.code), "G"
+    if isinstance(value, dt.datetime):
+        return serial(value.date()) + (value.hour * 60 + value.minute) / 1440, "D1"
+    if isinstance(value, dt.date):
+        return serial(value), "D1"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value), "G"
+    return value, "G"
+
+
+def excel_value_and_level(kind_name: str, case: Case) -> tuple[Any, Any]:
+    """The value cell and the level cell as Excel computes them, from the kind's formulas
+    (and the helper cells the template writes beside the inputs)."""
+    kind = K.KINDS[kind_name]
+    kpi = parse_definitions(division(kind_name)).kpis[0]
+    keys = [f.key for f in kind.fields(kpi, FY)]
+    expects = {f.key: f.expect for f in kind.fields(kpi, FY)}
+    cells: dict[str, Any] = {}
+    formats: dict[str, str] = {}
+    formulas: dict[str, str] = {}
+    for n, key in enumerate(keys, 1):
+        cells[f"D{n}"], formats[f"D{n}"] = _excel_cell(case.data.get(key))
+        cells[f"F{n}"] = next((f.weight for f in kind.fields(kpi, FY) if f.key == key), None)
+        if expects[key] == "percent":
+            formulas[f"E{n}"] = f'IF(ISNUMBER(D{n}),{K.excel_percent(f"D{n}")},"")'
+        elif expects[key] == "date":
+            month_end = _month_end(int(key.split(":")[1]))
+            formulas[f"E{n}"] = K.excel_usable_date(f"D{n}", FY, month_end)
+    last = len(keys)
+    refs = K.ExcelRefs(
+        inputs={key: f"D{n}" for n, key in enumerate(keys, 1)},
+        span=f"D1:D{last}" if keys else "",
+        helpers=f"E1:E{last}" if keys else "",
+        weights=f"F1:F{last}" if keys else "",
+    )
+    computed = ""
+    if kind.excel_computed is not None:
+        formulas["G1"] = kind.excel_computed(refs)
+        computed = "G1"
+    if kind.result == "formula":
+        formulas["J1"] = 'IF(ISNUMBER(G1),G1,"")'
+    else:
+        cells["J1"], formats["J1"] = _excel_cell(case.result)
+    formulas["V1"] = K.excel_value(
+        kind, "J1", computed, refs.span, percent=kpi.percent, fiscal_year_be=FY
+    )
+    assert kpi.rubric is not None
+    formulas["L1"] = kpi.rubric.excel_formula("V1")
+    sheet = evaluate_sheet(formulas, cells, formats)
+    return sheet["V1"], sheet["L1"]
+
+
+def kpixl_scores(cases: list[tuple[str, Case]]) -> list[dict[str, Any]]:
+    """kpixl's value, level, status and finding codes of each (kind, case): one workbook
+    each, all evaluated at once."""
+    templates = {kind: Book(division(kind)) for kind in dict.fromkeys(k for k, _ in cases)}
+    books = []
+    for n, (kind, case) in enumerate(cases):
+        book = templates[kind].copy(f"{n}.xlsx")
+        for key, value in case.data.items():
+            book.data("1", key, value)
+        if K.KINDS[kind].result != "formula":
+            book.form("1", case.result)
+        books.append(book.workbook())
+    result = evaluate(books)
+    kpis = result.kpis.set_index("source")
+    codes = result.findings.groupby("source")["code"].agg(set)
+    return [
+        {
+            "value": kpis.loc[f"{n}.xlsx", "value"],
+            "level": kpis.loc[f"{n}.xlsx", "level"],
+            "status": kpis.loc[f"{n}.xlsx", "status"],
+            "codes": codes.get(f"{n}.xlsx", set()),
+        }
+        for n in range(len(cases))
+    ]
+
+
+# Findings that tell a division, on the cell, that kpixl reads a text the workbook's own
+# formulas cannot ("85" typed as text, "๕", "17 ธ.ค. 2564", a tick kpixl cannot read).
+EXPLAINED = {"value-normalised", "value-unreadable"}
+
+
+def _typed_text(case: Case) -> bool:
+    return any(isinstance(v, str) and v.strip() for v in [*case.data.values(), case.result])
+
+
+def assert_excel_agrees(cases: list[tuple[str, Case]]) -> None:
+    for (kind, case), got in zip(cases, kpixl_scores(cases), strict=True):
+        excel_value, excel_level = excel_value_and_level(kind, case)
+        where = (kind, case, got, excel_value, excel_level)
+        # a date's value is its ordinal in kpixl and its serial in Excel
+        offset = EPOCH.toordinal() if kind == "deadline_date" else 0
+        same_value = (pd.isna(got["value"]) and excel_value == "") or (
+            isinstance(excel_value, float) and excel_value + offset == got["value"]
+        )
+        if not same_value:
+            # never silently: text the workbook cannot compute has its finding on its cell
+            assert _typed_text(case) and got["codes"] & EXPLAINED, where
+            continue
+        if pd.isna(got["value"]):
+            assert excel_level == "", where
+        elif got["status"] == "out_of_range":
+            # Excel still shows a level; kpixl says, on the cell, why it gives none
+            assert "value-out-of-range" in got["codes"], where
+        else:
+            assert excel_level == float(got["level"]), where
+
+
+NUMBERS = st.one_of(
+    st.none(),
+    st.integers(0, 200),
+    st.decimals(0, 200, places=2).map(float),
+    st.sampled_from(["abc", "n/a", Error("#DIV/0!"), Error("#REF!")]),
+    st.integers(0, 200).map(lambda n: Formula("=A1+B1", float(n))),
+    # numbers typed as text: kpixl reads them, the workbook cannot (value-normalised says so)
+    st.sampled_from(["85", "๑๒", "1,250", "40%"]),
+)
+SIGNED = st.one_of(NUMBERS, st.integers(-200, -1))
+PERCENTS = st.one_of(NUMBERS, st.decimals(0, 1, places=4).map(lambda d: Percent(float(d))))
+REPORTED = st.one_of(
+    st.none(),
+    st.integers(0, 100),
+    st.decimals(0, 100, places=3).map(float),
+    st.decimals(0, 1, places=4).map(lambda d: Percent(float(d))),  # 85% typed in Excel
+    st.just(150),  # outside 0–100
+    st.sampled_from(["abc", Error("#N/A")]),
+)
+TICKS = st.one_of(
+    st.none(),
+    st.sampled_from([*L.TICKS_DONE, *(t for t in L.TICKS_NOT_DONE if t), True, False, 1, 0]),
+    st.sampled_from(["  ✓ ", "DONE", "maybe", "ทำไปครึ่งหนึ่ง"]),
+)
+
+
+def _date_near(day: dt.date) -> st.SearchStrategy[Any]:
+    return st.one_of(
+        st.none(),
+        st.integers(-5, 45).map(lambda d: day + dt.timedelta(days=d)),
+        # a B.E. year typed into a date cell is read as B.E.
+        st.integers(0, 20).map(lambda d: (day + dt.timedelta(days=d)).replace(year=day.year + 543)),
+        st.just(dt.date(2019, 1, 15)),  # outside the fiscal year's window
+        st.just(Error("#VALUE!")),
+        # a time of day does not make a day late
+        st.tuples(st.integers(-5, 45), st.integers(0, 23)).map(
+            lambda t: dt.datetime.combine(day, dt.time(t[1])) + dt.timedelta(days=t[0])
+        ),
+        # a date typed as text: kpixl reads it, the workbook cannot (value-normalised)
+        st.integers(0, 20).map(lambda d: _thai_text(day + dt.timedelta(days=d))),
+    )
+
+
+def _thai_text(day: dt.date) -> str:
+    return f"{day.day}/{day.month}/{day.year + 543}"
+
+
+def _months() -> st.SearchStrategy[dict[str, Any]]:
+    """Twelve monthly reports, mostly all usable (so that the worst month decides), some
+    with one month spoilt."""
+    keys = [f"month:{m}" for m in K.FISCAL_MONTHS]
+    ends = [_month_end(m) for m in K.FISCAL_MONTHS]
+    delays = st.lists(st.integers(-3, 40), min_size=12, max_size=12)
+    spoilt = st.one_of(st.none(), st.tuples(st.integers(0, 11), _date_near(dt.date(2022, 3, 31))))
+
+    def build(days: list[int], spoil: tuple[int, Any] | None) -> dict[str, Any]:
+        months: dict[str, Any] = {
+            k: e + dt.timedelta(days=d) for k, e, d in zip(keys, ends, days, strict=True)
+        }
+        if spoil is not None:
+            months[keys[spoil[0]]] = spoil[1]
+        return months
+
+    return st.builds(build, delays, spoilt)
+
+
+def _cases(kind: str) -> st.SearchStrategy[list[tuple[str, Case]]]:
+    spec = K.KINDS[kind]
+    kpi = parse_definitions(division(kind)).kpis[0]
+    fields = spec.fields(kpi, FY)
+    values: dict[str, st.SearchStrategy[Any]] = {}
+    for item in fields:
+        if item.expect == "percent":
+            values[item.key] = PERCENTS
+        elif item.expect == "tick":
+            values[item.key] = TICKS
+        else:
+            values[item.key] = SIGNED if kind == "growth" else NUMBERS
+    if spec.result == "date":
+        result = _date_near(dt.date(2021, 12, 1) if kind == "deadline_date" else YEAR_END)
+    else:
+        result = REPORTED
+    given_data = _months() if kind == "deadline_monthly" else st.fixed_dictionaries(values)
+    case = st.builds(Case, data=given_data, result=result)
+    # a division that gave no supporting data at all (the reported result's fallback)
+    blank = st.builds(Case, data=st.just({}), result=result)
+    return st.lists(st.one_of(case, blank).map(lambda c: (kind, c)), min_size=2, max_size=4)
+
+
+COMPARED = (
+    "bands", "ratio", "growth", "weighted_items", "milestones", "deadline_monthly",
+    "deadline_date", "deadline_after_year_end",
+)  # fmt: skip
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.tuples(*(_cases(kind) for kind in COMPARED)))
+def test_excel_value_and_level_agree_with_kpixl(cases: tuple[list[tuple[str, Case]], ...]) -> None:
+    """Every kind's value cell and level cell, as Excel computes them from the kinds'
+    formulas, equal kpixl's value and level; where kpixl gives no level to a value Excel
+    scores, kpixl says why on the cell."""
+    assert_excel_agrees([pair for kind_cases in cases for pair in kind_cases])
+
+
+def test_every_kind_with_excel_formulas_is_compared() -> None:
+    # the survey's computation is the survey sheet's (the templates' tests); its value cell
+    # follows the one rule like every other kind (test_excel_value_follows_the_one_rule)
+    assert set(K.KINDS) - set(COMPARED) == {"survey"}
+
+
+@pytest.mark.parametrize("kind", K.kinds_where(lambda k: k.source == "computed_or_reported"))
+@pytest.mark.parametrize(
+    ("given", "computed", "reported", "state", "result_state"),
+    [
+        # (inputs typed, the computed cell, the result cell) → kpixl's computed status
+        ((None, None), "", 77.5, "blank", "ok"),  # nothing given: the reported result
+        ((None, None), "", None, "blank", "blank"),
+        ((None, None), "", "abc", "blank", "invalid"),
+        ((40.0, 50.0), 80.004, 77.5, "ok", "ok"),  # the computed value, rounded
+        ((40.0, 50.0), 80.004, None, "ok", "blank"),
+        ((40.0, None), "", 77.5, "incomplete", "ok"),  # some given: no value, no fallback
+        (("abc", 50.0), "", 77.5, "invalid", "ok"),
+    ],
+)
+def test_excel_value_follows_the_one_rule(
+    kind: str,
+    given: tuple[Any, Any],
+    computed: Any,
+    reported: Any,
+    state: str,
+    result_state: str,
+) -> None:
+    spec = K.KINDS[kind]
+    formula = K.excel_value(spec, "J1", "G1", "D1:D2", percent=False, fiscal_year_be=FY)
+    cells = {"D1": given[0], "D2": given[1], "G1": computed, "J1": reported}
+    excel = evaluate_sheet({"V1": formula}, cells)["V1"]
+    frame = pd.DataFrame(
+        {
+            "kind": [kind],
+            "computed_status": [state],
+            "computed": [computed if computed != "" else np.nan],
+            "reported": [reported if isinstance(reported, float) else np.nan],
+            "result_state": [result_state],
+        }
+    )
+    value = choose_values(frame)["value"].iloc[0]
+    assert (math.isnan(value) and excel == "") or excel == value, (excel, value)
