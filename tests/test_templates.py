@@ -762,12 +762,20 @@ def test_supporting_data_formulas(books: dict[str, Any]) -> None:
     formula = at("4", L.COMPUTED)
     assert formula.startswith(f'=IF(COUNTA({steps[0]}:{steps[-1]})=0,"",IF(ISNUMBER(MATCH(TRIM(')
     assert all(f'TRIM({s}&"")' in formula for s in steps)
-    per, per_cols = data_rows(books["PER"][L.DATA_SHEET])
-    span = f"D{per[('4', 'item:1')]}:D{per[('4', 'item:5')]}"
-    weights = f"E{per[('4', 'item:1')]}:E{per[('4', 'item:5')]}"
-    assert books["PER"][L.DATA_SHEET].cell(per[("4", L.COMPUTED)], per_cols["input"]).value == (
-        f'=IF(COUNT({span})=5,SUMPRODUCT({span},{weights})/SUM({weights}),"")'
+    # Weighted sub-items: each as kpixl reads it in the helper column (85% typed counts 85,
+    # item 2 of issue 7), then their weighted mean once all are given.
+    per_ws = books["PER"][L.DATA_SHEET]
+    per, per_cols = data_rows(per_ws)
+    first, last = per[("4", "item:1")], per[("4", "item:5")]
+    helpers, weights = f"F{first}:F{last}", f"E{first}:E{last}"
+    assert per_ws.cell(per[("4", L.COMPUTED)], per_cols["input"]).value == (
+        f'=IF(COUNT({helpers})=5,SUMPRODUCT({helpers},{weights})/SUM({weights}),"")'
     )
+    item = f"D{first}"
+    assert per_ws.cell(first, per_cols["helper"]).value == (
+        f'=IF(ISNUMBER({item}),IF(LEFT(CELL("format",{item}),1)="P",{item}*100,{item}),"")'
+    )
+    assert per_ws.cell(first, per_cols["helper"]).protection.locked
 
 
 # --- the target sheet (form A) -------------------------------------------------------------
