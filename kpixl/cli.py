@@ -280,6 +280,7 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _round(args: argparse.Namespace) -> int:
+    from kpixl.outputs.replies import ReplyTemplateError
     from kpixl.outputs.status import format_status
     from kpixl.round import RoundInputError, run_round, terminal_progress
 
@@ -296,7 +297,7 @@ def _round(args: argparse.Namespace) -> int:
             reply_template=args.reply_template,
             command="kpixl round " + " ".join(str(i) for i in args.inputs),
         )
-    except RoundInputError as error:
+    except (RoundInputError, ReplyTemplateError) as error:
         print(f"kpixl: {error}", file=sys.stderr)
         return EXIT_UNUSABLE
     print(format_status(report.status, args.lang))

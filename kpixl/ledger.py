@@ -12,8 +12,9 @@ ledger *settles* which content counts, by one deterministic rule:
 * each content supersedes the one counted before it — unless that one was signed off
   (นำส่งแล้ว on form A): once a division signed off a round, a later content for it is
   rejected and the signed-off one stays counted, exactly as it was;
-* an unreadable file, a file of no known division and kpixl's own annotated copy (its
-  bytes are those kpixl wrote) are never counted.
+* an unreadable file, a file of no known division, an untouched template (nothing typed in
+  any input cell) and kpixl's own annotated copy (its bytes are those kpixl wrote) are never
+  counted.
 
 Nothing in the ledger is deleted. A state that changes (counted → superseded) is updated
 and the change is appended to the history (``events``). Writes are transactional (WAL
@@ -57,7 +58,8 @@ CREATE TABLE contents (
     division_code TEXT, division_name TEXT, fiscal_year_be INTEGER, template_version TEXT,
     checked_copy INTEGER, signed_off INTEGER, kpis INTEGER, unscored INTEGER,
     weight_total REAL, total REAL, score_100 REAL, complete INTEGER,
-    errors INTEGER, warnings INTEGER, infos INTEGER, division_errors INTEGER);
+    errors INTEGER, warnings INTEGER, infos INTEGER, division_errors INTEGER,
+    filled_inputs INTEGER);
 CREATE TABLE receipts (
     receipt_id INTEGER PRIMARY KEY, content_hash TEXT NOT NULL REFERENCES contents,
     round TEXT NOT NULL, run_id INTEGER NOT NULL, origin_kind TEXT NOT NULL,
@@ -104,7 +106,9 @@ CREATE INDEX submissions_division ON submissions (division_code, fiscal_year_be)
 MIGRATIONS: dict[int, str] = {1: _SCHEMA_1}
 """Schema version → the SQL that brings the version before it to this one (1 from empty)."""
 
-STATES = ("counted", "superseded", "rejected", "unreadable", "unknown_division", "kpixl_output")
+STATES = (
+    "counted", "superseded", "rejected", "empty", "unreadable", "unknown_division", "kpixl_output",
+)  # fmt: skip
 """What became of a content in a round."""
 _UNCOUNTABLE = {"unreadable", "unknown_division", "kpixl_output"}
 
@@ -356,7 +360,7 @@ class Ledger:
             "UPDATE contents SET evaluated_at=?, readable=?, division_code=?, division_name=?,"
             " fiscal_year_be=?, template_version=?, checked_copy=?, signed_off=?, kpis=?,"
             " unscored=?, weight_total=?, total=?, score_100=?, complete=?, errors=?,"
-            " warnings=?, infos=?, division_errors=? WHERE content_hash=?",
+            " warnings=?, infos=?, division_errors=?, filled_inputs=? WHERE content_hash=?",
             (
                 _now(),
                 int(result.readable),
@@ -379,6 +383,7 @@ class Ledger:
                         & result.findings["actor"].eq("division")
                     ).sum()
                 ),
+                _plain(info.get("filled_inputs")),
                 result.content_hash,
             ),
         )
@@ -436,7 +441,7 @@ class Ledger:
         docstring), and append every change of state to the history."""
         rows = self.db.execute(
             "SELECT c.content_hash, c.readable, c.kpixl_output, c.division_code,"
-            " c.fiscal_year_be, c.signed_off, MIN(r.received_at) AS received_at"
+            " c.fiscal_year_be, c.signed_off, c.filled_inputs, MIN(r.received_at) AS received_at"
             " FROM contents c JOIN receipts r ON r.content_hash = c.content_hash"
             " WHERE r.round = ? AND (c.evaluated_at IS NOT NULL OR c.kpixl_output = 1)"
             " GROUP BY c.content_hash",
@@ -451,6 +456,16 @@ class Ledger:
                 decided[row["content_hash"]] = ("unreadable", "", "", 0, row["received_at"])
             elif not row["division_code"]:
                 decided[row["content_hash"]] = ("unknown_division", "", "", 0, row["received_at"])
+            elif row["filled_inputs"] == 0:
+                # An untouched template (the office's own mail, sent items exported with the
+                # returns) is no return: it must never supersede one.
+                decided[row["content_hash"]] = (
+                    "empty",
+                    "",
+                    row["division_code"],
+                    int(row["fiscal_year_be"] or 0),
+                    row["received_at"],
+                )
             else:
                 key = (row["division_code"], int(row["fiscal_year_be"] or 0))
                 groups.setdefault(key, []).append(row)

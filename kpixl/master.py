@@ -91,6 +91,8 @@ ORGANISATION = SheetSpec(
         Column("executive", "ผู้รับข้อตกลง"),
         Column("executive_title", "ตำแหน่งผู้รับข้อตกลง"),
         Column("agency_code", "รหัสหน่วยงาน"),
+        Column("office", "ส่วนราชการผู้รับแบบประเมิน"),
+        Column("office_email", "อีเมลของส่วนราชการผู้รับ"),
         Column("sheet_password", "รหัสผ่านป้องกันแผ่นงาน"),
     ),
 )

@@ -289,8 +289,11 @@ def _receive(
             continue
         assert isinstance(item, Arrival)
         origin = item.origin
+        # Hash the bytes that are kept: a file changed between two reads must not be stored
+        # under another content's hash.
+        data = item.read_bytes()
         receipt = Receipt(
-            content_hash=item.content_hash,
+            content_hash=hashlib.sha256(data).hexdigest(),
             origin_kind=origin.kind,
             path=origin.path,
             member=origin.member,
@@ -301,9 +304,9 @@ def _receive(
             message_id=origin.message_id,
             received_at=item.received_at,
         )
-        new += ledger.receive(receipt, item.read_bytes(), item.suffix or ".xlsx", label, run_id)
-        if ledger.is_own_output(item.content_hash):
-            ledger.mark_own_output(item.content_hash)
+        new += ledger.receive(receipt, data, item.suffix or ".xlsx", label, run_id)
+        if ledger.is_own_output(receipt.content_hash):
+            ledger.mark_own_output(receipt.content_hash)
     return new, findings_frame(problems)
 
 
@@ -342,13 +345,13 @@ def _annotate(
     jobs = []
     checked = out_dir / CHECKED_DIR
     now = dt.datetime.now()
+    names = ledger.submissions(label).drop_duplicates("content_hash")
+    names = names.set_index("content_hash")["file_name"]
     for rec in counted.to_dict("records"):
         content_hash = rec["content_hash"]
         _kpis, findings, _targets = ledger.results([content_hash])
-        receipts = ledger.submissions(label)
-        mine = receipts[receipts["content_hash"] == content_hash]
-        file_name = str(mine["file_name"].iloc[0]) if not mine.empty else content_hash
-        frame = findings.reindex(columns=FINDING_COLUMNS).fillna({"source": content_hash})
+        file_name = str(names.get(content_hash, content_hash))
+        frame = findings_frame(findings.reindex(columns=FINDING_COLUMNS).to_dict("records"))
         frame["source"] = file_name
         jobs.append(
             {

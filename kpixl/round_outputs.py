@@ -8,7 +8,7 @@ decides anything the ledger has not decided.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +27,18 @@ STATUS_COLUMNS = [
 """Columns of the status frame: one row per division of the round's masters."""
 
 
-def _divisions(masters: Sequence[Master]) -> pd.DataFrame:
+def master_divisions(masters: Sequence[Master]) -> pd.DataFrame:
+    """The divisions the masters define, as :meth:`kpixl.ledger.Ledger.record_divisions`
+    takes them."""
     frames = []
     for master in masters:
         divisions = master.divisions
+        named = divisions[divisions["division_code"].ne("")]
         frames.append(
-            divisions[divisions["division_code"].ne("")].assign(
+            named.assign(
                 fiscal_year_be=master.fiscal_year_be,
                 org_name=master.organisation.get("org_name", ""),
+                executive=master.organisation.get("executive", ""),
             )
         )
     if not frames:
@@ -42,28 +46,31 @@ def _divisions(masters: Sequence[Master]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).drop_duplicates(["division_code", "fiscal_year_be"])
 
 
-def status_frame(ledger: Ledger, masters: Sequence[Master], label: str) -> pd.DataFrame:
-    """The status of every division of the masters in a round: not received / has errors /
-    scored / signed off, with what counts and where it came from.
+def status_frame(ledger: Ledger, label: str) -> pd.DataFrame:
+    """The status of every division a round expects (as the ledger recorded them from its
+    masters): not received / has errors / scored / signed off, with what counts and where it
+    came from.
 
-    Columns: :data:`STATUS_COLUMNS`.
+    Columns: :data:`STATUS_COLUMNS` and ``fiscal_year_be, director, director_title``.
     """
-    divisions = _divisions(masters)
+    divisions = ledger.divisions(label)
     counted = ledger.counted(label)
     receipts = ledger.submissions(label)
     first = receipts.drop_duplicates("content_hash")
     rows = []
     for rec in divisions.to_dict("records"):
         code, year = rec["division_code"], int(rec["fiscal_year_be"] or 0)
-        mine = counted[(counted["division_code"] == code) & (counted["fiscal_year_be"] == year)]
+        mine = counted[counted["division_code"].eq(code) & counted["fiscal_year_be"].eq(year)]
         received = receipts[
-            (receipts["division_code"] == code) & (receipts["fiscal_year_be"] == year)
+            receipts["division_code"].eq(code) & receipts["fiscal_year_be"].eq(year)
         ]
         row: dict[str, Any] = {
             "fiscal_year_be": year,
             "division_code": code,
             "division_name": rec.get("division_name", ""),
             "email": rec.get("email", ""),
+            "director": rec.get("director", ""),
+            "director_title": rec.get("director_title", ""),
             "submissions": len(received),
         }
         if mine.empty:
@@ -74,13 +81,7 @@ def status_frame(ledger: Ledger, masters: Sequence[Master], label: str) -> pd.Da
             got = mine.iloc[0]
             arrival = first[first["content_hash"] == got["content_hash"]].iloc[0]
             errors = int(got["division_errors"] or 0)
-            state = (
-                "signed_off"
-                if got["signed_off"] and not errors
-                else "errors"
-                if errors
-                else "scored"
-            )
+            state = "errors" if errors else "signed_off" if got["signed_off"] else "scored"
             row.update(
                 state=state,
                 received_at=pd.Timestamp(got["received_at"]),
@@ -95,7 +96,9 @@ def status_frame(ledger: Ledger, masters: Sequence[Master], label: str) -> pd.Da
                 annotated=got["annotated"],
             )
         rows.append(row)
-    return pd.DataFrame(rows, columns=[*STATUS_COLUMNS, "fiscal_year_be"])
+    return pd.DataFrame(
+        rows, columns=[*STATUS_COLUMNS, "fiscal_year_be", "director", "director_title"]
+    )
 
 
 def submission_findings(ledger: Ledger, label: str) -> pd.DataFrame:
@@ -118,6 +121,8 @@ def submission_findings(ledger: Ledger, label: str) -> pd.DataFrame:
             records.append(
                 finding("submission-after-signoff", source=source, signed=names.get(other, other))
             )
+        elif rec["state"] == "empty":
+            records.append(finding("submission-empty", source=source))
         elif rec["state"] == "unknown_division":
             records.append(finding("submission-unknown-division", source=source))
     return findings_frame(records)
@@ -179,15 +184,14 @@ def write_round_outputs(
 ) -> tuple[pd.DataFrame, list[Path]]:
     """Write the round's files into ``out_dir``; returns the status frame and the paths."""
     from kpixl.outputs.replies import render_reply, write_reply
-    from kpixl.outputs.results import results_table, write_results_workbook
+    from kpixl.outputs.results import write_results_csv, write_results_workbook
 
     status = status_frame(ledger, label)
     kpis, totals, targets = round_results(ledger, label)
     findings = round_findings(ledger, label, problems)
     submissions = ledger.submissions(label)
     written = []
-    table = results_table(kpis, totals)
-    write_csv(table, out_dir / "results.csv")
+    write_results_csv(out_dir / "results.csv", kpis, totals)
     write_csv(findings, out_dir / "findings.csv")
     write_csv(targets, out_dir / "targets.csv")
     write_csv(status, out_dir / "status.csv")
@@ -227,12 +231,14 @@ def write_round_outputs(
             score_100=None if pd.isna(rec["score_100"]) else float(rec["score_100"]),
             findings=mine,
             organisation=organisation,
-            round_label=label,
+            # the annual round needs no label beside its fiscal year
+            round_label="" if label == str(fiscal_year) else label,
             fiscal_year_be=fiscal_year,
             template=reply_template,
         )
+        shown_round = "" if label == str(fiscal_year) else f" รอบ {label}"
         subject = (
-            f"ผลการตรวจแบบประเมินผลสัมฤทธิ์ของงาน ปีงบประมาณ {fiscal_year} ({label})"
+            f"ผลการตรวจแบบประเมินผลสัมฤทธิ์ของงาน ปีงบประมาณ {fiscal_year}{shown_round}"
             f" — {rec['division_name']}"
         )
         attachment = Path(rec["annotated"]) if rec["annotated"] else None
@@ -240,10 +246,21 @@ def write_round_outputs(
             write_reply(
                 replies / f"{rec['division_code']}.eml",
                 to=str(rec["email"] or ""),
-                sender=str(organisation.get("email", "") or ""),
+                sender=_sender(organisation),
                 subject=subject,
                 body=body,
                 attachment=attachment,
             )
         )
     return status, written
+
+
+def _sender(organisation: Mapping[str, str]) -> str:
+    """``From:`` of the drafts: the office and its address, when the master gives them."""
+    address = str(organisation.get("office_email", "") or "")
+    office = str(organisation.get("office", "") or "")
+    if not address:
+        return ""
+    from email.headerregistry import Address
+
+    return str(Address(display_name=office, addr_spec=address)) if office else address

@@ -39,8 +39,10 @@ import zipfile
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from email.message import EmailMessage
-from email.policy import EmailPolicy
 from pathlib import Path
+
+from kpixl.mailpolicy import THAI_SMTP
+from kpixl.mailpolicy import encoded_word as _b_word
 
 HERE = Path(__file__).resolve().parent
 FILLED = HERE / "filled"
@@ -53,51 +55,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ODS = "application/vnd.oasis.opendocument.spreadsheet"
 ZIP_TIME = (2022, 10, 12, 9, 30, 0)
 SUBJECT = "ส่งผลการประเมินตัวชี้วัด ประจำปีงบประมาณ พ.ศ. 2565"
-
-
-def encoded_words(text: str, charset: str = "utf-8", codec: str = "utf-8") -> str:
-    """``text`` as RFC 2047 B words of whole characters, spaces inside the words, one
-    per folded line (each word at most 64 characters long)."""
-    words: list[str] = []
-    chunk = ""
-    for char in text:
-        if len((chunk + char).encode(codec)) > 39:
-            words.append(chunk)
-            chunk = ""
-        chunk += char
-    words.append(chunk)
-    return "\r\n ".join(_b_word(word, charset, codec) for word in words if word)
-
-
-class ThaiSafePolicy(EmailPolicy):
-    """``policy.SMTP``, except that non-ASCII Subject and address headers are encoded by
-    :func:`encoded_words`.
-
-    Python 3.11's header folder can put a space that belongs to the text between two
-    encoded words, outside both, where RFC 2047 decoders drop it (CPython gh-144156
-    and its relatives): "ตัวชี้วัด ประจำปี" arrived as "ตัวชี้วัดประจำปี".
-    """
-
-    def fold_binary(self, name: str, value: str) -> bytes:  # type: ignore[override]
-        """Fold one header (see the class docstring)."""
-        text = str(value)
-        key = name.lower()
-        if text.isascii() or key not in ("subject", *_ADDRESS_HEADERS):
-            return super().fold_binary(name, value)
-        if key == "subject":
-            folded = encoded_words(text)
-        else:
-            folded = ",\r\n ".join(
-                f"{encoded_words(display)} <{address}>" if display else f"<{address}>"
-                for display, address in email.utils.getaddresses([text])
-            )
-        return f"{name}: {folded}{self.linesep}".encode("ascii")
-
-
-_ADDRESS_HEADERS = ("from", "to", "cc", "reply-to")
-
-THAI_SMTP = ThaiSafePolicy(linesep="\r\n")
-"""The policy every sample message is written with."""
 
 
 def sent(day: int, hour: int, minute: int) -> datetime:
@@ -150,10 +107,6 @@ def built(
     if message.is_multipart():
         message.set_boundary(f"----=_kpixl_{tag}")
     return message
-
-
-def _b_word(text: str, charset: str, codec: str) -> str:
-    return f"=?{charset}?B?{base64.b64encode(text.encode(codec)).decode('ascii')}?="
 
 
 def outlook_message(

@@ -74,6 +74,7 @@ def result(
         "total": score / 20,
         "score_100": score,
         "complete": True,
+        "filled_inputs": 12,
     }
     kpis = pd.DataFrame(
         [
@@ -194,6 +195,18 @@ def test_unreadable_files_and_unknown_divisions_never_count(ledger: Ledger) -> N
     ledger.record_results([result(broken, readable=False), result(good)], run)
     ledger.settle(ROUND, run)
     assert states(ledger) == {broken: "unreadable", good: "counted"}
+
+
+def test_an_untouched_template_never_counts(ledger: Ledger) -> None:
+    """A blank template (e.g. from the office's sent items) never supersedes a return."""
+    run = ledger.start_run(ROUND, "test")
+    real = receive(ledger, "FIN filled", 1, run)
+    blank = receive(ledger, "FIN blank template", 5, run)
+    untouched = result(blank)
+    untouched.info["filled_inputs"] = 0
+    ledger.record_results([result(real), untouched], run)
+    ledger.settle(ROUND, run)
+    assert states(ledger) == {real: "counted", blank: "empty"}
 
 
 def test_kpixl_s_own_copy_is_recognised_by_its_bytes(ledger: Ledger, tmp_path: Path) -> None:

@@ -21,7 +21,6 @@ import math
 import re
 from collections.abc import Mapping
 from email.message import EmailMessage
-from email.policy import SMTP
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from kpixl.atomic import atomic_path
 from kpixl.errors import KpixlError
 from kpixl.findings import CENTRE, value_text
 from kpixl.fiscal import format_datetime_th
+from kpixl.mailpolicy import THAI_SMTP
 from kpixl.outputs.status import STATES, local_time
 from kpixl.precision import round_value
 
@@ -255,7 +255,7 @@ def write_reply(
     Returns:
         ``path``.
     """
-    message = EmailMessage(policy=SMTP)
+    message = EmailMessage(policy=THAI_SMTP)
     message["To"] = to
     if sender:
         message["From"] = sender
@@ -274,7 +274,7 @@ def write_reply(
         )
     path = Path(path)
     with atomic_path(path) as temp:
-        temp.write_bytes(message.as_bytes(policy=SMTP))
+        temp.write_bytes(message.as_bytes(policy=THAI_SMTP))
     return path
 
 
