@@ -14,12 +14,17 @@ Values are typed as Excel stores them: an ``int`` becomes a float, ``""`` is bla
 ``"=…"`` is a formula without a calculated result, an error text such as ``"#REF!"`` an
 error value (as :class:`kpixl.fill.Filler` types them); :class:`Formula`, :class:`Error`
 and :class:`Percent` say exactly what a cell holds.
+
+:func:`make_master` builds the small inline master of the evaluation tests and the fuzz
+test: division A, FY 2565, nine KPIs, one per kind (:data:`KPIS`).
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +32,7 @@ from typing import Any
 import pandas as pd
 
 from kpixl import layout as L
+from kpixl import master as M
 from kpixl.definitions import Definitions, parse_definitions
 from kpixl.master import Master, division_definitions, fingerprint
 from kpixl.templates.plan import DATA_INPUT, plan_workbook
@@ -293,9 +299,10 @@ class Book:
         return self.signoff_field("signed_on", when)
 
     def survey(self, kpi_id: str, answers: list[tuple[Any, list[Any]]]) -> Book:
-        """Survey answers, one (round, answers by item) per respondent, from the first row.
+        """Survey answers, one (round, answers by item) per respondent, from the first row
+        (rows below are left as they are, as :meth:`kpixl.fill.Filler.survey` does).
 
-        A row whose items are all blank is not read (as the reader skips it)."""
+        A row whose answers are all blank is not read (the reader skips it)."""
         sheet, first, columns, rounds = self._surveys[kpi_id]
         items = [k for k in columns if k.startswith("item:")]
         for offset, (round_no, values) in enumerate(answers):
@@ -317,6 +324,28 @@ class Book:
                     **cell_fields(given.get(key)),
                 }
         return self
+
+    def input_cells(self) -> list[tuple[str, str, str]]:
+        """Every (table, kpi_id, field) a division types into, survey answers aside: the
+        form's results (where the template has no formula), every supporting input, every
+        target-sheet cell but the centre's, and the sign-off fields."""
+        centre = {"kpi_id", "name", "unit", "kpi_type"}
+        cells = []
+        for (table, kpi_id, key), (sheet, row, column) in self._at.items():
+            typed = {
+                "form": key == "result"
+                and self._cells[(sheet, row, column)]["formula"] != TEMPLATE_FORMULA,
+                "data": key != L.COMPUTED,
+                "target": key not in centre,
+                "signoff": True,
+            }
+            if typed[table]:
+                cells.append((table, kpi_id, key))
+        return cells
+
+    def survey_kpis(self) -> list[str]:
+        """The survey KPIs, each with its answer sheet."""
+        return list(self._surveys)
 
     def survey_cell(self, kpi_id: str, respondent: int, key: str) -> str:
         """The A1 address of a survey cell (``round`` or an item key) of a respondent (1-based)."""
@@ -382,10 +411,17 @@ class Book:
     # --- the result -------------------------------------------------------------------
 
     def cells(self) -> pd.DataFrame:
-        """The cells frame, as the reader builds it (columns :data:`CELL_COLUMNS`)."""
+        """The cells frame, as the reader builds it (columns :data:`CELL_COLUMNS`): a
+        survey row is read when one of its answer cells holds something."""
+        answered = {
+            (rec["sheet"], rec["row"])
+            for rec in self._cells.values()
+            if rec["table"] == "survey" and rec["field"].startswith("item:") and _filled(rec)
+        }
         records = [
             {"source": self.source, **rec}
             for _key, rec in sorted(self._cells.items(), key=lambda kv: _order(kv[1]))
+            if rec["table"] != "survey" or (rec["sheet"], rec["row"]) in answered
         ]
         frame = pd.DataFrame(records, columns=CELL_COLUMNS)
         frame["raw"] = pd.Series([r["raw"] for r in records], index=frame.index, dtype=object)
@@ -406,7 +442,128 @@ class Book:
         )
 
 
+# --- a small inline master ------------------------------------------------------------
+# Nine KPIs, one per kind, so that every address follows from the layout: form rows 7–15,
+# supporting data KPI 2 rows 7–8, KPI 3 rows 12–13, KPI 4 rows 17–19, KPI 6 rows 23–27,
+# KPI 8 rows 31–42, survey KPI 5 (two rounds, three questions in two aspects).
+
+PERCENT = [
+    "ไม่ถึงร้อยละ ๖๐",
+    "ตั้งแต่ร้อยละ ๖๐ แต่ไม่ถึงร้อยละ ๗๐",
+    "ตั้งแต่ร้อยละ ๗๐ แต่ไม่ถึงร้อยละ ๘๐",
+    "ตั้งแต่ร้อยละ ๘๐ แต่ไม่ถึงร้อยละ ๙๐",
+    "ตั้งแต่ร้อยละ ๙๐ ถึงร้อยละ ๑๐๐",
+]
+GROWTH = [
+    "ไม่เกิน ร้อยละ ๑",
+    "มากกว่า ร้อยละ ๑ ถึงร้อยละ ๒",
+    "มากกว่า ร้อยละ ๒ ถึงร้อยละ ๓",
+    "มากกว่า ร้อยละ ๓ ถึงร้อยละ ๔",
+    "มากกว่า ร้อยละ ๔",
+]
+STEPS = [
+    "ทำขั้นตอน ที่ ๑ ได้ ๑ คะแนน",
+    "ทำขั้นตอน ที่ ๑-๒ ได้ ๒ คะแนน",
+    "ทำขั้นตอน ที่ ๑-๓ ได้ ๓ คะแนน",
+    "ทำขั้นตอน ที่ ๑-๔ ได้ ๔ คะแนน",
+    "ทำขั้นตอน ที่ ๑-๕ ได้ ๕ คะแนน",
+]
+DATES = [f"ภายในวันที่ {d} ธันวาคม ๒๕๖๔" for d in ("๓๐", "๒๕", "๒๐", "๑๕", "๑๐")]
+MONTHLY = [f"ภายในวันที่ {d} ของเดือนถัดไป" for d in ("๓๐", "๒๕", "๒๐", "๑๕", "๑๐")]
+AFTER_YEAR_END = [f"ภายใน {d} วัน นับแต่วันสิ้นปี" for d in ("๙๐", "๗๕", "๖๐", "๔๕", "๓๐")]
+
+
+def kpi(
+    kpi_id: str, kind: str, levels: Sequence[str], weight: Any, unit: str = "ร้อยละ", **extra: Any
+) -> dict[str, Any]:
+    return {
+        "kpi_id": kpi_id,
+        "issue": "งานทดสอบ",
+        "name": f"ตัวชี้วัดทดสอบที่ {kpi_id}",
+        "unit": unit,
+        "kpi_type": "เชิงปริมาณ",
+        "kind": kind,
+        **{f"level_{n}": text for n, text in enumerate(levels, 1)},
+        "weight": weight,
+        **extra,
+    }
+
+
+KPIS = [
+    kpi("1", "bands", PERCENT, 20),
+    kpi("2", "ratio", PERCENT, 10),
+    kpi("3", "growth", GROWTH, 10),
+    kpi("4", "weighted_items", PERCENT, 10),
+    kpi("5", "survey", PERCENT, 10, survey_rounds=2),
+    kpi("6", "milestones", STEPS, 10, unit="ระดับ"),
+    kpi("7", "deadline_date", DATES, 10, unit="วัน"),
+    kpi("8", "deadline_monthly", MONTHLY, 10, unit="วัน"),
+    kpi("9", "deadline_after_year_end", AFTER_YEAR_END, 10, unit="วัน"),
+]
+
+
+def make_master(
+    fiscal_year_be: int | str = 2565,
+    kpis: Sequence[dict[str, Any]] = KPIS,
+    divisions: Sequence[str] = ("A",),
+    org: str = "อบจ.ทดสอบ",
+) -> M.Master:
+    """A master with ``kpis`` for every division in ``divisions``."""
+
+    def each(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{"division_code": d, **r} for d in divisions for r in rows]
+
+    return M.Master(
+        {"org_name": org, "fiscal_year_be": str(fiscal_year_be)},
+        {
+            "divisions": M.table_frame(
+                M.DIVISIONS, [{"division_code": d, "division_name": f"กอง {d}"} for d in divisions]
+            ),
+            "kpis": M.table_frame(M.KPIS, each(list(kpis))),
+            "steps": M.table_frame(
+                M.STEPS,
+                each([{"kpi_id": "6", "step": s, "description": f"ขั้นที่ {s}"} for s in range(1, 6)]),
+            ),
+            "survey_items": M.table_frame(
+                M.SURVEY_ITEMS,
+                each(
+                    [
+                        {
+                            "kpi_id": "5",
+                            "aspect_no": a,
+                            "aspect": f"ด้าน {a}",
+                            "item_no": i,
+                            "item": "ข้อ",
+                        }
+                        for a, i in ((1, 1), (1, 2), (2, 1))
+                    ]
+                ),
+            ),
+            "survey_scale": M.table_frame(M.SURVEY_SCALE, []),
+            "items": M.table_frame(
+                M.ITEMS,
+                each(
+                    [
+                        {"kpi_id": "4", "item_no": n, "item": f"รายการ {n}", "weight": w}
+                        for n, w in ((1, 50), (2, 30), (3, 20))
+                    ]
+                ),
+            ),
+        },
+    )
+
+
+def with_kpi(kpi_id: str, **changes: Any) -> list[dict[str, Any]]:
+    return [{**k, **changes} if k["kpi_id"] == kpi_id else k for k in KPIS]
+
+
 _TABLE_ORDER = {"form": 0, "data": 1, "survey": 2, "target": 3, "signoff": 4}
+
+
+def _filled(rec: dict[str, Any]) -> bool:
+    if rec["formula"] or rec["error"]:
+        return True
+    return rec["raw"] is not None and str(rec["raw"]).strip() != ""
 
 
 def _order(rec: dict[str, Any]) -> tuple[Any, ...]:
@@ -417,7 +574,6 @@ def _meta(defs: Definitions, raw: dict[str, Any]) -> dict[str, str]:
     plan = plan_workbook(defs)
     sheets = {"form": L.FORM_SHEET, "data": L.DATA_SHEET, "target": L.TARGET_SHEET}
     sheets.update({f"survey:{p.kpi.kpi_id}": p.survey.sheet for p in plan.kpis if p.survey})
-    import json
 
     return {
         "kpixl": L.MARKER,
