@@ -72,6 +72,10 @@ def test_the_parser_has_the_documented_commands() -> None:
         "kpixl templates",
         "kpixl check",
         "kpixl score",
+        "kpixl round",
+        "kpixl ledger list",
+        "kpixl ledger history",
+        "kpixl ledger export",
         "kpixl demo",
     }
 
