@@ -396,7 +396,9 @@ def deadline_cases(rng: random.Random, kpi: KpiDef, boundaries: bool, specials: 
         if specials:
             text = on(days[2], "a date typed as text")
             text.form, text.differs = format_date_th(days[2]), True
-            cases.append(text)
+            late = on(days[2], "a date with a time of day")
+            late.form = dt.datetime.combine(days[2], dt.time(23, 59))
+            cases += [text, late]
         return cases
 
     def after(days: int, note: str, be: bool = False) -> Case:
@@ -413,6 +415,8 @@ def deadline_cases(rng: random.Random, kpi: KpiDef, boundaries: bool, specials: 
                       scored=False))  # fmt: skip
     if specials:
         cases.append(Case("a date typed as text", form="20/11/2565", value=51.0, differs=True))
+        evening = dt.datetime.combine(YEAR_END + dt.timedelta(days=60), dt.time(16, 45))
+        cases.append(Case("a date with a time of day", form=evening, value=60.0))
     return cases
 
 
@@ -454,7 +458,14 @@ def monthly_cases(
         month = next(m for m in months if text.data[f"month:{m}"] - month_end(m) < dt.timedelta(14))
         text.data[f"month:{month}"] = format_date_th(text.data[f"month:{month}"])
         text.note, text.differs = "a month typed as text", True
-        cases.append(text)
+        timed = delivered(15)
+        month = next(
+            m for m in months if timed.data[f"month:{m}"] - month_end(m) == dt.timedelta(15)
+        )
+        timed.data[f"month:{month}"] = dt.datetime.combine(timed.data[f"month:{month}"],
+                                                           dt.time(17, 30))  # fmt: skip
+        timed.note = "the worst month delivered at 17:30"
+        cases += [text, timed]
     return cases
 
 

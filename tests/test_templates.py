@@ -664,7 +664,8 @@ def test_the_seeds_unreadable_criteria_get_no_level_formula(books: dict[str, Any
 
 DATA = "'ข้อมูลประกอบ'"
 TYPED_PERCENT = 'ROUND(IF(LEFT(CELL("format",J{r}),1)="P",J{r}*100,J{r}),2)'
-BE_DATE = "IF(YEAR(J{r})>=2400,DATE(YEAR(J{r})-543,MONTH(J{r}),DAY(J{r})),J{r})"
+# A B.E. year typed into a date cell is B.E.; a time of day is dropped (kpixl reads the day).
+BE_DATE = "IF(YEAR(J{r})>=2400,DATE(YEAR(J{r})-543,MONTH(J{r}),DAY(J{r})),INT(J{r}))"
 IN_WINDOW = f"AND({BE_DATE}>=DATE(2021,10,1),{BE_DATE}<=DATE(2023,9,30))"
 
 
@@ -753,7 +754,7 @@ def test_supporting_data_formulas(books: dict[str, Any]) -> None:
     first, last = rows[("1.1", "month:10")], rows[("1.1", "month:9")]
     assert at("1.1", L.COMPUTED) == f'=IF(COUNT(F{first}:F{last})=12,MAX(F{first}:F{last}),"")'
     d = coord(first, cols["input"])
-    be = f"IF(YEAR({d})>=2400,DATE(YEAR({d})-543,MONTH({d}),DAY({d})),{d})"
+    be = f"IF(YEAR({d})>=2400,DATE(YEAR({d})-543,MONTH({d}),DAY({d})),INT({d}))"
     window = f"AND({be}>=DATE(2021,10,1),{be}<=DATE(2023,9,30))"
     assert at("1.1", "month:10", "helper") == (
         f'=IF(ISNUMBER({d}),IF({window},{be}-DATE(2021,10,31),""),"")'
