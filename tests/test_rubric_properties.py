@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from excel_formula import evaluate as excel_eval
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_rubric import excel_eval
 
+from kpixl.precision import round_values
 from kpixl.rubric import LEVEL_STATUSES, BandRubric, Rubric
 from kpixl.thai import THAI_DIGITS, format_number
 
@@ -240,6 +241,22 @@ def test_lint_finds_exactly_the_generated_gaps_and_overlaps(data: st.DataObject)
     issues = [(i.code, i.level) for i in rubric.lint()]
     assert len(issues) == len(set(issues))
     assert set(issues) == expected
+
+
+@FAST
+@given(st.data())
+def test_a_boundary_a_hair_off_scores_as_the_boundary_once_rounded(data: st.DataObject) -> None:
+    """Issue 7 item 1: a computed value one ulp away from a boundary (80.00000000000003 for
+    80) scores what the boundary scores, once rounded by the precision rule."""
+    spec = data.draw(specs())
+    rubric = Rubric.from_texts(list(spec.texts), value_range=spec.value_range)
+    ends = sorted({e for band in spec.ascending for e in (band[0], band[2]) if e is not None})
+    noise = data.draw(st.lists(st.sampled_from([-3, -2, -1, 1, 2, 3]), min_size=len(ends),
+                                max_size=len(ends)))  # fmt: skip
+    hairs = [e + k * math.ulp(e) * 4 if e else k * 1e-15 for e, k in zip(ends, noise, strict=True)]
+    assert hairs != ends
+    exact = _lookup(rubric, ends)
+    assert _lookup(rubric, round_values(pd.Series(hairs)).tolist()) == exact
 
 
 @settings(max_examples=60, deadline=None)
