@@ -329,7 +329,7 @@ minutes, and the failure already names the workbook, sheet and cell."""
 
 
 @settings(
-    max_examples=15,
+    max_examples=12,
     deadline=None,
     phases=NO_SHRINKING,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
