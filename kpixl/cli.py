@@ -154,6 +154,20 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", type=Path, required=True, help="a .xlsx file or a folder")
     export.set_defaults(run=_ledger_export)
 
+    for name, help_text, suffix in (
+        ("summary", "the year-end summary workbook for the executive", "summary.xlsx"),
+        ("report", "the same summary as one self-contained web page", "report.html"),
+    ):
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument("ledger", type=Path)
+        sub.add_argument("--year", type=int, default=None, help="fiscal year B.E. (default latest)")
+        sub.add_argument("--round", dest="round_label", default=None, help="default: the last run")
+        sub.add_argument(
+            "--master", type=Path, action="append", help="for quarter targets and KPI names"
+        )
+        sub.add_argument("-o", "--output", type=Path, required=True, help=f"e.g. {suffix}")
+        sub.set_defaults(run=_summary, as_page=name == "report")
+
     demo = commands.add_parser("demo", help="master → templates → samples → check → score")
     demo.add_argument("-o", "--output", type=Path, default=Path("kpixl-demo"), help="folder")
     demo.add_argument("--samples", type=Path, default=None, help="sample_workbooks folder")
@@ -335,6 +349,30 @@ def _ledger_export(args: argparse.Namespace) -> int:
     with _open_ledger(args.ledger) as ledger:
         for path in export_ledger(ledger, args.output):
             print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _built_summary(args: argparse.Namespace) -> Any:
+    from kpixl.summary import build_summary
+
+    masters = _masters(args.master)
+    with _open_ledger(args.ledger) as ledger:
+        return build_summary(
+            ledger, masters, fiscal_year_be=args.year, round_label=args.round_label
+        )
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from kpixl.summary import SummaryError, write_report, write_summary_workbook
+
+    try:
+        summary = _built_summary(args)
+    except SummaryError as error:
+        print(f"kpixl: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    write = write_report if args.as_page else write_summary_workbook
+    write(summary, args.output)
+    print(f"wrote {args.output}")
     return EXIT_OK
 
 

@@ -49,6 +49,12 @@ def fiscal_year_end(fiscal_year_be: int) -> dt.date:
     return dt.date(be_to_ce(fiscal_year_be), 9, 30)
 
 
+def quarter_label_th(quarter: int) -> str:
+    """``ไตรมาส 1 (ต.ค.–ธ.ค.)``: a fiscal quarter with its months."""
+    months = FISCAL_MONTHS[(quarter - 1) * 3 : quarter * 3]
+    return f"ไตรมาส {quarter} ({MONTHS_TH_ABBR[months[0] - 1]}–{MONTHS_TH_ABBR[months[-1] - 1]})"
+
+
 def fiscal_quarter(month: int) -> int:
     """Fiscal quarter (1–4) of a calendar month."""
     return FISCAL_MONTHS.index(month) // 3 + 1

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from python_calamine import CalamineWorkbook
 
 from kpixl import __version__
 from kpixl.batch import run_batch
@@ -521,7 +522,8 @@ def test_demo_runs_the_whole_job(capsys: pytest.CaptureFixture[str], tmp_path: P
     assert code == 0
     master, _ = read_master(NS_MASTER)
     readable = [p for p in sorted(FILLED.glob("*.xlsx")) if p != BROKEN]
-    assert files_in(out) == {
+    files = files_in(out)
+    expected = {
         "master_findings.csv",
         *(f"templates/kpixl_2565_{code}.xlsx" for code in master.division_codes()),
         *(f"checked/{p.stem}.checked.xlsx" for p in readable),
@@ -529,12 +531,21 @@ def test_demo_runs_the_whole_job(capsys: pytest.CaptureFixture[str], tmp_path: P
         "checked/kpis.csv",
         "checked/totals.csv",
         "checked/findings.csv",
+        "summary.xlsx",
+        "report.html",
+        *(f"round/{name}" for name in ("results.xlsx", "results.csv", "findings.csv")),
+        *(f"round/replies/{code}.eml" for code in master.division_codes()),
+        "round/ledger.sqlite",
     }
+    assert expected <= files, sorted(expected - files)
     result = strict_json((out / "checked" / "results.json").read_text(encoding="utf-8"))
     assert len(result["workbooks"]) == len(readable) + 1
     krabi = next(wb for wb in result["workbooks"] if wb["source"] == KRABI.name)
     assert "master-unknown-division" not in {f["code"] for f in krabi["findings"]}
-    assert "unreadable" in stdout
+    # the round's status table: every division of the master, in Thai
+    assert "ยังไม่ได้รับ" in stdout and "นำส่งแล้ว" in stdout
+    for division in master.division_codes():
+        assert f"\n{division} " in stdout, division
 
 
 def test_demo_without_the_bundled_master_exits_2(
@@ -546,3 +557,34 @@ def test_demo_without_the_bundled_master_exits_2(
     assert code == 2
     assert "nakhonsawan_2565_master.xlsx" in err
     assert not (tmp_path / "demo").exists()
+
+
+def test_summary_and_report_of_a_round(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from kpixl.round import run_round
+
+    master, _ = read_master(NS_MASTER)
+    report = run_round([FILLED / "FIN_clean.xlsx"], [master], tmp_path / "round", workers=1)
+    code, out, _ = run(
+        capsys, "summary", report.ledger, "--master", NS_MASTER, "-o", tmp_path / "s.xlsx"
+    )
+    assert code == 0 and str(tmp_path / "s.xlsx") in out
+    assert CalamineWorkbook.from_path(str(tmp_path / "s.xlsx")).sheet_names
+    code, out, _ = run(capsys, "report", report.ledger, "-o", tmp_path / "r.html")
+    assert code == 0 and str(tmp_path / "r.html") in out
+    assert "กองคลัง" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", ["summary", "report"])
+def test_summary_of_a_missing_ledger_or_year_exits_2(
+    command: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run(capsys, command, tmp_path / "none.sqlite", "-o", tmp_path / "x")
+    assert code == 2 and "no ledger" in err and "Traceback" not in err
+    from kpixl.ledger import Ledger
+
+    Ledger(tmp_path / "empty.sqlite").close()
+    code, _, err = run(
+        capsys, command, tmp_path / "empty.sqlite", "--year", "2599", "-o", tmp_path / "x"
+    )
+    assert code == 2 and "Traceback" not in err
+    assert not (tmp_path / "x").exists()

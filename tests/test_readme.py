@@ -76,6 +76,8 @@ def test_the_parser_has_the_documented_commands() -> None:
         "kpixl ledger list",
         "kpixl ledger history",
         "kpixl ledger export",
+        "kpixl summary",
+        "kpixl report",
         "kpixl demo",
     }
 

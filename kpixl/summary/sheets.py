@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 
-from kpixl.fiscal import format_datetime_th
+from kpixl.fiscal import format_datetime_th, quarter_label_th
 from kpixl.outputs import labels as W
 from kpixl.outputs.book import (
     FONT,
@@ -36,8 +36,7 @@ FORM_HEAD = 5
 FORM_LABELS = ("ตัวชี้วัดที่", "งานที่นำเสนอ / ตัวชี้วัดผลงาน", "หน่วยวัด", "1", "2", "3", "4",
                "5", "ผลการปฏิบัติงาน", "คะแนนที่ได้ (ก)", "ค่าน้ำหนัก (ข)",
                "รวมคะแนน (ค) = (ก)×(ข)/100", "การให้คะแนน")  # fmt: skip
-QUARTER_TH = ("ไตรมาส 1 (ต.ค.–ธ.ค.)", "ไตรมาส 2 (ม.ค.–มี.ค.)", "ไตรมาส 3 (เม.ย.–มิ.ย.)",
-              "ไตรมาส 4 (ก.ค.–ก.ย.)")  # fmt: skip
+QUARTER_TH = tuple(quarter_label_th(q) for q in (1, 2, 3, 4))
 POINTS_PER_UNIT = 7.7
 """Printed points per column width unit (as :func:`kpixl.outputs.book.print_setup`)."""
 BLOCK = 13
