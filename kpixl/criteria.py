@@ -139,7 +139,9 @@ def describe_values(
         th_lo = f"ตั้งแต่ {lo}" if lower_inclusive else f"มากกว่า {lo}"
         en_lo = f"from {lo}" if lower_inclusive else f"above {lo}"
         th_hi = f"ถึง {hi}" if upper_inclusive else f"แต่น้อยกว่า {hi}"
-        en_hi = f"to {hi}" if upper_inclusive else f"and below {hi}"
+        # "from 0 to 15", "above 15 and up to 100": "above 15 to 100" misreads.
+        en_to = "to" if lower_inclusive else "and up to"
+        en_hi = f"{en_to} {hi}" if upper_inclusive else f"and below {hi}"
         return f"ค่าที่{th_lo} {th_hi}".replace("ที่ตั้งแต่", "ตั้งแต่"), f"values {en_lo} {en_hi}"
     if lo is not None:
         if lower_inclusive:
@@ -177,10 +179,8 @@ _LOWER_OPS = {
 _UPPER_OPS = {
     "น้อยกว่าหรือเท่ากับ": True,
     "ต่ำกว่าหรือเท่ากับ": True,
-    "แต่ไม่เกิน": True,
-    "แต่ไม่ถึง": False,
-    "แต่น้อยกว่า": False,
-    "แต่ต่ำกว่า": False,
+    # No "แต่ไม่ถึง" and the like: "แต่" is read on its own, so "แต่น้อยกว่าหรือเท่ากับ" is
+    # not cut into "แต่น้อยกว่า" and an unknown "หรือเท่ากับ".
     "ไม่มากกว่า": True,
     "ไม่สูงกว่า": True,
     "ไม่เกิน": True,

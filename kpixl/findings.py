@@ -237,7 +237,7 @@ CATALOGUE: dict[str, FindingCode] = dict(
             "weights-not-100",
             "error",
             _C,
-            "ค่าน้ำหนักของ{division}รวมได้ {total} ต้องรวมได้ 100 — ส่วนกลางต้องแก้ค่าน้ำหนักในไฟล์ข้อมูลหลัก",
+            "ค่าน้ำหนักของ{division} รวมได้ {total} ต้องรวมได้ 100 — ส่วนกลางต้องแก้ค่าน้ำหนักในไฟล์ข้อมูลหลัก",
             "The weights of {division_en} sum to {total}; they must sum to 100 (the centre "
             "corrects them in its master).",
         ),
@@ -414,7 +414,7 @@ CATALOGUE: dict[str, FindingCode] = dict(
             _D,
             "คะแนนที่พิมพ์ทับสูตรไว้ {value} ไม่ตรงกับที่ส่วนกลางคำนวณ ({computed}) — ใช้ค่าที่คำนวณ",
             "The score typed over the formula, {value}, disagrees with the computed one "
-            "({computed}); the computed one is used.",
+            "({computed_en}); the computed one is used.",
         ),
         _c(
             "display-differs",
@@ -524,6 +524,46 @@ CATALOGUE: dict[str, FindingCode] = dict(
             _D,
             "แถวกำกับที่ซ่อนไว้ของแผ่นงานนี้ถูกลบ — อ่านตารางจากหัวตารางแทน",
             "The sheet's hidden key row was deleted; the table was read by its headers.",
+        ),
+        # --- the round: what became of a submission ------------------------------------
+        _c(
+            "submission-after-signoff",
+            "warning",
+            _D,
+            "กอง/สำนักนำส่งข้อมูลรอบนี้แล้ว (ไฟล์ “{signed}”) ไฟล์ที่ส่งมาภายหลังนี้จึงไม่นำมาใช้ — "
+            "หากต้องการแก้ไขข้อมูลที่นำส่งแล้ว กรุณาติดต่อส่วนกลาง",
+            "The division already signed off this round (file “{signed}”), so this later file "
+            "is not used; to change signed-off data, contact the centre.",
+        ),
+        _c(
+            "submission-superseded",
+            "info",
+            _D,
+            "ไฟล์นี้ถูกแทนที่ด้วยไฟล์ที่ส่งมาภายหลัง (“{newer}”) — ใช้ไฟล์ที่ใหม่กว่า",
+            "This file was replaced by a later one (“{newer}”); the newer one is used.",
+        ),
+        _c(
+            "submission-duplicate",
+            "info",
+            _D,
+            "ได้รับไฟล์นี้ซ้ำ (เนื้อหาเหมือนไฟล์ที่ได้รับแล้วทุกประการ) — ไม่นับซ้ำ",
+            "This file was received again (identical content); it is not counted twice.",
+        ),
+        _c(
+            "submission-empty",
+            "warning",
+            _D,
+            "ไฟล์นี้ยังไม่ได้กรอกข้อมูลใด ๆ (เป็นแม่แบบเปล่า) จึงไม่นับเป็นการส่งงาน — กรุณากรอกข้อมูลแล้วส่งใหม่",
+            "Nothing is filled in (a blank template), so it is not counted as a return; please "
+            "fill it in and send it again.",
+        ),
+        _c(
+            "submission-unknown-division",
+            "error",
+            _C,
+            "ไฟล์นี้ไม่ใช่ของกองใดในไฟล์ข้อมูลหลักของรอบนี้ — ส่วนกลางต้องตรวจสอบว่าเป็นไฟล์ของหน่วยงานใด",
+            "This workbook belongs to no division of this round's master; the centre must check "
+            "whose it is.",
         ),
         # --- the file itself -----------------------------------------------------------
         _c(
@@ -692,13 +732,25 @@ def findings_frame(records: Iterable[Mapping[str, Any]] = ()) -> pd.DataFrame:
 
     Columns: see :data:`FINDING_COLUMNS`.
     """
-    frame = pd.DataFrame(list(records), columns=FINDING_COLUMNS)
+    rows = list(records)
+    if not rows:
+        # Most stages of most workbooks find nothing: copying is cheaper than typing.
+        return _EMPTY.copy()
+    return _typed(pd.DataFrame(rows, columns=FINDING_COLUMNS))
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     for name in FINDING_COLUMNS:
         if name in ("row", "column"):
             frame[name] = pd.array(frame[name], dtype="Int64")
         else:
-            frame[name] = frame[name].fillna("").astype(str)
+            column = frame[name]
+            # object first: a column of NaN only (read back from a database) is float64
+            frame[name] = column.astype(object).where(column.notna(), "").astype(str)
     return frame
+
+
+_EMPTY = _typed(pd.DataFrame(columns=FINDING_COLUMNS))
 
 
 def findings_where(
@@ -722,13 +774,13 @@ def findings_where(
         records.append(
             finding(
                 code,
-                source=str(rec.get("source", "")),
-                sheet=str(rec.get("sheet", "")),
+                source=_opt_str(rec.get("source")),
+                sheet=_opt_str(rec.get("sheet")),
                 row=_opt_int(rec.get("row")),
                 column=_opt_int(rec.get("column")),
-                kpi_id=str(rec.get("kpi_id", "")),
+                kpi_id=_opt_str(rec.get("kpi_id")),
                 value=rec.get(value_column, ""),
-                actor=str(rec.get("actor", "") or ""),
+                actor=_opt_str(rec.get("actor")),
                 **fields,
             )
         )
@@ -749,6 +801,13 @@ def value_text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    return str(value)
+
+
+def _opt_str(value: Any) -> str:
+    """A text column's value, "" where a merge left it missing (never "nan")."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
     return str(value)
 
 

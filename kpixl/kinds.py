@@ -105,7 +105,8 @@ class ExcelRefs:
     Attributes:
         inputs: field key → cell of its input.
         span: the range of all input cells (``D7:D11``).
-        helpers: the range of the helper column beside them (days after month end).
+        helpers: the range of the helper column beside them (days after month end, a
+            sub-item as kpixl reads it).
         weights: the range of the sub-item weights.
         answers: the survey's answer range (``'สำรวจ 1'!C12:H161``) or "".
         percent: the survey's satisfaction cell or "".
@@ -319,10 +320,11 @@ def _weighted_items(kpis: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
 
 
 def _excel_weighted(refs: ExcelRefs) -> str:
+    # The helper column holds each sub-item as kpixl reads it (85% typed counts 85).
     count = len(refs.inputs)
     return (
-        f"IF(COUNT({refs.span})={count},"
-        f'SUMPRODUCT({refs.span},{refs.weights})/SUM({refs.weights}),"")'
+        f"IF(COUNT({refs.helpers})={count},"
+        f'SUMPRODUCT({refs.helpers},{refs.weights})/SUM({refs.weights}),"")'
     )
 
 
@@ -484,9 +486,16 @@ def _excel_monthly(refs: ExcelRefs) -> str:
     return f'IF(COUNT({refs.helpers})={months},MAX({refs.helpers}),"")'
 
 
+def excel_percent(cell: str) -> str:
+    """A percentage cell as kpixl reads it: 85% typed in Excel (stored 0.85 with a percent
+    number format) counts 85."""
+    return f'IF(LEFT(CELL("format",{cell}),1)="P",{cell}*100,{cell})'
+
+
 def excel_date(cell: str) -> str:
-    """A date cell as kpixl reads it: a B.E. year typed into a date cell is taken as B.E."""
-    return f"IF(YEAR({cell})>=2400,DATE(YEAR({cell})-543,MONTH({cell}),DAY({cell})),{cell})"
+    """A date cell as kpixl reads it: a B.E. year typed into a date cell is taken as B.E.,
+    and a time of day is dropped (kpixl reads the day; 14:00 must not make a day late)."""
+    return f"IF(YEAR({cell})>=2400,DATE(YEAR({cell})-543,MONTH({cell}),DAY({cell})),INT({cell}))"
 
 
 def _excel_day(day: dt.date) -> str:
@@ -534,7 +543,7 @@ def excel_value(
     if kind.result == "date":
         after = fiscal_year_end(fiscal_year_be) if kind.deadline == "days_after_year_end" else None
         return excel_usable_date(result, fiscal_year_be, after)
-    typed = f'IF(LEFT(CELL("format",{result}),1)="P",{result}*100,{result})' if percent else result
+    typed = excel_percent(result) if percent else result
     reported = f'IF(ISNUMBER({result}),{excel_round(typed)},"")'
     if kind.source == "reported" or not computed:
         return reported

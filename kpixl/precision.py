@@ -12,7 +12,9 @@ the same ``ROUND`` (:func:`excel_round`), so a division sees the level the centr
 Rounding half away from zero is not what Python's ``round`` or NumPy do (half to even,
 on the binary value: ``round(1.005, 2)`` is 1.0), so it is done on the scaled value after
 snapping away binary noise: 1.005 × 100 = 100.49999999999999 snaps to 100.5, then rounds
-to 101, as ``ROUND(1.005, 2)`` gives 1.01.
+to 101, as ``ROUND(1.005, 2)`` gives 1.01. The snap keeps :data:`SIGNIFICANT` significant
+digits, as a spreadsheet does — relative, not a fixed number of places, so that
+549167315.545 rounds to …55 and 1.0049999999 to 1.00, as LibreOffice's ``ROUND`` gives.
 """
 
 from __future__ import annotations
@@ -24,8 +26,21 @@ import pandas as pd
 
 DECIMALS = 2
 """Places a scored value is rounded to (the forms show ร้อยละ to two places)."""
-_SNAP = 6
-"""Places of the scaled value kept when snapping away binary noise before rounding."""
+SIGNIFICANT = 15
+"""Significant digits of the scaled value kept when snapping away binary noise (what a
+spreadsheet keeps of a number)."""
+_WHOLE = 2.0**52
+"""From here on a float has no fraction left to round."""
+_TINY = 1e-280
+"""Below this a scaled value rounds to 0 without snapping (and 10 ** digits would overflow)."""
+
+
+def _magnitude(x: float) -> int:
+    """⌊log10 x⌋ for x > 0, exact at powers of ten (log10 may be an ulp off)."""
+    m = math.floor(math.log10(x))
+    if 10.0 ** (m + 1) <= x:
+        return m + 1
+    return m - 1 if 10.0**m > x else m
 
 
 def round_values(values: pd.Series) -> pd.Series:
@@ -39,23 +54,32 @@ def round_values(values: pd.Series) -> pd.Series:
     """
     v = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
     scale = 10.0**DECIMALS
-    with np.errstate(invalid="ignore", over="ignore"):
-        scaled = np.round(np.abs(v) * scale, _SNAP)
-        rounded = np.sign(v) * np.floor(scaled + 0.5) / scale
-    # Beyond 2**52 a float has no fraction left to round; scaling may overflow to inf.
-    rounded = np.where(np.isfinite(rounded), rounded, v)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        scaled = np.abs(v) * scale
+        positive = np.isfinite(scaled) & (scaled > _TINY)
+        magnitude = np.floor(np.log10(np.where(positive, scaled, 1.0)))
+        magnitude += 10.0 ** (magnitude + 1) <= scaled
+        magnitude -= 10.0**magnitude > scaled
+        factor = 10.0 ** (SIGNIFICANT - 1 - magnitude)
+        snapped = np.round(scaled * factor) / factor
+        snapped = np.where(positive & np.isfinite(snapped), snapped, scaled)
+        rounded = np.sign(v) * np.floor(snapped + 0.5) / scale
+    # Beyond 2**52 there is nothing to round; scaling may overflow to inf.
+    rounded = np.where(np.isfinite(rounded) & (np.abs(v) < _WHOLE), rounded, v)
     return pd.Series(rounded + 0.0, index=values.index, dtype="float64")
 
 
 def round_value(value: float) -> float:
     """Scalar reference of :func:`round_values`."""
-    if not math.isfinite(value):
+    if not math.isfinite(value) or abs(value) >= _WHOLE:
         return value
     scale = 10.0**DECIMALS
-    scaled = math.floor(round(abs(value) * scale, _SNAP) + 0.5) / scale
-    if not math.isfinite(scaled):
-        return value
-    return math.copysign(scaled, value) + 0.0
+    scaled = abs(value) * scale
+    if math.isfinite(scaled) and scaled > _TINY:
+        factor = 10.0 ** (SIGNIFICANT - 1 - _magnitude(scaled))
+        scaled = round(scaled * factor) / factor
+    rounded = math.floor(scaled + 0.5) / scale
+    return math.copysign(rounded, value) + 0.0
 
 
 def excel_round(expression: str) -> str:

@@ -238,7 +238,8 @@ def _cell_meta(xml: bytes, percent: frozenset[int]) -> dict[tuple[int, int], _Ce
             text = "=" + html.unescape((formula.group(2) or b"").decode("utf-8", "replace"))
             if text == "=":
                 text = "=(shared formula)"
-        cached = value is not None and bool(value.group(1))
+        # "cached" is about formulas: a typed error value is no calculated result.
+        cached = formula is not None and value is not None and bool(value.group(1))
         found[parse_cell(ref.group(1).decode())] = _CellMeta(text, error, style, cached)
     return found
 

@@ -13,9 +13,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kpixl.findings import finding, findings_frame
-from kpixl.thai import format_number
-
 WEIGHT_TOTAL = 100.0
 _TOLERANCE = 1e-9
 _DIGITS = 6
@@ -68,28 +65,6 @@ def division_totals(kpis: pd.DataFrame, keys: Sequence[str] = ("source",)) -> pd
     return result
 
 
-def weight_findings(totals: pd.DataFrame, keys: Sequence[str] = ("source",)) -> pd.DataFrame:
-    """A ``weights-not-100`` finding for each division whose weights do not sum to 100.
-
-    Args:
-        totals: output of :func:`division_totals` (uses ``weight_total`` and ``keys``).
-    """
-    bad = totals[(totals["weight_total"] - WEIGHT_TOTAL).abs() > _TOLERANCE]
-    records = []
-    for rec in bad.to_dict("records"):
-        label = " ".join(str(rec[k]) for k in keys)
-        records.append(
-            finding(
-                "weights-not-100",
-                source=str(rec.get("source", "")),
-                value=format_number(rec["weight_total"]),
-                division=label,
-                total=format_number(rec["weight_total"]),
-            )
-        )
-    return findings_frame(records)
-
-
 @dataclass(frozen=True)
 class DivisionScore:
     """A division's scoring form, computed.
@@ -98,7 +73,7 @@ class DivisionScore:
         weighted: (ค) per row, None where the row has no level.
         total: รวม = Σ(ค) over the rows that have a level; None when no row has one.
         score_100: total × 20; None when there is no total.
-        complete: every row has a level.
+        complete: there are rows and every one has a level.
         weights_ok: the weights sum to 100.
     """
 
@@ -121,7 +96,8 @@ def score_division(levels: Sequence[int | None], weights: Sequence[float]) -> Di
     if len(levels) != len(weights):
         raise ValueError("levels and weights must have the same length")
     if not levels:
-        return DivisionScore((), None, None, True, False)
+        # No row is no score, and not complete (as an evaluation's totals say).
+        return DivisionScore((), None, None, False, False)
     frame = pd.DataFrame(
         {
             "source": "",

@@ -515,7 +515,9 @@ def test_weights_of_a_division_must_sum_to_100(weights: list[str], expected: str
     assert found(make(kpis)) == {("weights-not-100", KPI_SHEET, "V2")}
     assert findings.iloc[0]["value"] == expected
     assert f"sum to {expected}" in findings.iloc[0]["message_en"]
-    assert "D1" in findings.iloc[0]["message_th"]
+    # the division by its name for the clerk, by its code in English
+    assert "กองหนึ่ง" in findings.iloc[0]["message_th"]
+    assert "D1" in findings.iloc[0]["message_en"]
 
 
 def test_weights_are_summed_per_division() -> None:
@@ -921,7 +923,12 @@ def test_master_from_csv_numbers_rows_and_columns_as_the_workbook(tmp_path: Path
         ],
     )
     master = master_from_csv(tmp_path)
-    assert master.organisation == {"org_name": "อบจ.ทดสอบ", "fiscal_year_be": "2565"}
+    # every organisation key, blank where the CSV leaves it out (as a workbook reads back)
+    assert master.organisation == {
+        **{column.key: "" for column in ORGANISATION.columns},
+        "org_name": "อบจ.ทดสอบ",
+        "fiscal_year_be": "2565",
+    }
     assert master.fiscal_year_be == 2565
     assert master.kpis["_row"].tolist() == [2, 3]
     assert master.kpis["kind"].tolist() == ["", ""]

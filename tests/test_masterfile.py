@@ -49,6 +49,8 @@ def tricky_master() -> Master:
         "executive": "นาย ก  ข",  # two spaces inside stay (only the ends are trimmed)
         "executive_title": "นายก อบจ.",
         "agency_code": "00123",  # a code, not a number: leading zeros stay
+        "office": "กองยุทธศาสตร์และงบประมาณ",
+        "office_email": "+strategy@example",  # "+" would be a formula in a careless writer
         "sheet_password": "=ลับ",
     }
     kpis = [

@@ -2,9 +2,11 @@
 
 The ``cells`` table is the normalised cells frame (:func:`kpixl.normalize.normalize_cells`)
 with what the evaluation adds: ``expect`` (what the cell should hold: ``number``,
-``percent``, ``date``, ``tick``, ``likert``, ``round``, ``plan``, ``signoff`` or ""),
+``percent``, ``date``, ``tick``, ``likert``, ``round``, ``plan``, ``text`` (free text
+and the sign-off) or ""),
 ``state`` (``blank``, ``ok``, ``invalid``), ``kind``, ``window_start``/``window_end`` (the
-plausible dates) and, for supporting data, the KPI's ``computed_status``.
+plausible dates) and, for supporting data, the KPI's ``computed_status`` and ``late`` (a
+monthly report delivered after the level 1 deadline).
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ import pandas as pd
 from kpixl.checks.registry import Mask, check
 from kpixl.fiscal import format_date_th
 
-INPUTS = ("number", "percent", "date", "tick", "likert", "round", "plan")
+INPUTS = ("number", "percent", "date", "tick", "likert", "round", "plan", "text")
 NUMBERS = ("number", "percent", "round")
 _PLAN_TEXT = re.compile(r"^[0-9,/.\-]*$")
 _EXCEL_TEXT_NOTE = " — ใน Excel ช่องนี้เป็นข้อความ จึงยังไม่นำไปคำนวณ กรุณาพิมพ์เป็นตัวเลข"
 _EXCEL_TEXT_NOTE_EN = "; Excel treats the cell as text and leaves it out, so type it as a number"
+_EXCEL_DATE_NOTE = " — ใน Excel ช่องนี้เป็นข้อความ จึงยังไม่นำไปคิดคะแนน กรุณาพิมพ์เป็นวันที่"
+_EXCEL_DATE_NOTE_EN = "; Excel treats the cell as text and leaves it out, so type it as a date"
 
 
 def _expect(*kinds: str) -> Mask:
@@ -87,10 +91,17 @@ def _tick_readable(f: pd.DataFrame) -> pd.Series:
     return ~_typed(f) | f["tick"].notna()
 
 
+def _plan_not_text_rule(f: pd.DataFrame) -> pd.Series:
+    """Plan cells the character rule does not cover: text of allowed characters only, and
+    what is not text at all (TRUE/FALSE)."""
+    allowed = f["text"].str.fullmatch(_PLAN_TEXT.pattern).fillna(False)
+    return f["expect"].eq("plan") & (allowed | ~f["raw"].map(lambda v: isinstance(v, str)))
+
+
 @check(
     "value-unreadable",
     "cells",
-    lambda f: f["expect"].eq("plan") & f["text"].str.fullmatch(_PLAN_TEXT.pattern).fillna(False),
+    _plan_not_text_rule,
     expected="expected_th",
     expected_en="expected_en",
     advice="advice_th",
@@ -116,6 +127,25 @@ def _normalisable(f: pd.DataFrame) -> pd.Series:
 )
 def _plain_number(f: pd.DataFrame) -> pd.Series:
     return f["number_status"].ne("normalised")
+
+
+def _date_as_text(f: pd.DataFrame) -> pd.Series:
+    is_text = f["raw"].map(lambda v: isinstance(v, str))
+    return f["expect"].eq("date") & f["table"].isin(["form", "data"]) & is_text
+
+
+@check(
+    "value-normalised",
+    "cells",
+    _date_as_text,
+    normalised="date_th",
+    excel_note="date_note_th",
+    excel_note_en="date_note_en",
+)
+def _date_typed_as_date(f: pd.DataFrame) -> pd.Series:
+    # "17 ธ.ค. 2564" typed as text is read as the date it says; the workbook's own formulas
+    # cannot read text, so the division sees no level where kpixl gives one.
+    return f["date"].isna() | f["formula"].ne("")
 
 
 @check(
@@ -206,6 +236,16 @@ def _in_order(f: pd.DataFrame) -> pd.Series:
 
 
 @check(
+    "deadline-missed",
+    "cells",
+    lambda f: f["table"].eq("data") & f["field"].str.startswith("month:"),
+    value="date_th",
+)
+def _month_on_time(f: pd.DataFrame) -> pd.Series:
+    return ~f["late"].fillna(False).astype(bool)
+
+
+@check(
     "value-missing",
     "cells",
     lambda f: f["table"].eq("data") & f["computed_status"].eq("incomplete"),
@@ -258,6 +298,8 @@ def message_columns(f: pd.DataFrame) -> pd.DataFrame:
         advice_en=advice_en,
         excel_note_th=np.where(text_note, _EXCEL_TEXT_NOTE, ""),
         excel_note_en=np.where(text_note, _EXCEL_TEXT_NOTE_EN, ""),
+        date_note_th=_EXCEL_DATE_NOTE,
+        date_note_en=_EXCEL_DATE_NOTE_EN,
         likert_note_th=np.where(fraction, " (Excel ยังนำค่านี้ไปเฉลี่ย ส่วนกลางไม่นำไปคิด)", ""),
         likert_note_en=np.where(fraction, " (Excel still averages it; the centre does not)", ""),
         year_written=year.map(lambda y: "" if pd.isna(y) else str(int(y))),

@@ -9,8 +9,9 @@ Tables (see :mod:`kpixl.checks.registry`):
 * ``locked`` — cells the centre defines: ``shown`` (what the cell holds), ``expected``
   (the centre's), ``same``, ``field_th``;
 * ``scores`` — (ก)/(ค)/รวม/score cells holding a typed number: ``number``, ``computed``;
-* ``workbooks`` — one row per workbook: ``signed_off`` and the sign-off cell, the weight
-  total of its scored rows.
+* ``workbooks`` — one row per workbook: ``signed_off`` and the sign-off cell
+  (``signoff_sheet``, ``signoff_row``, ``signoff_column``), the weight total of its scored
+  rows; a workbook's other findings have no cell.
 """
 
 from __future__ import annotations
@@ -29,22 +30,25 @@ def target_table(cells: pd.DataFrame) -> pd.DataFrame:
     """One row per (source, kpi_id) of the target sheet: numbers and cells of every field.
 
     Args:
-        cells: the cells frame (uses ``table, expect, field, number, blank, row, column,
-            sheet, aggregate, fiscal_year_be``).
+        cells: the cells frame (uses ``table, expect, field, number, blank, state, row,
+            column, sheet, aggregate, fiscal_year_be``).
 
     Returns:
         Columns ``source, kpi_id, sheet, aggregate, fiscal_year_be`` and, per field key
-        ``k``, ``k`` (number), ``k_filled`` (bool), ``k_row``, ``k_column``.
+        ``k``, ``k`` (number), ``k_filled`` (a usable number: "1.2.3", "1/2", a lone "-"
+        or an error value do not fill a month), ``k_typed`` (anything at all, for "a
+        total is missing": an unreadable total has its own finding), ``k_row``,
+        ``k_column``.
     """
     target = cells[cells["table"].eq("target") & cells["expect"].eq("plan")]
     if target.empty:
         return pd.DataFrame(columns=["source", "kpi_id", "sheet", "aggregate", "fiscal_year_be"])
-    target = target.assign(filled=~target["blank"])
+    target = target.assign(filled=target["state"].eq("ok"), typed=~target["blank"])
     index = ["source", "kpi_id"]
     wide = target.pivot_table(
         index=index,
         columns="field",
-        values=["number", "filled", "row", "column"],
+        values=["number", "filled", "typed", "row", "column"],
         aggfunc="first",
         dropna=False,
     )
@@ -68,7 +72,7 @@ def _with_prior_years(table: pd.DataFrame) -> pd.DataFrame:
     each row's fiscal year (workbooks of different years have different columns)."""
     years = table["fiscal_year_be"].fillna(0).astype(int)
     for back in (3, 2, 1):
-        for suffix in ("filled", "row", "column"):
+        for suffix in ("filled", "typed", "row", "column"):
             values = pd.Series(np.nan, index=table.index, dtype=object)
             for year in years.unique():
                 column = f"result_{year - back}_{suffix}"
@@ -78,15 +82,21 @@ def _with_prior_years(table: pd.DataFrame) -> pd.DataFrame:
             table[f"prior_{back}_{suffix}"] = values
     # Without a fiscal year no previous year is known, so none is asked for.
     for back in (3, 2, 1):
-        table[f"prior_{back}_filled"] = table[f"prior_{back}_filled"].where(years.gt(0), True)
+        for suffix in ("filled", "typed"):
+            column = f"prior_{back}_{suffix}"
+            table[column] = table[column].where(years.gt(0), True)
     return table
 
 
-def _filled(table: pd.DataFrame, key: str) -> pd.Series:
-    column = f"{key}_filled"
+def _filled(table: pd.DataFrame, key: str, suffix: str = "filled") -> pd.Series:
+    column = f"{key}_{suffix}"
     if column not in table:
         return pd.Series(False, index=table.index)
     return table[column].fillna(False).astype(bool)
+
+
+def _typed(table: pd.DataFrame, key: str) -> pd.Series:
+    return _filled(table, key, "typed")
 
 
 def _number(table: pd.DataFrame, key: str) -> pd.Series:
@@ -106,7 +116,7 @@ for _quarter, _months in L.QUARTER_MONTHS.items():
         f: pd.DataFrame, key: str = _key, months: tuple[int, ...] = _months
     ) -> pd.Series:
         filled = np.logical_or.reduce([_filled(f, L.month_key(m)) for m in months])
-        return ~(filled & ~_filled(f, key))
+        return ~(filled & ~_typed(f, key))
 
     check(
         "missing-quarter-total",
@@ -121,7 +131,7 @@ for _quarter, _months in L.QUARTER_MONTHS.items():
 @check("missing-grand-total", "target", _has("total"), at="total", value="none")
 def _quarters_need_total(f: pd.DataFrame) -> pd.Series:
     filled = np.logical_or.reduce([_filled(f, f"q{q}") for q in range(1, 5)])
-    return ~(filled & ~_filled(f, "total"))
+    return ~(filled & ~_typed(f, "total"))
 
 
 def _sum_of(f: pd.DataFrame, key: str) -> pd.Series:
@@ -160,7 +170,7 @@ for _back in (3, 2, 1):
 
     def _prior(f: pd.DataFrame, back: int = _back) -> pd.Series:
         active = np.logical_or.reduce([_filled(f, k) for k in L.TARGET_PLAN_KEYS])
-        return ~active | _filled(f, f"prior_{back}")
+        return ~active | _typed(f, f"prior_{back}")
 
     check(
         "missing-prior-result",
@@ -198,7 +208,13 @@ def _unchanged(f: pd.DataFrame) -> pd.Series:
     return f["same"].astype(bool)
 
 
-@check("typed-score-mismatch", "scores", value="shown", computed="computed_text")
+@check(
+    "typed-score-mismatch",
+    "scores",
+    value="shown",
+    computed="computed_text",
+    computed_en="computed_text_en",
+)
 def _typed_agrees(f: pd.DataFrame) -> pd.Series:
     return f["computed"].notna() & (f["number"] - f["computed"]).abs().le(_TOLERANCE)
 
@@ -206,7 +222,13 @@ def _typed_agrees(f: pd.DataFrame) -> pd.Series:
 # --- whole workbooks ----------------------------------------------------------------------
 
 
-@check("not-signed-off", "workbooks", lambda f: f["has_target"].astype(bool), value="none")
+@check(
+    "not-signed-off",
+    "workbooks",
+    lambda f: f["has_target"].astype(bool),
+    at="signoff",
+    value="none",
+)
 def _signed_off(f: pd.DataFrame) -> pd.Series:
     return f["signed_off"].astype(bool)
 

@@ -15,9 +15,9 @@ registered under the finding code it raises, for one *table*:
 
 The runner turns each failing row into a finding at the row's cell: the frame's ``sheet``,
 ``row`` and ``column`` columns, or, when a check names a place ``at``, its ``<at>_row`` and
-``<at>_column`` columns (``at="level"`` puts a KPI's finding on its (ก) cell; a KPI's
-findings go to its result cell by default). A check's
-``params`` name the columns that fill its message fields. Checks run over many workbooks
+``<at>_column`` columns, and ``<at>_sheet`` where the table has one (``at="level"`` puts a
+KPI's finding on its (ก) cell; a KPI's findings go to its result cell by default). A
+check's ``params`` name the columns that fill its message fields. Checks run over many workbooks
 at once (the ``source`` column tells them apart); none loops over cells.
 """
 
@@ -118,6 +118,8 @@ def run_checks(
         at = item.at or _DEFAULT_AT.get(item.table, "")
         if at:
             hits = hits.assign(row=hits[f"{at}_row"], column=hits[f"{at}_column"])
+            if f"{at}_sheet" in hits:
+                hits = hits.assign(sheet=hits[f"{at}_sheet"])
         params = {"value": item.value, **dict(item.params)}
         results.append(findings_where(hits, pd.Series(True, index=hits.index), item.code, **params))
     return concat_findings(results) if results else findings_frame()

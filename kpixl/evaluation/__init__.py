@@ -19,7 +19,8 @@ end.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +37,7 @@ from kpixl.evaluation.values import message_columns as kpi_messages
 from kpixl.evaluation.values import score
 from kpixl.findings import concat_findings, finding, findings_frame
 from kpixl.master import Master
+from kpixl.rubric import Rubric
 from kpixl.scoring import division_totals
 from kpixl.thai import format_number
 from kpixl.workbook import WorkbookData
@@ -61,12 +63,15 @@ class Evaluation:
     Attributes:
         workbooks: one row per workbook: ``source, division_code, division_name,
             fiscal_year_be, template_version, checked_copy, scored`` (``scored``: the
-            workbook had definitions that count).
+            workbook had definitions that count), ``signed_off`` (form A says นำส่งแล้ว),
+            ``filled_inputs`` (input cells holding anything: 0 for an untouched template).
         kpis: one row per scored KPI row of each workbook: :data:`KPI_COLUMNS`.
         totals: one row per workbook: :data:`TOTAL_COLUMNS` (``total``/``score_100`` NaN
             when nothing is scored).
         findings: every finding (see :data:`kpixl.findings.FINDING_COLUMNS`).
         fills: what the annotated copies fill in: ``source, sheet, cell, value``.
+        targets: the target sheets (form A) as data (see
+            :func:`kpixl.evaluation.frames.target_values`).
     """
 
     workbooks: pd.DataFrame
@@ -74,6 +79,7 @@ class Evaluation:
     totals: pd.DataFrame
     findings: pd.DataFrame
     fills: pd.DataFrame
+    targets: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
 
 def evaluate(
@@ -116,7 +122,7 @@ def _failed(book: WorkbookData, masters: Sequence[Master]) -> Evaluation:
     import traceback
 
     reason = traceback.format_exc(limit=1).strip().splitlines()[-1][:200]
-    info = F.workbook_info([book], {})
+    info = F.workbook_info([book], {}).assign(signed_off=False, filled_inputs=0)
     record = finding("internal-error", source=book.source, reason=reason)
     return Evaluation(
         info,
@@ -138,6 +144,7 @@ def _combine(parts: Sequence[Evaluation]) -> Evaluation:
         cat([p.totals for p in parts], TOTAL_COLUMNS),
         _sorted(concat_findings([p.findings for p in parts])),
         cat([p.fills for p in parts], FILL_COLUMNS),
+        cat([p.targets for p in parts], ["source", "kpi_id"]),
     )
 
 
@@ -157,17 +164,18 @@ def _evaluate(books: Sequence[WorkbookData], masters: Sequence[Master]) -> Evalu
     targets = F.target_definitions(used)
     cells = F.prepare_cells(books, info, kpis, fields, targets)
     kpis = F.locate_form(kpis, cells)
-    kpis = score(kpis, F.kind_inputs(cells, used, fields), rubrics.by_id)
+    inputs = F.kind_inputs(cells, used, fields)
+    kpis = score(kpis, inputs, rubrics.by_id)
     totals = _totals(kpis, info)
     locked = F.locked_table(cells, kpis, targets, used)
     tables = {
-        "cells": _cells_for_checks(cells, kpis),
+        "cells": _cells_for_checks(cells, kpis, inputs.month_ends, rubrics.by_id),
         "kpis": kpis.assign(raw=kpis["written"]),
         "target": target_table(cells),
         "target_rows": F.target_rows(cells, targets),
         "locked": locked,
         "scores": _typed_scores(cells, kpis, totals),
-        "workbooks": _workbooks_for_checks(info, cells, totals),
+        "workbooks": (workbooks := _workbooks_for_checks(info, cells, totals)),
     }
     found = run_checks(
         tables,
@@ -179,12 +187,24 @@ def _evaluate(books: Sequence[WorkbookData], masters: Sequence[Master]) -> Evalu
     )
     findings = concat_findings([*(b.findings for b in books), choice, found])
     return Evaluation(
-        info,
+        info.assign(
+            signed_off=workbooks["signed_off"].to_numpy(),
+            filled_inputs=_filled_inputs(cells, info),
+        ),
         kpis[KPI_COLUMNS].reset_index(drop=True),
         totals,
         _sorted(_without_repeats(findings)),
         build_fills(kpis, totals, cells, locked),
+        F.target_values(cells, targets, info),
     )
+
+
+def _filled_inputs(cells: pd.DataFrame, info: pd.DataFrame) -> np.ndarray:
+    """Per workbook, how many input cells hold anything: 0 for an untouched template."""
+    typed = cells[cells["expect"].ne("") & ~cells["blank"]]
+    counts = typed.groupby("source").size()
+    filled: np.ndarray = info["source"].map(counts).fillna(0).astype("int64").to_numpy()
+    return filled
 
 
 def _totals(kpis: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
@@ -198,7 +218,12 @@ def _totals(kpis: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
     return totals[TOTAL_COLUMNS]
 
 
-def _cells_for_checks(cells: pd.DataFrame, kpis: pd.DataFrame) -> pd.DataFrame:
+def _cells_for_checks(
+    cells: pd.DataFrame,
+    kpis: pd.DataFrame,
+    month_ends: pd.DataFrame,
+    rubrics: Mapping[int, Rubric],
+) -> pd.DataFrame:
     """The cells with what their KPI's computation found, for the supporting-data checks."""
     out = cells.merge(kpis[[*KEYS, "computed_status"]], on=KEYS, how="left")
     data = out["table"].eq("data")
@@ -221,9 +246,41 @@ def _cells_for_checks(cells: pd.DataFrame, kpis: pd.DataFrame) -> pd.DataFrame:
         gaps = (~ordered["done"]).astype("int64").groupby([ordered[k] for k in KEYS]).cumsum()
         stray[ordered.index] = (ordered["done"] & gaps.gt(0)).to_numpy()
     out["stray"] = stray
+    out["late"] = _late_months(out, kpis, month_ends, rubrics)
     out["what_th"] = out["label"].where(out["label"].ne(""), "ข้อมูลประกอบ")
     out["what_en"] = "The supporting value " + out["field"]
     return out
+
+
+def _late_months(
+    cells: pd.DataFrame,
+    kpis: pd.DataFrame,
+    month_ends: pd.DataFrame,
+    rubrics: Mapping[int, Rubric],
+) -> pd.Series:
+    """Monthly reports delivered after the level 1 deadline: the month's own delay is below
+    the rubric (the worst month decides the level, and each such month is named)."""
+    late = pd.Series(False, index=cells.index)
+    months = cells[
+        cells["table"].eq("data")
+        & cells["field"].str.startswith("month:")
+        & cells["state"].eq("ok")
+    ]
+    if months.empty:
+        return late
+    months = (
+        months[[*KEYS, "field", "date"]]
+        .reset_index(names="_cell")
+        .merge(month_ends, on=[*KEYS, "field"])
+        .merge(kpis[[*KEYS, "rubric_id"]].drop_duplicates(KEYS), on=KEYS)
+    )
+    delay = (pd.to_datetime(months["date"], errors="coerce") - months["month_end"]).dt.days
+    for rubric_id, rows in months.groupby("rubric_id", sort=False).groups.items():
+        if rubric_id < 0:
+            continue
+        looked = rubrics[int(rubric_id)].lookup(delay[rows].astype("float64"))
+        late[months.loc[rows, "_cell"].to_numpy()] = looked["status"].eq("below").to_numpy()
+    return late
 
 
 def _typed_scores(cells: pd.DataFrame, kpis: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
@@ -253,7 +310,10 @@ def _typed_scores(cells: pd.DataFrame, kpis: pd.DataFrame, totals: pd.DataFrame)
     both = typed.merge(computed, on=[*KEYS, "field"], how="left")
     return both.assign(
         shown=both["written"],
-        computed_text=both["computed"].map(lambda v: "—" if pd.isna(v) else format_number(v)),
+        computed_text=both["computed"].map(
+            lambda v: "ยังคิดคะแนนไม่ได้" if pd.isna(v) else format_number(v)
+        ),
+        computed_text_en=both["computed"].map(lambda v: "none" if pd.isna(v) else format_number(v)),
     )
 
 
@@ -263,16 +323,21 @@ def _workbooks_for_checks(
     signoff = cells[cells["table"].eq("signoff") & cells["field"].eq("signed_off")]
     signoff = signoff.drop_duplicates("source")
     done = signoff.assign(signed_off=signoff["text"].str.lower().isin(SIGNED_OFF))
-    out = info.merge(
-        done[["source", "sheet", "row", "column", "signed_off"]], on="source", how="left"
-    ).merge(totals[["source", "kpis", "weight_total"]], on="source", how="left")
+    # A workbook's own findings have no cell; the sign-off's is the sign-off cell.
+    at_signoff = done[["source", "sheet", "row", "column", "signed_off"]].rename(
+        columns={"sheet": "signoff_sheet", "row": "signoff_row", "column": "signoff_column"}
+    )
+    out = info.merge(at_signoff, on="source", how="left").merge(
+        totals[["source", "kpis", "weight_total"]], on="source", how="left"
+    )
+    out = out.assign(sheet="", row=np.nan, column=np.nan)
     out["signed_off"] = out["signed_off"].astype("boolean").fillna(False).astype(bool)
     out["has_target"] = out["scored"].astype(bool)
     out["kpis"] = out["kpis"].fillna(0)
     out["weight_shown"] = out["weight_total"].map(format_number)
     named = out["division_name"].fillna("").astype(str)
     out["division_th"] = named.where(named.ne(""), "กอง " + out["division_code"].astype(str))
-    out["division_en"] = out["division_code"].astype(str)
+    out["division_en"] = "division " + out["division_code"].astype(str)
     return out
 
 

@@ -28,6 +28,7 @@ INFO_COLUMNS = [
     "source", "division_code", "division_name", "fiscal_year_be", "template_version",
     "checked_copy", "scored",
 ]  # fmt: skip
+"""Columns of the workbook frame as built here (the evaluation adds ``signed_off``)."""
 
 
 def workbook_info(books: Sequence[WorkbookData], used: Mapping[str, Definitions]) -> pd.DataFrame:
@@ -230,6 +231,9 @@ def _expectations(cells: pd.DataFrame) -> pd.Series:
                 table.eq("survey") & field_key.eq("round"),
                 table.eq("target") & plan,
                 table.eq("signoff") & field_key.eq("signed_on"),
+                # free text: nothing is read from it, but an error value or a formula
+                # without a result is lost text all the same
+                (table.eq("target") & field_key.eq("success_factor")) | table.eq("signoff"),
             ],
             [
                 "percent",
@@ -240,6 +244,7 @@ def _expectations(cells: pd.DataFrame) -> pd.Series:
                 "round",
                 "plan",
                 "date",
+                "text",
             ],
             default="",
         ),
@@ -259,12 +264,14 @@ def _states(cells: pd.DataFrame) -> pd.Series:
                 expect.eq("date"),
                 expect.eq("tick"),
                 expect.eq("likert"),
+                expect.eq("text"),
             ],
             [
                 status.eq("unreadable") | broken | (number.isna() & ~cells["blank"]),
                 cells["date"].isna() | broken | implausible(cells),
                 cells["tick"].isna() | broken,
                 ~(number.between(1, 5) & number.eq(np.floor(number))) | broken,
+                broken,
             ],
             default=False,
         ).astype(bool),
@@ -313,6 +320,19 @@ def kind_inputs(
         on=["source", "sheet", "row"],
         how="left",
     )
+    # A one-round survey's answers are round 1 even where its pre-filled round was cleared.
+    one_round = {
+        (source, kpi.kpi_id)
+        for source, defs in used.items()
+        for kpi in defs.scored
+        if kpi.kind == "survey" and kpi.survey_rounds == 1
+    }
+    single = pd.Series(
+        [(s, k) in one_round for s, k in zip(answers["source"], answers["kpi_id"], strict=True)],
+        index=answers.index,
+        dtype=bool,
+    )
+    answers["round"] = answers["round"].where(~(single & answers["round"].isna()), 1.0)
     items = fields[fields["field"].str.startswith("item:") & fields["weight"].notna()]
     items = items[[*KEYS, "field", "weight"]].astype({"weight": "float64"})
     months = fields[fields["field"].str.startswith("month:")][[*KEYS, "field"]]
@@ -411,3 +431,32 @@ def target_rows(cells: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
         row=np.nan,
         column=np.nan,
     )
+
+
+def target_values(cells: pd.DataFrame, targets: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
+    """The target sheets (form A) as data, one row per workbook × target KPI.
+
+    Columns: ``source, kpi_id, name, unit, kpi_type, aggregate, fiscal_year_be``, one column
+    per plan key of :func:`kpixl.layout.target_fields` that any workbook has (its number,
+    NaN when blank or unreadable) and ``success_factor`` (text).
+    """
+    part = cells[cells["table"].eq("target") & cells["kpi_id"].ne("")]
+    base = targets.merge(info[["source", "fiscal_year_be"]], on="source", how="inner")
+    if part.empty:
+        return base.assign(success_factor="")
+    numbers = part[part["expect"].eq("plan")].pivot_table(
+        index=KEYS, columns="field", values="number", aggfunc="first", dropna=False
+    )
+    numbers.columns = [str(c) for c in numbers.columns]
+    texts = part[part["field"].eq("success_factor")].drop_duplicates(KEYS)
+    texts = texts[[*KEYS, "text"]].rename(columns={"text": "success_factor"})
+    out = base.merge(numbers.reset_index(), on=KEYS, how="left").merge(texts, on=KEYS, how="left")
+    out["success_factor"] = out["success_factor"].fillna("")
+    order = [
+        f.key
+        for year in sorted(set(base["fiscal_year_be"]) - {0})
+        for f in L.target_fields(int(year))
+    ]
+    plan = [c for c in dict.fromkeys(order) if c in numbers.columns and c != "success_factor"]
+    rest = [c for c in numbers.columns if c not in plan]
+    return out[[*base.columns, *plan, *rest, "success_factor"]]

@@ -99,4 +99,9 @@ def _write_input(sheet: Any, f: dict[str, Any], row: int, item: K.DataField, fy:
         sheet.write_number(row, DATA_UNIT, item.weight, f["number"])
     else:
         sheet.write_string(row, DATA_UNIT, item.unit, f["text"])
-    sheet.write_blank(row, DATA_HELPER, None, f["text"])
+    if item.expect == "percent":
+        cell = xl_rowcol_to_cell(row, DATA_INPUT)
+        helper = f'IF(ISNUMBER({cell}),{K.excel_percent(cell)},"")'
+        sheet.write_formula(row, DATA_HELPER, helper, f["formula"], "")
+    else:
+        sheet.write_blank(row, DATA_HELPER, None, f["text"])

@@ -10,7 +10,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from kpixl import layout as L
 from kpixl.definitions import TargetRow
-from kpixl.fiscal import MONTHS_TH_ABBR
+from kpixl.fiscal import quarter_label_th
 from kpixl.templates import styles as S
 from kpixl.templates.plan import Plan
 from kpixl.templates.validation import date_validation
@@ -85,9 +85,8 @@ def _write_headers(sheet: Any, f: dict[str, Any], fy: int, cols: dict[str, int])
     )
     for quarter, months in L.QUARTER_MONTHS.items():
         start = cols[L.month_key(months[0])]
-        names = f"{MONTHS_TH_ABBR[months[0] - 1]}–{MONTHS_TH_ABBR[months[-1] - 1]}"
         sheet.merge_range(
-            SUB_ROW, start, SUB_ROW, cols[f"q{quarter}"], f"ไตรมาส {quarter} ({names})", f["header"]
+            SUB_ROW, start, SUB_ROW, cols[f"q{quarter}"], quarter_label_th(quarter), f["header"]
         )
     sheet.write_string(SUB_ROW, cols["total"], "", f["header"])
     first_prior = cols[f"plan_{fy - 3}"]
