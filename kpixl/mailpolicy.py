@@ -40,7 +40,7 @@ class ThaiSafePolicy(EmailPolicy):
     """``email.policy.SMTP``, except that non-ASCII Subject and address headers are
     encoded by :func:`encoded_words` (see the module docstring)."""
 
-    def fold_binary(self, name: str, value: str) -> bytes:  # type: ignore[override]
+    def fold_binary(self, name: str, value: str) -> bytes:
         """Fold one header (see the class docstring)."""
         text = str(value)
         key = name.lower()

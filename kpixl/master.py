@@ -583,6 +583,9 @@ def _check_weights(master: Master) -> pd.DataFrame:
     weights = scored["weight"].map(parse_number_text).astype("float64")
     totals = weights.groupby(scored["division_code"], sort=False).sum()
     first_rows = scored.groupby("division_code", sort=False)["_row"].min()
+    names = dict(
+        zip(master.divisions["division_code"], master.divisions["division_name"], strict=True)
+    )
     records = []
     for code, total in totals.items():
         if abs(total - 100) > 1e-9:
@@ -591,7 +594,8 @@ def _check_weights(master: Master) -> pd.DataFrame:
                     "weights-not-100",
                     **_at(master, "kpis", int(first_rows[code]), "weight"),
                     value=format_number(total),
-                    division=code,
+                    division=names.get(code) or f"กอง {code}",
+                    division_en=f"division {code}",
                     total=format_number(total),
                 )
             )
@@ -766,6 +770,8 @@ def master_from_csv(folder: Path | str) -> Master:
     folder = Path(folder)
     organisation: dict[str, str] = {}
     organisation_rows: dict[str, int] = {}
+    # Every key, blank when the CSV leaves it out: as a master workbook reads back.
+    organisation = {column.key: "" for column in ORGANISATION.columns}
     with open(folder / "organisation.csv", encoding="utf-8", newline="") as handle:
         for rec in csv.DictReader(handle):
             organisation[rec["key"]] = rec["value"].strip()
