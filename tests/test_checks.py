@@ -748,11 +748,43 @@ def test_scores_typed_over_formulas() -> None:
             "shown": ["4", "3", "4.2", "84"],
             "computed_text": ["4", "2", "4.2", "—"],
             "computed_text_en": ["4", "2", "4.2", "—"],
+            "typed": [True] * 4,
+            "field": ["level", "level", "total", "score_100"],
         }
     )
     found = checked(scores=scores)
     assert pairs(found) == {("typed-score-mismatch", "K8"), ("typed-score-mismatch", "N21")}
     assert "(2)" in found.set_index("cell").loc["K8", "message_en"]
+
+
+def test_a_level_the_workbook_showed_differs_from_the_centres() -> None:
+    # Formula cells whose stored result (what the division saw) is read: only a level that
+    # differs, and that kpixl could compute, is a finding; typed numbers are another check.
+    scores = pd.DataFrame(
+        {
+            "source": ["a.xlsx"] * 4,
+            "sheet": [SHEET] * 4,
+            "row": [7, 8, 9, 20],
+            "column": [11, 11, 11, 14],
+            "kpi_id": ["1", "2", "3", ""],
+            "field": ["level", "level", "level", "total"],
+            "typed": [False] * 4,
+            "number": [4.0, 5.0, 2.0, 3.9],
+            "computed": [4.0, 4.0, np.nan, 4.2],
+            "shown": ["4", "5", "2", "3.9"],
+            "computed_text": ["4", "4", "ยังคิดคะแนนไม่ได้", "4.2"],
+            "computed_text_en": ["4", "4", "none", "4.2"],
+            "reason_th": ["ก", "ผลที่บันทึกไว้ในไฟล์ยังไม่ได้คำนวณใหม่", "ค", "ง"],
+            "reason_en": ["a", "not recalculated", "c", "d"],
+        }
+    )
+    found = checked(scores=scores)
+    assert pairs(found) == {("display-differs", "K8")}
+    row = found.iloc[0]
+    assert row["message_th"] == (
+        "ไฟล์แสดงระดับ 5 แต่ส่วนกลางให้ระดับ 4 เพราะผลที่บันทึกไว้ในไฟล์ยังไม่ได้คำนวณใหม่"
+    )
+    assert row["message_en"].endswith("level 4: not recalculated.")
 
 
 # --- whole workbooks -------------------------------------------------------------------------
@@ -906,7 +938,16 @@ def _every_table() -> dict[str, list[pd.DataFrame]]:
             pd.DataFrame({"source": ["a"], "kpi_id": ["1"], "sheet": [TARGET], "present": [False]})
         ],
         "locked": [pd.DataFrame({"same": [False]})],
-        "scores": [pd.DataFrame({"number": [3.0], "computed": [2.0]})],
+        "scores": [
+            pd.DataFrame(
+                {
+                    "number": [3.0, 3.0],
+                    "computed": [2.0, 2.0],
+                    "typed": [True, False],
+                    "field": ["level", "level"],
+                }
+            )
+        ],
         "workbooks": [
             workbooks_frame({"signed_off": False, "weight_total": 90.0}),
         ],

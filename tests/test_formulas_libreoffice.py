@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
+import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -964,3 +966,66 @@ def test_kpixl_reads_libreoffices_copies_alike(generated: Generated, scores: Eva
     columns = ["source", "kpi_id", "value", "level", "status", "weighted"]
     pd.testing.assert_frame_equal(again.kpis[columns], scores.kpis[columns])
     pd.testing.assert_frame_equal(again.totals, scores.totals)
+
+
+def test_a_level_libreoffice_showed_otherwise_is_a_finding_that_says_why(
+    generated: Generated, office: dict[str, Any], scores: Evaluation
+) -> None:
+    """In the copies LibreOffice saved, the (ก) cells hold the level the division saw: every
+    one that differs from the centre's level is a ``display-differs`` at that cell, and
+    only those; each points to the entries the formulas read otherwise."""
+    again = evaluate(
+        [read_workbook(p, source=f.name) for f, p in zip(generated.filled, generated.recalculated,
+                                                          strict=True)],
+        generated.masters,
+    )  # fmt: skip
+    kpis = again.kpis.set_index(["source", "kpi_id"])
+    expected = set()
+    for row in generated.rows:
+        theirs = office[row.source][0][row.kpi_id]["level"]
+        mine = kpis.loc[(row.source, row.kpi_id), "level"]
+        if not blank(theirs) and not pd.isna(mine) and int(mine) != theirs:
+            expected.add((row.source, row.kpi_id))
+    shown = again.findings[again.findings["code"].eq("display-differs")]
+    assert set(zip(shown["source"], shown["kpi_id"], strict=True)) == expected
+    assert expected, "some generated case shows another level in the workbook"
+    assert shown["message_th"].str.contains("ดูหมายเหตุที่ช่องนั้น").all()
+    # The workbooks kpixl filled hold no calculated results: nothing to compare there.
+    assert not scores.findings["code"].eq("display-differs").any()
+
+
+def test_a_stored_level_not_recalculated_is_a_finding(
+    generated: Generated, office: dict[str, Any], tmp_path: Path
+) -> None:
+    """A (ก) cell whose stored result no longer follows its inputs (a tool that saved
+    without recalculating): the centre's level stands, and the finding says the file was not
+    recalculated — nothing on the KPI's entries explains it."""
+    (row,) = [r for r in generated.rows if not r.case.differs and r.kind == "bands"][:1]
+    source = next(p for f, p in zip(generated.filled, generated.recalculated, strict=True)
+                  if f.name == row.source)  # fmt: skip
+    ws = openpyxl.load_workbook(source)[L.FORM_SHEET]
+    top = next(r[0].row for r in ws.iter_rows(max_row=40) if any(c.value == "kpi_id" for c in r))
+    keys = {c.value: c.column for c in ws[top] if isinstance(c.value, str)}
+    at = next(r for r in range(top + 1, ws.max_row + 1) if ws.cell(r, keys["kpi_id"]).value
+              == row.kpi_id)  # fmt: skip
+    ref = f"{openpyxl.utils.get_column_letter(keys['level'])}{at}"
+    shown = office[row.source][0][row.kpi_id]["level"]
+    stale = 1 if shown != 1 else 2
+    part = f"xl/worksheets/sheet{ws.parent.sheetnames.index(L.FORM_SHEET) + 1}.xml"
+    copy = tmp_path / row.source
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(copy, "w") as new:
+        for item in old.infolist():
+            data = old.read(item)
+            if item.filename == part:
+                cell = re.compile(rf'(<c r="{ref}"[^>]*>(?:<f[^>]*>[^<]*</f>)?<v>)[^<]*(</v>)')
+                data, n = cell.subn(rf"\g<1>{stale}\g<2>", data.decode())
+                assert n == 1
+                data = data.encode()
+            new.writestr(item, data)
+    found = evaluate([read_workbook(copy)], generated.masters).findings
+    differs = found[found["code"].eq("display-differs")]
+    assert differs["cell"].tolist() == [ref]
+    assert differs["message_th"].iloc[0] == (
+        f"ไฟล์แสดงระดับ {stale} แต่ส่วนกลางให้ระดับ {shown} "
+        "เพราะผลที่บันทึกไว้ในไฟล์ยังไม่ได้คำนวณใหม่หลังแก้ไขค่า หรือสูตรในไฟล์ถูกแก้"
+    )

@@ -211,12 +211,29 @@ def _unchanged(f: pd.DataFrame) -> pd.Series:
 @check(
     "typed-score-mismatch",
     "scores",
+    lambda f: f["typed"].astype(bool),
     value="shown",
     computed="computed_text",
     computed_en="computed_text_en",
 )
 def _typed_agrees(f: pd.DataFrame) -> pd.Series:
     return f["computed"].notna() & (f["number"] - f["computed"]).abs().le(_TOLERANCE)
+
+
+@check(
+    "display-differs",
+    "scores",
+    lambda f: ~f["typed"].astype(bool) & f["field"].eq("level") & f["computed"].notna(),
+    value="shown",
+    shown="shown",
+    level="computed_text",
+    reason="reason_th",
+    reason_en="reason_en",
+)
+def _display_agrees(f: pd.DataFrame) -> pd.Series:
+    # What the division saw on screen (the result its spreadsheet stored) against the level
+    # the centre gives.
+    return (f["number"] - f["computed"]).abs().le(_TOLERANCE)
 
 
 # --- whole workbooks ----------------------------------------------------------------------

@@ -10,7 +10,8 @@ registered under the finding code it raises, for one *table*:
   and cell;
 * ``target_rows`` — every target row the centre defines, with whether the sheet has it;
 * ``locked`` — every cell the centre defines, with the centre's value beside it;
-* ``scores`` — the (ก)/(ค)/รวม/score cells a division typed over, with kpixl's value;
+* ``scores`` — the (ก)/(ค)/รวม/score cells showing a number (typed over the formula, or
+  the formula's stored result), with kpixl's value;
 * ``workbooks`` — one row per workbook.
 
 The runner turns each failing row into a finding at the row's cell: the frame's ``sheet``,

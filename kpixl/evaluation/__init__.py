@@ -174,7 +174,7 @@ def _evaluate(books: Sequence[WorkbookData], masters: Sequence[Master]) -> Evalu
         "target": target_table(cells),
         "target_rows": F.target_rows(cells, targets),
         "locked": locked,
-        "scores": _typed_scores(cells, kpis, totals),
+        "scores": _shown_scores(cells, kpis, totals),
         "workbooks": (workbooks := _workbooks_for_checks(info, cells, totals)),
     }
     found = run_checks(
@@ -283,14 +283,20 @@ def _late_months(
     return late
 
 
-def _typed_scores(cells: pd.DataFrame, kpis: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
-    """(ก), (ค), รวม or score cells where a number was typed over the formula."""
+def _shown_scores(cells: pd.DataFrame, kpis: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
+    """(ก), (ค), รวม or score cells that show a number, with kpixl's value beside it.
+
+    ``typed``: a number typed over the formula. Otherwise the cell keeps its formula and the
+    number is the result Excel or LibreOffice stored when the division saved the workbook:
+    what the division saw on screen.
+    """
     form = cells[
         cells["table"].eq("form") & cells["field"].isin(["level", "weighted", "total", "score_100"])
     ]
-    typed = form[form["formula"].eq("") & form["number"].notna()]
-    if typed.empty:
-        return typed
+    typed = form["formula"].eq("")
+    shown = form[form["number"].notna() & (typed | form["cached"].astype(bool))]
+    if shown.empty:
+        return shown.assign(typed=pd.Series(dtype=bool))
     computed = pd.concat(
         [
             kpis[[*KEYS, "level"]].rename(columns={"level": "computed"}).assign(field="level"),
@@ -307,14 +313,42 @@ def _typed_scores(cells: pd.DataFrame, kpis: pd.DataFrame, totals: pd.DataFrame)
         ignore_index=True,
     )
     computed["computed"] = pd.to_numeric(computed["computed"], errors="coerce")
-    both = typed.merge(computed, on=[*KEYS, "field"], how="left")
+    both = shown.merge(computed, on=[*KEYS, "field"], how="left")
+    read_otherwise = _read_otherwise(cells)
+    explained = pd.MultiIndex.from_frame(both[KEYS]).isin(read_otherwise)
     return both.assign(
+        typed=both["formula"].eq(""),
         shown=both["written"],
         computed_text=both["computed"].map(
             lambda v: "ยังคิดคะแนนไม่ได้" if pd.isna(v) else format_number(v)
         ),
         computed_text_en=both["computed"].map(lambda v: "none" if pd.isna(v) else format_number(v)),
+        reason_th=np.where(explained, _READ_OTHERWISE_TH, _STALE_TH),
+        reason_en=np.where(explained, _READ_OTHERWISE_EN, _STALE_EN),
     )
+
+
+_READ_OTHERWISE_TH = "สูตรในไฟล์อ่านค่าที่กรอกบางช่องของตัวชี้วัดนี้ไม่ได้หรืออ่านต่างไป (ดูหมายเหตุที่ช่องนั้น)"
+_READ_OTHERWISE_EN = (
+    "the workbook's formulas read some entries of this KPI differently (see the notes on "
+    "those cells)"
+)
+_STALE_TH = "ผลที่บันทึกไว้ในไฟล์ยังไม่ได้คำนวณใหม่หลังแก้ไขค่า หรือสูตรในไฟล์ถูกแก้"
+_STALE_EN = (
+    "the results stored in the workbook were not recalculated after an edit, or its formula "
+    "was changed"
+)
+
+
+def _read_otherwise(cells: pd.DataFrame) -> pd.MultiIndex:
+    """KPIs with an entry the workbook's own formulas may read otherwise than kpixl: one
+    kpixl read after normalising it (text for a number or a date, "85%"), or one it left out
+    as unusable where a formula may still use it."""
+    inputs = cells[cells["expect"].ne("")]
+    read = inputs["number"].notna() | inputs["date"].notna()
+    as_text = inputs["raw"].map(lambda v: isinstance(v, str)) & read
+    otherwise = inputs["number_status"].eq("normalised") | as_text | inputs["state"].eq("invalid")
+    return pd.MultiIndex.from_frame(inputs.loc[otherwise, KEYS].drop_duplicates())
 
 
 def _workbooks_for_checks(
