@@ -425,7 +425,7 @@ def _excel_milestones(refs: ExcelRefs) -> str:
     for number in range(len(steps), 0, -1):
         formula = f"IF({_tick_done(steps[number - 1])},{formula},{number - 1})"
     # Nothing entered at all is "not reported" (no level), not "no step done".
-    return f'IF(COUNTA({refs.span})=0,"",{formula})'
+    return f'IF({excel_nothing_entered(refs.span)},"",{formula})'
 
 
 # --- deadlines --------------------------------------------------------------------------
@@ -484,6 +484,19 @@ def _monthly(kpis: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
 def _excel_monthly(refs: ExcelRefs) -> str:
     months = len(refs.inputs)
     return f'IF(COUNT({refs.helpers})={months},MAX({refs.helpers}),"")'
+
+
+def excel_nothing_entered(cells: str) -> str:
+    """True when no cell of the range holds anything but spaces: blank as kpixl reads it.
+
+    COUNTA would count a cell holding a space (or a pasted no-break space, a tab, a line
+    break) as entered, where kpixl reads it as blank. A number or an error value is entered;
+    the text test runs only without them (IF is lazy), so an error never reaches it.
+    """
+    entered = f"COUNT({cells})+SUMPRODUCT(--ISERROR({cells}))>0"
+    # The no-break space is written as itself: CHAR(160) is not U+00A0 in every spreadsheet.
+    spaces = f'SUMPRODUCT(LEN(TRIM(CLEAN(SUBSTITUTE({cells}&"","\u00a0"," ")))))=0'
+    return f"IF({entered},FALSE,{spaces})"
 
 
 def excel_percent(cell: str) -> str:
@@ -548,7 +561,8 @@ def excel_value(
     if kind.source == "reported" or not computed:
         return reported
     # The one rule: the computed value; the reported one only when no input was given.
-    return f'IF(COUNTA({inputs})=0,{reported},IF(ISNUMBER({computed}),{excel_round(computed)},""))'
+    nothing = excel_nothing_entered(inputs)
+    return f'IF({nothing},{reported},IF(ISNUMBER({computed}),{excel_round(computed)},""))'
 
 
 # --- the registry -----------------------------------------------------------------------

@@ -1,10 +1,12 @@
 """A small evaluator of the Excel formulas kpixl writes, for tests without a spreadsheet.
 
 It covers the subset kpixl's rubrics, kinds and value cells use — ``IF`` (lazy, as Excel),
-``AND``, ``OR``, ``NOT``, ``ISNUMBER``, ``MAX``, ``MIN``, ``INT``, ``ROUND``, ``DATE``,
-``YEAR``, ``MONTH``, ``DAY``, ``COUNT``, ``COUNTA``, ``SUM``, ``SUMPRODUCT``, ``MATCH`` (exact),
-``TRIM``, ``LEFT``, ``CELL("format", …)``; ranges (``D7:D11``), array constants
-(``{"✓","/"}``), ``&``, comparisons and arithmetic — and refuses anything else, so a
+``AND``, ``OR``, ``NOT``, ``ISNUMBER``, ``ISERROR``, ``MAX``, ``MIN``, ``INT``, ``ROUND``,
+``DATE``, ``YEAR``, ``MONTH``, ``DAY``, ``COUNT``, ``COUNTA``, ``SUM``, ``SUMPRODUCT``,
+``MATCH`` (exact), ``TRIM``, ``CLEAN``, ``SUBSTITUTE``, ``LEN``, ``LEFT``,
+``CELL("format", …)``; ranges (``D7:D11``; text functions, ``ISERROR``, ``-`` and ``&``
+apply to each value of a range, as in an array formula), ``TRUE``/``FALSE``, array
+constants (``{"✓","/"}``), ``&``, comparisons and arithmetic — and refuses anything else, so a
 formula kpixl starts writing outside it fails loudly. It is written from Excel's documented
 behaviour, independently of kpixl: ``ROUND`` keeps 15 significant digits and rounds half
 away from zero on the decimal, as Excel and LibreOffice do.
@@ -215,6 +217,12 @@ def _call(name: str, args: list[Node], context: Context) -> Any:
         except _Failed:
             return False
         return isinstance(value, int | float) and not isinstance(value, bool)
+    if name == "ISERROR":
+        try:
+            value = args[0](context)
+        except _Failed:
+            return True
+        return _each(value, lambda v: isinstance(v, ExcelError))
     if name == "CELL":
         kind = args[0](context)
         assert kind == "format", kind
@@ -274,11 +282,35 @@ def _call(name: str, args: list[Node], context: Context) -> Any:
                 return float(position)
         raise _Failed(NA)
     if name == "TRIM":
-        return re.sub(" +", " ", _text(values[0])).strip(" ")
+        return _each(values[0], lambda v: re.sub(" +", " ", _text(v)).strip(" "))
+    if name == "CLEAN":
+        # removes the 7-bit non-printing characters (codes 0-31), as Excel documents
+        return _each(values[0], lambda v: re.sub("[\x00-\x1f]", "", _text(v)))
+    if name == "SUBSTITUTE":
+        old, new = _text(values[1]), _text(values[2])
+        return _each(values[0], lambda v: _text(v).replace(old, new))
+    if name == "LEN":
+        return _each(values[0], lambda v: float(len(_text(v))))
     if name == "LEFT":
         count = int(_number(values[1])) if len(values) > 1 else 1
         return _text(values[0])[:count]
     raise AssertionError(f"function {name} is outside the tested formula subset")
+
+
+def _each(value: Any, function: Callable[[Any], Any]) -> Any:
+    """A function of one value applied to each value of a range (an array formula, as
+    inside SUMPRODUCT), or to one value."""
+    return [function(v) for v in value] if isinstance(value, list) else function(value)
+
+
+def _joined(a: Any, b: Any) -> Any:
+    """``a & b``, value by value when one side is a range."""
+    if isinstance(a, list) or isinstance(b, list):
+        n = len(a) if isinstance(a, list) else len(b)
+        left = a if isinstance(a, list) else [a] * n
+        right = b if isinstance(b, list) else [b] * n
+        return [_text(x) + _text(y) for x, y in zip(left, right, strict=True)]
+    return _text(a) + _text(b)
 
 
 def _is_number(value: Any) -> bool:
@@ -329,7 +361,7 @@ class _Parser:
         while self.peek() == ("op", "&"):
             self.take()
             left, right = node, self.additive()
-            node = lambda c, a=left, b=right: _text(a(c)) + _text(b(c))  # noqa: E731
+            node = lambda c, a=left, b=right: _joined(a(c), b(c))  # noqa: E731
         return node
 
     def additive(self) -> Node:
@@ -353,7 +385,7 @@ class _Parser:
         if self.peek() == ("op", "-"):
             self.take()
             inner = self.unary()
-            return lambda c: -_number(inner(c))
+            return lambda c: _each(inner(c), lambda v: -_number(v))
         return self.primary()
 
     def primary(self) -> Node:
@@ -380,6 +412,9 @@ class _Parser:
                 items.append(self.comparison())
             self.take("}")
             return lambda c: [item(c) for item in items]
+        if kind == "name" and text in ("TRUE", "FALSE") and self.peek() != ("op", "("):
+            truth = text == "TRUE"
+            return lambda c: truth
         if kind == "name" and self.peek() == ("op", "("):
             self.take("(")
             args: list[Node] = []

@@ -308,6 +308,9 @@ def special_cases(kpi: KpiDef) -> list[Case]:
                  scored=False),
             Case("numerator above the denominator", form=50,
                  data={"numerator": 11, "denominator": 10}, scored=False),
+            # spaces and a pasted no-break space are nothing entered: the fallback, in both
+            Case("inputs holding only spaces", form=62.5,
+                 data={"numerator": "  ", "denominator": "\u00a0"}, value=62.5),
         ]  # fmt: skip
     if kind == "growth":
         out += [
@@ -366,6 +369,8 @@ def milestone_cases(
         Case("only step 1 blank", data={f"step:{s}": "✓" for s in range(2, steps + 1)},
              value=0.0),
         Case("nothing entered", scored=False),
+        Case("every step only spaces", data={f"step:{s}": " " for s in range(1, steps + 1)},
+             scored=False),
     ]  # fmt: skip
     if specials:
         unknown = {"step:1": "✓", "step:2": "เสร็จสิ้น", "step:3": "✓"}

@@ -781,6 +781,24 @@ def test_excel_value_and_level_agree_with_kpixl(cases: tuple[list[tuple[str, Cas
     assert_excel_agrees([pair for kind_cases in cases for pair in kind_cases])
 
 
+@pytest.mark.parametrize(
+    ("kind", "case"),
+    [
+        # spaces, a pasted no-break space, a tab, a line break: nothing entered, as kpixl
+        # reads them — the reported result stands, in the workbook too
+        ("ratio", Case({"numerator": " ", "denominator": "\u00a0"}, 77.5)),
+        ("growth", Case({"this_year": "\t", "last_year": " \n "}, 12.0)),
+        ("weighted_items", Case({"item:1": "  ", "item:2": None, "item:3": None}, 3.0)),
+        # every step left as spaces is "not reported" (no level), not "no step done"
+        ("milestones", Case({f"step:{n}": " " for n in range(1, 6)}, None)),
+        # an error value is something entered, never "nothing": no fallback to the result
+        ("ratio", Case({"numerator": Error("#REF!", ""), "denominator": " "}, 77.5)),
+    ],
+)
+def test_cells_holding_only_spaces_are_blank_in_excel_as_in_kpixl(kind: str, case: Case) -> None:
+    assert_excel_agrees([(kind, case)])
+
+
 def test_every_kind_with_excel_formulas_is_compared() -> None:
     # the survey's computation is the survey sheet's (the templates' tests); its value cell
     # follows the one rule like every other kind (test_excel_value_follows_the_one_rule)

@@ -664,6 +664,7 @@ def test_the_seeds_unreadable_criteria_get_no_level_formula(books: dict[str, Any
 
 DATA = "'ข้อมูลประกอบ'"
 TYPED_PERCENT = 'ROUND(IF(LEFT(CELL("format",J{r}),1)="P",J{r}*100,J{r}),2)'
+NOTHING = K.excel_nothing_entered  # "no input given", as kpixl reads blank (tests/test_kinds.py)
 # A B.E. year typed into a date cell is B.E.; a time of day is dropped (kpixl reads the day).
 BE_DATE = "IF(YEAR(J{r})>=2400,DATE(YEAR(J{r})-543,MONTH(J{r}),DAY(J{r})),INT(J{r}))"
 IN_WINDOW = f"AND({BE_DATE}>=DATE(2021,10,1),{BE_DATE}<=DATE(2023,9,30))"
@@ -687,7 +688,7 @@ IN_WINDOW = f"AND({BE_DATE}>=DATE(2021,10,1),{BE_DATE}<=DATE(2023,9,30))"
             "EDU",
             "1",
             None,
-            f'=IF(COUNTA({DATA}!$D$7:$D$8)=0,IF(ISNUMBER(J{{r}}),{TYPED_PERCENT},""),'
+            f'=IF({NOTHING(f"{DATA}!$D$7:$D$8")},IF(ISNUMBER(J{{r}}),{TYPED_PERCENT},""),'
             f'IF(ISNUMBER({DATA}!$D$9),ROUND({DATA}!$D$9,2),""))',
         ),
         # Steps ticked on the supporting data: the result is their count.
@@ -702,7 +703,7 @@ IN_WINDOW = f"AND({BE_DATE}>=DATE(2021,10,1),{BE_DATE}<=DATE(2023,9,30))"
             "COM",
             "2",
             None,
-            f'=IF(COUNTA({DATA}!$D$7:$D$8)=0,IF(ISNUMBER(J{{r}}),ROUND(J{{r}},2),""),'
+            f'=IF({NOTHING(f"{DATA}!$D$7:$D$8")},IF(ISNUMBER(J{{r}}),ROUND(J{{r}},2),""),'
             f'IF(ISNUMBER({DATA}!$D$9),ROUND({DATA}!$D$9,2),""))',
         ),
         # A survey: its answer sheet's satisfaction averaged over the two rounds (rows 6–7
@@ -711,7 +712,7 @@ IN_WINDOW = f"AND({BE_DATE}>=DATE(2021,10,1),{BE_DATE}<=DATE(2023,9,30))"
             "COM",
             "1",
             None,
-            "=IF(COUNTA('สำรวจ 1'!$C$12:$H$161)=0,"
+            f"=IF({NOTHING("'สำรวจ 1'!$C$12:$H$161")},"
             f'IF(ISNUMBER(J{{r}}),{TYPED_PERCENT},""),'
             "IF(ISNUMBER('สำรวจ 1'!$M$8),ROUND('สำรวจ 1'!$M$8,2),\"\"))",
         ),
@@ -761,7 +762,8 @@ def test_supporting_data_formulas(books: dict[str, Any]) -> None:
     )
     steps = [coord(rows[("4", f"step:{s}")], cols["input"]) for s in range(1, 6)]
     formula = at("4", L.COMPUTED)
-    assert formula.startswith(f'=IF(COUNTA({steps[0]}:{steps[-1]})=0,"",IF(ISNUMBER(MATCH(TRIM(')
+    nothing = NOTHING(f"{steps[0]}:{steps[-1]}")
+    assert formula.startswith(f'=IF({nothing},"",IF(ISNUMBER(MATCH(TRIM(')
     assert all(f'TRIM({s}&"")' in formula for s in steps)
     # Weighted sub-items: each as kpixl reads it in the helper column (85% typed counts 85,
     # item 2 of issue 7), then their weighted mean once all are given.
