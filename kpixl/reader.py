@@ -14,6 +14,7 @@ a percent number format (85 % typed in Excel is stored as 0.85).
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from defusedxml import ElementTree as SafeET
 from python_calamine import CalamineWorkbook
@@ -60,10 +62,11 @@ def read_workbook(path: Path | str, *, source: str | None = None) -> WorkbookDat
     """
     path = Path(path)
     source = source or path.name
-    container = inspect_workbook(path)
+    # The inspection inflates every part once; it hands on the parts read here.
+    container = inspect_workbook(path, keep=_kept_part)
     # A broken package makes the readers raise anything from zipfile errors to KeyError.
     try:
-        package = _scan_package(path)
+        package = _scan_package(path, container.parts)
         book = CalamineWorkbook.from_path(str(path))
         grids = {
             name: _Grid(
@@ -128,34 +131,72 @@ _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
-def _scan_package(path: Path) -> _Package:
-    with zipfile.ZipFile(path) as archive:
-        parts = set(archive.namelist())
-        workbook = SafeET.fromstring(archive.read("xl/workbook.xml"))
-        rels = SafeET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-        targets = {
-            r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PACKAGE_REL}Relationship")
-        }
-        percent = (
-            _percent_styles(archive.read("xl/styles.xml"))
-            if "xl/styles.xml" in parts
-            else frozenset()
-        )
-        ids: dict[str, int] = {}
-        cells: dict[str, dict[tuple[int, int], _CellMeta]] = {}
-        merges: dict[str, dict[tuple[int, int], int]] = {}
-        for position, sheet in enumerate(workbook.iter(f"{_MAIN}sheet")):
-            name = sheet.get("name", "")
-            try:
-                ids[name] = int(sheet.get("sheetId", ""))
-            except ValueError:
-                ids[name] = 10**5 + position
-            target = targets.get(sheet.get(f"{_REL}id"), "")
-            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            if part in parts:
-                xml = archive.read(part)
-                cells[name] = _cell_meta(xml, percent)
-                merges[name] = _merges(xml)
+def _kept_part(name: str) -> bool:
+    """The parts the reader reads itself (calamine reads the package on its own)."""
+    lowered = name.lower()
+    return lowered in _KEPT or (lowered.startswith("xl/worksheets/") and lowered.endswith(".xml"))
+
+
+_KEPT = frozenset({"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"})
+
+
+class _Parts:
+    """The package's parts: those the inspection kept, any other read from the zip."""
+
+    def __init__(self, path: Path, kept: Mapping[str, bytes]) -> None:
+        self._path = path
+        self._kept = kept
+        self._archive: zipfile.ZipFile | None = None
+
+    def _zip(self) -> zipfile.ZipFile:
+        if self._archive is None:
+            self._archive = zipfile.ZipFile(self._path)
+        return self._archive
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._kept or name in self._zip().NameToInfo
+
+    def read(self, name: str) -> bytes:
+        found = self._kept.get(name)
+        return found if found is not None else self._zip().read(name)
+
+    def close(self) -> None:
+        if self._archive is not None:
+            self._archive.close()
+
+
+def _scan_package(path: Path, kept: Mapping[str, bytes]) -> _Package:
+    parts = _Parts(path, kept)
+    try:
+        return _scan_parts(parts)
+    finally:
+        parts.close()
+
+
+def _scan_parts(archive: _Parts) -> _Package:
+    workbook = SafeET.fromstring(archive.read("xl/workbook.xml"))
+    rels = SafeET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PACKAGE_REL}Relationship")}
+    percent = (
+        _percent_styles(archive.read("xl/styles.xml"))
+        if "xl/styles.xml" in archive
+        else frozenset()
+    )
+    ids: dict[str, int] = {}
+    cells: dict[str, dict[tuple[int, int], _CellMeta]] = {}
+    merges: dict[str, dict[tuple[int, int], int]] = {}
+    for position, sheet in enumerate(workbook.iter(f"{_MAIN}sheet")):
+        name = sheet.get("name", "")
+        try:
+            ids[name] = int(sheet.get("sheetId", ""))
+        except ValueError:
+            ids[name] = 10**5 + position
+        target = targets.get(sheet.get(f"{_REL}id"), "")
+        part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        if part in archive:
+            xml = archive.read(part)
+            cells[name] = _cell_meta(xml, percent)
+            merges[name] = _merges(xml)
     return _Package(ids, percent, cells, merges)
 
 
@@ -203,20 +244,90 @@ def _percent_styles(styles: bytes) -> frozenset[int]:
     return frozenset(percent)
 
 
-_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _ATTR_R = re.compile(rb'\br="([A-Z]{1,3}[0-9]+)"')
 _ATTR_S = re.compile(rb'\bs="([0-9]+)"')
 _ATTR_T = re.compile(rb'\bt="([a-zA-Z]+)"')
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
 _VALUE = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
+_AFTER_NAME = frozenset(b" \t\r\n/>")
+_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def _positions(xml: bytes, needle: bytes) -> list[int]:
+    found = []
+    at = xml.find(needle)
+    while at >= 0:
+        found.append(at)
+        at = xml.find(needle, at + 1)
+    return found
+
+
+def _tag_name(xml: bytes, start: int) -> bytes:
+    """The name of the tag opening at ``start`` (an end tag's keeps its ``/``)."""
+    end = start + 1
+    if xml[end : end + 1] == b"/":
+        end += 1
+    size = len(xml)
+    while end < size and xml[end] not in _AFTER_NAME:
+        end += 1
+    return xml[start + 1 : end]
+
+
+def _is_cell_tag(name: bytes) -> bool:
+    return name.rpartition(b":")[2] == b"c" and not name.startswith(b"/")
+
+
+def _candidate_cells(xml: bytes, percent: frozenset[int]) -> list[int]:
+    """Where the cells worth a look open, found by literal searches instead of visiting
+    every cell: a formula (the first child of ``<c>`` by the schema; a ``<v>`` before it
+    is tolerated), an error value (``t="e"``), a percent style (``s="…"``)."""
+    starts: set[int] = set()
+    formulas = [at for at in _positions(xml, b"<f") if xml[at + 2 : at + 3] in _F_END]
+    for at in _positions(xml, b":f"):
+        opening = xml.rfind(b"<", 0, at)
+        prefix = xml[opening + 1 : at] if opening >= 0 else b""
+        if xml[at + 2 : at + 3] in _F_END and prefix and not (set(prefix) & _NOT_NAME):
+            formulas.append(opening)
+    for at in formulas:
+        # back over at most a <v>…</v> to the cell's own tag
+        position = at
+        for _ in range(3):
+            position = xml.rfind(b"<", 0, position)
+            if position < 0:
+                break
+            name = _tag_name(xml, position)
+            if _is_cell_tag(name):
+                starts.add(position)
+                break
+            if name.lstrip(b"/").rpartition(b":")[2] != b"v":
+                break
+    needles = [b't="e"', *(b's="%d"' % n for n in sorted(percent))]
+    for needle in needles:
+        for at in _positions(xml, needle):
+            if at and xml[at - 1] in _WORD:
+                continue
+            opening = xml.rfind(b"<", 0, at)
+            if opening >= 0 and _is_cell_tag(_tag_name(xml, opening)):
+                starts.add(opening)
+    return sorted(starts)
+
+
+_F_END = {b" ", b"\t", b"\r", b"\n", b">", b"/"}
+_NOT_NAME = frozenset(b" \t\r\n<>/=\"'")
 
 
 def _cell_meta(xml: bytes, percent: frozenset[int]) -> dict[tuple[int, int], _CellMeta]:
     """(row, column) → what calamine does not tell, for the cells where there is something:
     a formula, an error value, or a percent style on a cell with content."""
     found: dict[tuple[int, int], _CellMeta] = {}
-    for match in _CELL.finditer(xml):
-        attrs, body = match.group(1), match.group(3) or b""
+    for start in _candidate_cells(xml, percent):
+        tag_end = xml.find(b">", start)
+        if tag_end < 0 or xml[tag_end - 1] == 0x2F:
+            continue  # a cell without content says nothing
+        name = _tag_name(xml, start)
+        attrs = xml[start + 1 + len(name) : tag_end]
+        body_end = xml.find(b"</" + name + b">", tag_end)
+        body = xml[tag_end + 1 : body_end] if body_end >= 0 else b""
         if not body:
             continue
         ref = _ATTR_R.search(attrs)
@@ -308,7 +419,15 @@ def _id_text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if type(value) is str:
+        return _clean(value)
     return clean_text(str(value))
+
+
+@functools.lru_cache(maxsize=16384)
+def _clean(text: str) -> str:
+    # The same labels, ids and criteria come back in every workbook of a round.
+    return clean_text(text)
 
 
 # --- the hidden sheet --------------------------------------------------------------------
@@ -407,13 +526,30 @@ def _header_labels(kind: str, fiscal_year_be: int) -> list[tuple[str, str]]:
     return []
 
 
+@functools.lru_cache(maxsize=64)
+def _header_plan(
+    kind: str, fiscal_year_be: int
+) -> tuple[tuple[tuple[str, str], ...], frozenset[str]]:
+    """A table's normalised (header, key) pairs, and the headers its needed keys have: a
+    row lacking one of those cannot be the table's header row."""
+    labels = tuple((_norm(label), key) for label, key in _header_labels(kind, fiscal_year_be))
+    needed = frozenset(label for label, key in labels if key in _TABLE_KEYS[kind])
+    return labels, needed
+
+
 def _find_key_row(grid: _Grid) -> tuple[str, int, dict[int, str]] | None:
-    for row in range(1, min(grid.rows, _KEY_ROW_SCAN) + 1):
+    meta = grid.meta
+    for row, line in enumerate(grid.values[:_KEY_ROW_SCAN], 1):
         keys = {}
-        for column in range(1, grid.width(row) + 1):
-            value = grid.value(row, column)
-            if isinstance(value, str) and value.strip():
-                keys[column] = value.strip()
+        for column, value in enumerate(line, 1):
+            if (
+                isinstance(value, str)
+                and (key := value.strip())
+                and not _is_error(meta, row, column)
+            ):
+                keys[column] = key
+        if not keys:
+            continue
         found = set(keys.values())
         for kind, needed in _TABLE_KEYS.items():
             if needed <= found:
@@ -421,8 +557,17 @@ def _find_key_row(grid: _Grid) -> tuple[str, int, dict[int, str]] | None:
     return None
 
 
+def _is_error(meta: Mapping[tuple[int, int], _CellMeta], row: int, column: int) -> bool:
+    found = meta.get((row, column))
+    return found is not None and bool(found.error)
+
+
+@functools.lru_cache(maxsize=16384)
 def _norm(text: str) -> str:
     return clean_text(text).replace(" ", "")
+
+
+_ITEM_HEADER = re.compile(r"\d+\.\d+")
 
 
 def _recover_from_headers(
@@ -432,19 +577,22 @@ def _recover_from_headers(
     for row in range(1, min(grid.rows, _KEY_ROW_SCAN) + 1):
         texts = {c: _norm(grid.text(row, c)) for c in range(1, grid.width(row) + 1)}
         texts = {c: t for c, t in texts.items() if t}
+        if not texts:
+            continue
+        present = set(texts.values())
         for kind in ("form", "data", "target", "survey"):
-            labels = _header_labels(kind, fiscal_year_be)
-            if not labels:
+            labels, needed = _header_plan(kind, fiscal_year_be)
+            if not labels or not needed <= present:
                 continue
             queue: dict[str, list[str]] = {}
             for label, key in labels:
-                queue.setdefault(_norm(label), []).append(key)
+                queue.setdefault(label, []).append(key)
             keys: dict[int, str] = {}
             for column in sorted(texts):
                 waiting = queue.get(texts[column])
                 if waiting:
                     keys[column] = waiting.pop(0)
-                elif kind == "survey" and re.fullmatch(r"\d+\.\d+", texts[column]):
+                elif kind == "survey" and _ITEM_HEADER.fullmatch(texts[column]):
                     keys[column] = f"item:{texts[column]}"
             if _TABLE_KEYS[kind] <= set(keys.values()):
                 # the data rows start below the (deleted) key row, i.e. below the header
@@ -494,7 +642,7 @@ def _read_tables(
         table = _locate(name, grid, fiscal_year_be, survey_ids)
         if table is not None:
             candidates.setdefault((table.kind, table.survey_kpi), []).append(table)
-    records: list[dict[str, Any]] = []
+    found = _Found(source)
     findings: list[dict[str, Any]] = []
     for (kind, survey_kpi), tables in candidates.items():
         expected = _TABLE_SHEETS.get(kind) or L.survey_sheet_name(survey_kpi)
@@ -514,53 +662,85 @@ def _read_tables(
             )
         if chosen.recovered:
             findings.append(finding("key-row-recovered", source=source, sheet=chosen.sheet))
-        records.extend(_read_table(source, grids[chosen.sheet], chosen))
+        _read_table(found, grids[chosen.sheet], chosen)
     for name, grid in grids.items():
-        records.extend(_read_signoff(source, name, grid))
-    frame = _cells_frame(records)
-    return frame, findings
+        _read_signoff(found, name, grid)
+    return found.frame(), findings
 
 
-def _read_table(source: str, grid: _Grid, table: _Table) -> list[dict[str, Any]]:
+class _Found:
+    """The cells read, column by column (see :data:`kpixl.workbook.CELL_COLUMNS`)."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.columns: dict[str, list[Any]] = {name: [] for name in CELL_COLUMNS}
+
+    def add(
+        self, grid: _Grid, sheet: str, table: str, kpi_id: str, key: str, row: int, column: int
+    ) -> None:
+        """Record the cell at (row, column) of ``grid``."""
+        meta = grid.meta.get((row, column), _NO_META)
+        c = self.columns
+        c["sheet"].append(sheet)
+        c["table"].append(table)
+        c["kpi_id"].append(kpi_id)
+        c["field"].append(key)
+        c["raw"].append(grid.value(row, column))
+        c["formula"].append(meta.formula)
+        c["row"].append(row)
+        c["column"].append(column)
+        c["error"].append(meta.error)
+        c["percent"].append(meta.style in grid.percent_styles)
+        c["cached"].append(meta.cached)
+
+    def frame(self) -> pd.DataFrame:
+        """The cells frame. ``raw`` is an object column: pandas would infer a string dtype
+        for a column of text and None, and a blank would read back as NaN."""
+        c = self.columns
+        count = len(c["sheet"])
+        if not count:
+            return empty_cells()
+        c["source"] = [self.source] * count
+        data: dict[str, Any] = {name: c[name] for name in CELL_COLUMNS}
+        data["raw"] = pd.Series(c["raw"], dtype=object)
+        data["percent"] = np.array(c["percent"], dtype=bool)
+        data["cached"] = np.array(c["cached"], dtype=bool)
+        return pd.DataFrame(data, columns=CELL_COLUMNS)
+
+
+_NO_META = _CellMeta()
+
+
+def _read_table(found: _Found, grid: _Grid, table: _Table) -> None:
     columns = {key: column for column, key in table.keys.items()}
-    records: list[dict[str, Any]] = []
+    sheet, kind = table.sheet, table.kind
 
     def record(kpi_id: str, key: str, row: int, column: int) -> None:
-        records.append(
-            {
-                "source": source,
-                "sheet": table.sheet,
-                "table": table.kind,
-                "kpi_id": kpi_id,
-                "field": key,
-                **grid.record(row, column),
-            }
-        )
+        found.add(grid, sheet, kind, kpi_id, key, row, column)
 
     item_columns = [c for c, k in table.keys.items() if k.startswith("item:")]
     for row in range(table.key_row + 1, grid.rows + 1):
-        if table.kind == "survey":
+        if kind == "survey":
             if not any(_filled(grid, row, c) for c in item_columns):
                 continue
             for column, key in table.keys.items():
                 record(table.survey_kpi, key, row, column)
             continue
         kpi_id = grid.text(row, columns["kpi_id"])
-        if table.kind == "form" and kpi_id in _TOTAL_ROWS:
+        if kind == "form" and kpi_id in _TOTAL_ROWS:
             if "weighted" in columns:
                 record("", _TOTAL_ROWS[kpi_id], row, columns["weighted"])
             if _TOTAL_ROWS[kpi_id] == "score_100":
                 break  # the table ends here; signature blocks follow
         elif kpi_id in _SIGNOFF_TEXTS or not kpi_id:
             continue  # the sign-off block below the target table, read by _read_signoff
-        elif table.kind == "data":
+        elif kind == "data":
             data_key = grid.text(row, columns["field"])
             if data_key:
                 record(kpi_id, data_key, row, columns["input"])
         else:
             for column, key in table.keys.items():
                 record(kpi_id, key, row, column)
-    return records
 
 
 def _filled(grid: _Grid, row: int, column: int) -> bool:
@@ -571,41 +751,22 @@ def _filled(grid: _Grid, row: int, column: int) -> bool:
     return value is not None and str(value).strip() != ""
 
 
-def _read_signoff(source: str, sheet: str, grid: _Grid) -> list[dict[str, Any]]:
-    labels = {label: key for key, label in L.SIGNOFF_LABELS.items()}
-    records = []
-    for row in range(1, grid.rows + 1):
-        width = grid.width(row)
+_SIGNOFF_KEYS = {label: key for key, label in L.SIGNOFF_LABELS.items()}
+
+
+def _read_signoff(found: _Found, sheet: str, grid: _Grid) -> None:
+    labels = _SIGNOFF_KEYS
+    for row, line in enumerate(grid.values, 1):
+        width = len(line)
         for column in range(1, width):
-            text = grid.value(row, column)
-            key = labels.get(str(text).strip()) if isinstance(text, str) else None
+            text = line[column - 1]
+            # (an error value is never a label: no "#" in any)
+            key = labels.get(text.strip()) if isinstance(text, str) else None
             if key:
                 # The value is the first filled cell right of the label (a column inserted
                 # between the two leaves a blank cell), else the first cell right of the
                 # label's merged range.
                 after = grid.merges.get((row, column), column) + 1
                 target = next((c for c in range(after, width + 1) if _filled(grid, row, c)), after)
-                records.append(
-                    {
-                        "source": source,
-                        "sheet": sheet,
-                        "table": "signoff",
-                        "kpi_id": "",
-                        "field": key,
-                        **grid.record(row, target),
-                    }
-                )
+                found.add(grid, sheet, "signoff", "", key, row, target)
                 break
-    return records
-
-
-def _cells_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
-    """A cells frame from records. ``raw`` is built as an object column: pandas would infer
-    a string dtype for a column of text and None, and a blank would read back as NaN."""
-    if not records:
-        return empty_cells()
-    frame = pd.DataFrame(records, columns=CELL_COLUMNS)
-    frame["raw"] = pd.Series([r["raw"] for r in records], index=frame.index, dtype=object)
-    frame["percent"] = frame["percent"].astype(bool)
-    frame["cached"] = frame["cached"].astype(bool)
-    return frame
