@@ -234,6 +234,14 @@ CATALOGUE: dict[str, FindingCode] = dict(
             "KPI “{value}” of this division is not on the KPI sheet.",
         ),
         _c(
+            "master-example-row",
+            "warning",
+            _C,
+            "{what}เป็นแถวตัวอย่างที่ kpixl ใส่ไว้ — แทนที่ด้วยข้อมูลจริงหรือลบแถวออก ก่อนสร้างไฟล์ส่งให้กอง/สำนัก",
+            "{what_en} is an example kpixl wrote: replace it with real data or delete its rows "
+            "before making the division workbooks.",
+        ),
+        _c(
             "weights-not-100",
             "error",
             _C,

@@ -20,6 +20,7 @@ import pandas as pd
 
 from kpixl.criteria import CriterionError
 from kpixl.findings import concat_findings, finding, findings_frame
+from kpixl.kinds import KIND_NAMES
 from kpixl.rubric import (
     BandRubric,
     DeadlineRubric,
@@ -32,18 +33,9 @@ from kpixl.rubric import (
 )
 from kpixl.thai import clean_text, format_number, parse_number_text
 
-KINDS: tuple[str, ...] = (
-    "bands",
-    "ratio",
-    "growth",
-    "survey",
-    "weighted_items",
-    "milestones",
-    "deadline_date",
-    "deadline_monthly",
-    "deadline_after_year_end",
-)
-"""How a KPI's value is obtained and scored; blank = a target-sheet-only KPI (form A)."""
+KINDS: tuple[str, ...] = KIND_NAMES
+"""How a KPI's value is obtained and scored (the registry of :mod:`kpixl.kinds`); blank =
+a target-sheet-only KPI (form A)."""
 BAND_KINDS = ("bands", "ratio", "growth", "survey", "weighted_items")
 DEADLINE_KINDS = {
     "deadline_date": "date",
@@ -207,6 +199,44 @@ SHEETS: tuple[SheetSpec, ...] = (
 """Every master sheet; ``organisation`` is a key/value sheet, the others are tables."""
 SHEET_BY_KEY = {s.key: s for s in SHEETS}
 OPTIONAL_SHEETS = ("steps", "survey_items", "survey_scale", "items")
+
+
+@dataclass(frozen=True)
+class HelperColumn:
+    """A column the written master adds for the clerk (a live formula, never read back)."""
+
+    after: str
+    """The column key it follows."""
+    key: str
+    thai: str
+
+
+HELPER_COLUMNS: dict[str, tuple[HelperColumn, ...]] = {
+    "divisions": (
+        HelperColumn("division_name", "weight_total", "ค่าน้ำหนักรวม"),
+        HelperColumn("division_name", "weight_status", "ตรวจค่าน้ำหนัก"),
+    ),
+    "kpis": (HelperColumn("kind", "kind_help", "ชนิดเกณฑ์ที่เลือกหมายถึง"),),
+}
+"""Per sheet, the helper columns :func:`kpixl.masterfile.write_master` writes beside the
+centre's columns: the weight total of each division and its check, and what the chosen
+kind means. Their headers match no column, so a master reads back the same."""
+
+
+def written_keys(spec: SheetSpec) -> list[str]:
+    """The column keys of a sheet in the order the master is written, helpers included."""
+    keys: list[str] = []
+    helpers = HELPER_COLUMNS.get(spec.key, ())
+    for key in spec.keys:
+        keys.append(key)
+        keys += [h.key for h in helpers if h.after == key]
+    return keys
+
+
+def written_columns(spec: SheetSpec) -> dict[str, int]:
+    """Column key → 1-based column of a written master (the centre's columns only)."""
+    columns = set(spec.keys)
+    return {key: n for n, key in enumerate(written_keys(spec), 1) if key in columns}
 
 
 @dataclass
@@ -392,7 +422,78 @@ def check_master(master: Master) -> pd.DataFrame:
             _check_references(master),
             _check_weights(master),
             _check_rubrics(master),
+            _check_examples(master),
         ]
+    )
+
+
+EXAMPLE_MARK = "[ตัวอย่าง]"
+"""How ``kpixl master init`` marks its example rows: their ``notes`` start with it."""
+
+
+def is_example(frame: pd.DataFrame) -> pd.Series:
+    """True for the rows of a master frame marked as kpixl's examples."""
+    if "notes" not in frame:
+        return pd.Series(False, index=frame.index)
+    return frame["notes"].str.strip().str.startswith(EXAMPLE_MARK)
+
+
+def _check_examples(master: Master) -> pd.DataFrame:
+    """One finding per example division (with its example KPIs), and one per example KPI
+    row left under a real division."""
+    divisions, kpis = master.divisions, master.kpis
+    example_codes = set(divisions.loc[is_example(divisions), "division_code"])
+    records = []
+    for rec in divisions[is_example(divisions)].to_dict("records"):
+        count = int(kpis["division_code"].eq(rec["division_code"]).sum())
+        code = rec["division_code"] or "?"
+        records.append(
+            finding(
+                "master-example-row",
+                **_at(master, "divisions", rec["_row"], "notes"),
+                value=rec["division_code"],
+                what=f"กอง {code} และตัวชี้วัด {count} ตัวของกองนี้",
+                what_en=f"Division {code} with its {count} KPIs",
+            )
+        )
+    stray = is_example(kpis) & ~kpis["division_code"].isin(example_codes)
+    for rec in kpis[stray].to_dict("records"):
+        records.append(
+            finding(
+                "master-example-row",
+                **_at(master, "kpis", rec["_row"], "notes"),
+                kpi_id=rec["kpi_id"],
+                value=rec["kpi_id"],
+                what=f"ตัวชี้วัด {rec['kpi_id']} ของกอง {rec['division_code']}",
+                what_en=f"KPI {rec['kpi_id']} of division {rec['division_code']}",
+            )
+        )
+    return findings_frame(records)
+
+
+def finding_divisions(master: Master, findings: pd.DataFrame) -> pd.Series:
+    """The division code each master finding is about ("" for the organisation's and the
+    whole master's), from the division code on the finding's own row.
+
+    Args:
+        master: the master the findings are of.
+        findings: a findings frame of :func:`check_master` or the reader.
+
+    Returns:
+        A text Series aligned with ``findings``.
+    """
+    by_row: dict[tuple[str, int], str] = {}
+    for spec in SHEETS[1:]:
+        frame = master.frame(spec.key)
+        for code, row in zip(frame["division_code"], frame["_row"], strict=True):
+            by_row[(spec.name, int(row))] = code
+    return pd.Series(
+        [
+            by_row.get((sheet, int(row)), "") if not pd.isna(row) else ""
+            for sheet, row in zip(findings["sheet"], findings["row"], strict=True)
+        ],
+        index=findings.index,
+        dtype=object,
     )
 
 
@@ -435,7 +536,9 @@ def _check_required(master: Master) -> pd.DataFrame:
     return findings_frame(records)
 
 
-def _bad(master: Master, sheet: str, rec: dict[str, Any], key: str, reason: str) -> dict[str, Any]:
+def _bad(
+    master: Master, sheet: str, rec: dict[str, Any], key: str, reason: tuple[str, str]
+) -> dict[str, Any]:
     column = next(c for c in SHEET_BY_KEY[sheet].columns if c.key == key)
     return finding(
         "master-bad-value",
@@ -443,13 +546,17 @@ def _bad(master: Master, sheet: str, rec: dict[str, Any], key: str, reason: str)
         kpi_id=rec.get("kpi_id", ""),
         value=rec[key],
         field=column.thai,
-        reason=reason,
+        reason=reason[0],
+        reason_en=reason[1],
     )
 
 
 def _number_or_blank(series: pd.Series) -> pd.Series:
     """True where a text column is blank or reads as a number."""
     return series.eq("") | series.map(lambda t: parse_number_text(t) is not None)
+
+
+_NUMBER = ("ต้องเป็นตัวเลข", "must be a number")
 
 
 def _check_values(master: Master) -> pd.DataFrame:
@@ -468,34 +575,45 @@ def _check_values(master: Master) -> pd.DataFrame:
                 column=2,
                 value=master.organisation.get("fiscal_year_be"),
                 field="ปีงบประมาณ (พ.ศ.)",
-                reason="ต้องเป็นปี พ.ศ. เช่น 2565 / a B.E. year such as 2565",
+                reason="ต้องเป็นปี พ.ศ. เช่น 2565",
+                reason_en="a B.E. year such as 2565",
             )
         )
-    rules: list[tuple[str, pd.Series, str]] = [
-        ("kind", kpis["kind"].eq("") | kpis["kind"].isin(KINDS), "ใช้ได้: " + ", ".join(KINDS)),
+    rules: list[tuple[str, pd.Series, tuple[str, str]]] = [
+        (
+            "kind",
+            kpis["kind"].eq("") | kpis["kind"].isin(KINDS),
+            (
+                "ต้องเลือกจากรายการ (ดูความหมายของแต่ละชนิดในแผ่นงาน ชนิดเกณฑ์)",
+                "one of " + ", ".join(KINDS),
+            ),
+        ),
         (
             "aggregate",
             kpis["aggregate"].eq("") | kpis["aggregate"].isin(AGGREGATES),
-            "ใช้ได้: sum, last, none",
+            (
+                "ต้องเป็น “sum”, “last” หรือ “none” (ดูแผ่นงาน คำแนะนำ)",
+                "one of sum, last, none",
+            ),
         ),
         (
             "kpi_type",
             kpis["kpi_type"].eq("") | kpis["kpi_type"].isin(KPI_TYPES),
-            "ใช้ได้: เชิงปริมาณ, เชิงคุณภาพ",
+            ("ต้องเป็น “เชิงปริมาณ” หรือ “เชิงคุณภาพ”", "“เชิงปริมาณ” or “เชิงคุณภาพ”"),
         ),
         (
             "quarter",
             kpis["quarter"].eq("") | kpis["quarter"].isin(["1", "2", "3", "4"]),
-            "ไตรมาส 1–4 / quarter 1–4",
+            ("ต้องเป็นไตรมาส 1 ถึง 4", "a quarter from 1 to 4"),
         ),
-        ("weight", _number_or_blank(kpis["weight"]), "ต้องเป็นตัวเลข / must be a number"),
+        ("weight", _number_or_blank(kpis["weight"]), _NUMBER),
         (
             "survey_rounds",
             kpis["survey_rounds"].eq("") | kpis["survey_rounds"].str.fullmatch(r"[1-9]\d*"),
-            "จำนวนเต็มตั้งแต่ 1 / a whole number from 1",
+            ("ต้องเป็นจำนวนเต็มตั้งแต่ 1 ขึ้นไป", "a whole number from 1"),
         ),
-        ("min_value", _number_or_blank(kpis["min_value"]), "ต้องเป็นตัวเลข / must be a number"),
-        ("max_value", _number_or_blank(kpis["max_value"]), "ต้องเป็นตัวเลข / must be a number"),
+        ("min_value", _number_or_blank(kpis["min_value"]), _NUMBER),
+        ("max_value", _number_or_blank(kpis["max_value"]), _NUMBER),
     ]
     for key, ok, reason in rules:
         records += [_bad(master, "kpis", rec, key, reason) for rec in kpis[~ok].to_dict("records")]
@@ -513,8 +631,7 @@ def _check_values(master: Master) -> pd.DataFrame:
         frame = master.frame(key)
         ok = _number_or_blank(frame[column])
         records += [
-            _bad(master, key, rec, column, "ต้องเป็นตัวเลข / must be a number")
-            for rec in frame[~ok].to_dict("records")
+            _bad(master, key, rec, column, _NUMBER) for rec in frame[~ok].to_dict("records")
         ]
     return findings_frame(records)
 
@@ -662,7 +779,8 @@ def _unparseable(master: Master, rec: dict[str, Any], error: CriterionError) -> 
         value=error.text,
         level=str(level),
         text=error.text,
-        reason=error.reason,
+        reason=error.reason_th,
+        reason_en=error.reason,
     )
 
 
@@ -740,7 +858,8 @@ def _check_survey_scales(master: Master) -> list[dict[str, Any]]:
                     value=error.text,
                     level="",
                     text=error.text,
-                    reason=error.reason,
+                    reason=error.reason_th,
+                    reason_en=error.reason,
                 )
             )
             continue
@@ -786,5 +905,5 @@ def master_from_csv(folder: Path | str) -> Master:
             with open(path, encoding="utf-8", newline="") as handle:
                 rows = list(csv.DictReader(handle))
         frames[spec.key] = table_frame(spec, rows)
-        columns[spec.key] = {key: number for number, key in enumerate(spec.keys, 1)}
+        columns[spec.key] = written_columns(spec)
     return Master(organisation, frames, columns, str(folder), organisation_rows)

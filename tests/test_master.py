@@ -1,12 +1,17 @@
 """The centre's definitions: check_master on small inline masters and on the bundled ones.
 
 Cells are written out by hand from the sheet layouts (``kpixl.master`` column order), so a
-finding pointing at the wrong column or row fails here. On the ``ตัวชี้วัด`` sheet:
+finding pointing at the wrong column or row fails here. On the ``ตัวชี้วัด`` sheet of the
+inline masters (:func:`make`, the columns in spec order):
 
     A division_code  B kpi_id  C group_id  D group_name  E quarter  F issue  G name
     H detail_name  I unit  J kpi_type  K kind  L–P level_1…5  Q–U detail_level_1…5
     V weight  W weight_assumed  X aggregate  Y numerator_label  Z denominator_label
     AA survey_rounds  AB min_value  AC max_value  AD source_lines  AE notes
+
+The bundled masters are laid out as ``write_master`` writes them: the helper column "what
+the chosen kind means" follows ``kind`` (L), so there level_1…5 are M–Q, detail_level_1…5
+R–V.
 """
 
 from __future__ import annotations
@@ -422,7 +427,10 @@ def test_bad_value_message_says_what_is_allowed() -> None:
     findings = check_master(make([kpi(aggregate="total")]))
     bad = findings.iloc[0]
     assert bad["value"] == "total"
-    assert "sum, last, none" in bad["message_th"]
+    assert "“sum”, “last” หรือ “none”" in bad["message_th"]
+    assert "one of sum, last, none" in bad["message_en"]
+    # each language on its own: no English reason inside the Thai message, and back
+    assert "one of" not in bad["message_th"] and "หรือ" not in bad["message_en"]
 
 
 # --- ids and references --------------------------------------------------------------------
@@ -973,7 +981,7 @@ def on_row(findings: pd.DataFrame, row: int, sheet: str = KPI_SHEET) -> pd.DataF
 def test_seed_per_kpi_4_level_4_cannot_be_read(nakhonsawan: tuple[Master, pd.DataFrame]) -> None:
     _, findings = nakhonsawan
     row = csv_row("kpis.csv", "PER", "4")
-    hit = at(findings, "rubric-unparseable", f"O{row}")
+    hit = at(findings, "rubric-unparseable", f"P{row}")
     text = "มากกว่าร้อยละ ๙๕ แต่ไม่น้อยกว่า ร้อยละ ๑๐๐"
     assert hit["value"] == text
     assert text in hit["message_th"]
@@ -999,21 +1007,21 @@ def test_seed_com_integer_bands_have_holes(
     # "มากกว่า … ขึ้นไป", so 4–5 touch.
     mine = on_row(findings, row)
     assert set(zip(mine["code"], mine["cell"], strict=True)) == {
-        ("rubric-gap", f"M{row}"),
         ("rubric-gap", f"N{row}"),
         ("rubric-gap", f"O{row}"),
+        ("rubric-gap", f"P{row}"),
     }
-    assert first_gap in at(findings, "rubric-gap", f"M{row}")["message_en"]
+    assert first_gap in at(findings, "rubric-gap", f"N{row}")["message_en"]
 
 
 def test_seed_pal_quarterly_disbursement(nakhonsawan: tuple[Master, pd.DataFrame]) -> None:
     _, findings = nakhonsawan
     q2 = csv_row("kpis.csv", "PAL", "1.2")
-    assert words("[0, 15]") in at(findings, "rubric-bottom-uncovered", f"L{q2}")["message_en"]
-    assert words("(38, 100]") in at(findings, "rubric-top-capped", f"P{q2}")["message_en"]
+    assert words("[0, 15]") in at(findings, "rubric-bottom-uncovered", f"M{q2}")["message_en"]
+    assert words("(38, 100]") in at(findings, "rubric-top-capped", f"Q{q2}")["message_en"]
     q4 = csv_row("kpis.csv", "PAL", "1.4")
     # "มากกว่า ร้อยละ ๖๕ ถึง ร้อยละ ๗๑" then "มากกว่า ร้อยละ ๗๐ แต่ ไม่เกิน ร้อยละ ๗๕".
-    assert words("(70, 71]") in at(findings, "rubric-overlap", f"M{q4}")["message_en"]
+    assert words("(70, 71]") in at(findings, "rubric-overlap", f"N{q4}")["message_en"]
     assert not findings["code"].eq("rubric-quarters-missing").any()
 
 
@@ -1022,9 +1030,9 @@ def test_seed_pal_2_detail_page_differs(nakhonsawan: tuple[Master, pd.DataFrame]
     row = csv_row("kpis.csv", "PAL", "2")
     mine = on_row(findings, row)
     assert set(zip(mine["code"], mine["cell"], strict=True)) == {
-        ("rubric-detail-mismatch", f"R{row}"),
         ("rubric-detail-mismatch", f"S{row}"),
         ("rubric-detail-mismatch", f"T{row}"),
+        ("rubric-detail-mismatch", f"U{row}"),
     }
 
 
@@ -1033,7 +1041,7 @@ def test_seed_wel_5_has_no_criteria(nakhonsawan: tuple[Master, pd.DataFrame]) ->
     row = csv_row("kpis.csv", "WEL", "5")
     mine = on_row(findings, row)
     assert set(zip(mine["code"], mine["cell"], strict=True)) == {
-        ("master-field-missing", f"{col}{row}") for col in "LMNOP"
+        ("master-field-missing", f"{col}{row}") for col in "MNOPQ"
     }
 
 
