@@ -417,6 +417,15 @@ CATALOGUE: dict[str, FindingCode] = dict(
             "Answer “{value}” must be a whole number from 1 to 5; it is left out{excel_note_en}.",
         ),
         _c(
+            "survey-round-invalid",
+            "error",
+            _D,
+            "แถวนี้มีคำตอบ แต่ช่องครั้งที่สำรวจ{round} จึงยังไม่นำคำตอบแถวนี้ไปคิดคะแนน "
+            "— กรุณากรอกครั้งที่สำรวจเป็นจำนวนเต็ม 1 ถึง {rounds}",
+            "This row has answers but its survey round is {round_en}, so they are left out; "
+            "enter the round, a whole number from 1 to {rounds}.",
+        ),
+        _c(
             "typed-score-mismatch",
             "warning",
             _D,

@@ -103,7 +103,46 @@ def cells_frame(entries: Iterable[dict[str, Any]]) -> pd.DataFrame:
     frame["late"] = [bool(e.get("late", False)) for e in entries]
     frame["what_th"] = frame["label"].where(frame["label"].ne(""), "ข้อมูลประกอบ")
     frame["what_en"] = "The supporting value " + frame["field"]
+    frame["survey_rounds"] = [float(e.get("survey_rounds", np.nan)) for e in entries]
+    frame["answered"] = [bool(e.get("answered", False)) for e in entries]
     return frame
+
+
+def survey_round_cells() -> pd.DataFrame:
+    """Round cells of a two-round and a one-round survey's answer rows (C12…)."""
+
+    def entry(cell: str, raw: Any, rounds: int = 2, answered: bool = True) -> dict[str, Any]:
+        return {"cell": cell, "raw": raw, "table": "survey", "field": "round",
+                "expect": "round", "survey_rounds": rounds, "answered": answered}  # fmt: skip
+
+    return cells_frame(
+        [
+            entry("C12", 1.0),
+            entry("C13", 2.0),
+            entry("C14", None),  # answers, no round
+            entry("C15", 3.0),  # a round the survey does not have
+            entry("C16", 1.5),
+            entry("C17", None, answered=False),  # a row with no answers: nothing to say
+            entry("C18", None, rounds=1),  # one round: its answers are round 1
+            entry("C19", "ครั้งแรก"),  # unreadable: value-unreadable says so
+        ]
+    )
+
+
+def test_a_survey_row_with_answers_needs_a_round_the_survey_has() -> None:
+    found = checked(cells=survey_round_cells())
+    assert pairs(found) == {
+        ("survey-round-invalid", "C14"),
+        ("survey-round-invalid", "C15"),
+        ("survey-round-invalid", "C16"),
+        ("value-unreadable", "C19"),
+    }
+    by_cell = found.set_index("cell")
+    assert "ว่างอยู่" in by_cell.loc["C14", "message_th"]
+    assert "เป็น “3”" in by_cell.loc["C15", "message_th"]
+    assert by_cell.loc["C16", "message_en"].startswith(
+        "This row has answers but its survey round is “1.5”"
+    )
 
 
 def _state(cell: dict[str, Any]) -> str:
@@ -917,6 +956,7 @@ def _every_table() -> dict[str, list[pd.DataFrame]]:
         "cells": [
             cells_frame([_cell_entry(c, f"J{n}") for n, c in enumerate(CELL_CASES, 7)]),
             data,
+            survey_round_cells(),
         ],
         "target": [target_table(plan)],
         "kpis": [

@@ -792,6 +792,33 @@ def test_survey_answers_that_cannot_be_used_are_left_out(
         assert list(on_survey["cell"]) == [blank.survey_cell("5", 5, "item:1.1")]
 
 
+SURVEY_ROUNDS = case(
+    "survey-rounds-invalid",
+    base_but("5"),
+    # KPI 5 has two rounds: answers with no round, round 3 and round 1.5 are counted in no
+    # round — by the survey sheet's formulas as by kpixl — and each round cell says why.
+    survey([*SURVEY, (None, [1, 1, 1]), (3, [1, 1, 1]), (1.5, [1, 1, 1]), (None, [None] * 3)]),
+    form("5", 82.5),
+)
+
+
+@pytest.mark.parametrize("result", [SURVEY_ROUNDS], indirect=True)
+def test_answers_without_a_usable_round_are_left_out_with_a_finding(
+    result: Evaluation, blank: Book
+) -> None:
+    row = kpi_row(result, "5")
+    assert (row["value"], row["level"], row["status"]) == (82.5, 4, "ok")
+    found = result.findings[result.findings["code"].eq("survey-round-invalid")]
+    assert list(found["cell"]) == [blank.survey_cell("5", n, "round") for n in (5, 6, 7)]
+    assert list(found["message_th"])[:2] == [
+        "แถวนี้มีคำตอบ แต่ช่องครั้งที่สำรวจว่างอยู่ จึงยังไม่นำคำตอบแถวนี้ไปคิดคะแนน "
+        "— กรุณากรอกครั้งที่สำรวจเป็นจำนวนเต็ม 1 ถึง 2",
+        "แถวนี้มีคำตอบ แต่ช่องครั้งที่สำรวจเป็น “3” จึงยังไม่นำคำตอบแถวนี้ไปคิดคะแนน "
+        "— กรุณากรอกครั้งที่สำรวจเป็นจำนวนเต็ม 1 ถึง 2",
+    ]
+    assert set(result.findings["code"]) == {"survey-round-invalid"}  # a row with no answer
+
+
 BLANK_DATA = {
     # (KPI, its reported value, the result cell, the level of that value)
     "ratio": ("2", 75, "J8", 3),

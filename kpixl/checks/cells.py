@@ -129,6 +129,25 @@ def _plain_number(f: pd.DataFrame) -> pd.Series:
     return f["number_status"].ne("normalised")
 
 
+@check(
+    "survey-round-invalid",
+    "cells",
+    # (a workbook scored from no trusted definitions has no rounds to check against)
+    lambda f: f["expect"].eq("round") & f["answered"].astype(bool) & f["survey_rounds"].notna(),
+    round="round_th",
+    round_en="round_en",
+    rounds="rounds_shown",
+)
+def _survey_round(f: pd.DataFrame) -> pd.Series:
+    # The survey sheet counts a row's answers in round 1 … N only: any other round leaves
+    # them out, in the workbook as in kpixl. Unreadable text and error values have their own
+    # findings.
+    n, rounds = f["number"], f["survey_rounds"]
+    other = f["number_status"].isin(["unreadable", "error", "uncalculated"])
+    valid = n.between(1, rounds) & n.eq(np.floor(n))
+    return other | valid | (rounds.eq(1) & f["blank"])
+
+
 def _date_as_text(f: pd.DataFrame) -> pd.Series:
     is_text = f["raw"].map(lambda v: isinstance(v, str))
     return f["expect"].eq("date") & f["table"].isin(["form", "data"]) & is_text
@@ -312,4 +331,7 @@ def message_columns(f: pd.DataFrame) -> pd.DataFrame:
         window_start_th=f["window_start"].map(lambda d: format_date_th(d) if d else ""),
         window_end_th=f["window_end"].map(lambda d: format_date_th(d) if d else ""),
         step=f["field"].str.removeprefix("step:"),
+        round_th=np.where(f["blank"], "ว่างอยู่", "เป็น “" + f["text"] + "”"),
+        round_en=np.where(f["blank"], "blank", "“" + f["text"] + "”"),
+        rounds_shown=f["survey_rounds"].map(lambda r: "" if pd.isna(r) else str(int(r))),
     )

@@ -30,6 +30,7 @@ from kpixl import layout as L
 from kpixl.checks import run_checks
 from kpixl.checks.cells import message_columns as cell_messages
 from kpixl.checks.forms import target_messages, target_table
+from kpixl.definitions import Definitions
 from kpixl.evaluation import frames as F
 from kpixl.evaluation.fills import FILL_COLUMNS, build_fills
 from kpixl.evaluation.sources import choose_all
@@ -169,7 +170,7 @@ def _evaluate(books: Sequence[WorkbookData], masters: Sequence[Master]) -> Evalu
     totals = _totals(kpis, info)
     locked = F.locked_table(cells, kpis, targets, used)
     tables = {
-        "cells": _cells_for_checks(cells, kpis, inputs.month_ends, rubrics.by_id),
+        "cells": _cells_for_checks(cells, kpis, inputs.month_ends, rubrics.by_id, used),
         "kpis": kpis.assign(raw=kpis["written"]),
         "target": target_table(cells),
         "target_rows": F.target_rows(cells, targets),
@@ -223,9 +224,18 @@ def _cells_for_checks(
     kpis: pd.DataFrame,
     month_ends: pd.DataFrame,
     rubrics: Mapping[int, Rubric],
+    used: Mapping[str, Definitions],
 ) -> pd.DataFrame:
-    """The cells with what their KPI's computation found, for the supporting-data checks."""
+    """The cells with what their KPI's computation found, for the supporting-data and
+    survey checks."""
     out = cells.merge(kpis[[*KEYS, "computed_status"]], on=KEYS, how="left")
+    out["survey_rounds"] = F.survey_rounds(out, used)
+    survey = out[out["table"].eq("survey")]
+    row = ["source", "sheet", "row"]
+    answered = survey[survey["field"].str.startswith("item:") & ~survey["blank"]][row]
+    out["answered"] = out["table"].eq("survey") & pd.MultiIndex.from_frame(out[row]).isin(
+        pd.MultiIndex.from_frame(answered.drop_duplicates())
+    )
     data = out["table"].eq("data")
     denominators = out[data & out["field"].eq("denominator") & out["state"].eq("ok")]
     out = out.merge(

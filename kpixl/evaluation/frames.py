@@ -304,6 +304,30 @@ def locate_form(kpis: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def survey_rounds(frame: pd.DataFrame, used: Mapping[str, Definitions]) -> pd.Series:
+    """The number of rounds the centre defines for each row's survey KPI (NaN elsewhere)."""
+    rounds = {
+        (source, kpi.kpi_id): float(kpi.survey_rounds)
+        for source, defs in used.items()
+        for kpi in defs.scored
+        if kpi.kind == "survey"
+    }
+    keys = zip(frame["source"], frame["kpi_id"], strict=True)
+    return pd.Series([rounds.get(k, np.nan) for k in keys], index=frame.index, dtype="float64")
+
+
+def usable_rounds(answers: pd.DataFrame, used: Mapping[str, Definitions]) -> pd.Series:
+    """Each answer row's survey round as the survey sheet's formulas count it: a whole
+    number from 1 to the KPI's rounds, else NaN (the row is left out, and the round cell has
+    its finding). A one-round survey's answers are round 1 even where its pre-filled round
+    was cleared."""
+    defined = survey_rounds(answers, used)
+    typed = answers["round"]
+    valid = typed.between(1, defined) & typed.eq(np.floor(typed))
+    single = defined.eq(1) & typed.isna()
+    return typed.where(valid, np.nan).where(~single, 1.0)
+
+
 def kind_inputs(
     cells: pd.DataFrame, used: Mapping[str, Definitions], fields: pd.DataFrame
 ) -> K.Inputs:
@@ -320,19 +344,7 @@ def kind_inputs(
         on=["source", "sheet", "row"],
         how="left",
     )
-    # A one-round survey's answers are round 1 even where its pre-filled round was cleared.
-    one_round = {
-        (source, kpi.kpi_id)
-        for source, defs in used.items()
-        for kpi in defs.scored
-        if kpi.kind == "survey" and kpi.survey_rounds == 1
-    }
-    single = pd.Series(
-        [(s, k) in one_round for s, k in zip(answers["source"], answers["kpi_id"], strict=True)],
-        index=answers.index,
-        dtype=bool,
-    )
-    answers["round"] = answers["round"].where(~(single & answers["round"].isna()), 1.0)
+    answers["round"] = usable_rounds(answers, used)
     items = fields[fields["field"].str.startswith("item:") & fields["weight"].notna()]
     items = items[[*KEYS, "field", "weight"]].astype({"weight": "float64"})
     months = fields[fields["field"].str.startswith("month:")][[*KEYS, "field"]]
