@@ -87,7 +87,8 @@ def read_workbook(path: Path | str, *, source: str | None = None) -> WorkbookDat
             "file-unknown-template",
             {"reason_th": f"ไม่มีแผ่นงาน {L.META_SHEET}", "reason": f"no sheet {L.META_SHEET}"},
         )
-    meta, definitions, altered, records = _read_meta(meta_grid, source)
+    meta, definitions, records = _read_meta(meta_grid, source)
+    altered, intact = hidden_sheet_state(meta, definitions)
     if container.macro_enabled:
         records.append(finding("file-macro-enabled", source=source))
     order = {name: package.sheet_ids.get(name, 10**6) for name in grids}
@@ -100,6 +101,7 @@ def read_workbook(path: Path | str, *, source: str | None = None) -> WorkbookDat
         definitions=definitions,
         cells=cells,
         altered=altered,
+        intact=intact,
         unsupported_parts=container.unsupported_parts,
         macro_enabled=container.macro_enabled,
         checked_copy=meta.get("checked_copy", "") == "1",
@@ -435,7 +437,7 @@ def _clean(text: str) -> str:
 
 def _read_meta(
     grid: _Grid, source: str
-) -> tuple[dict[str, str], dict[str, Any] | None, tuple[str, str] | None, list[dict[str, Any]]]:
+) -> tuple[dict[str, str], dict[str, Any] | None, list[dict[str, Any]]]:
     meta: dict[str, str] = {}
     chunks: list[str] = []
     for row in range(1, grid.rows + 1):
@@ -482,22 +484,26 @@ def _read_meta(
     except ValueError:
         definitions = None
     # Whether that matters depends on a master being at hand: the evaluation says so.
-    return meta, definitions, _altered(meta, definitions), records
+    return meta, definitions, records
 
 
-def _altered(meta: Mapping[str, str], definitions: dict[str, Any] | None) -> tuple[str, str] | None:
-    """What of the hidden sheet no longer matches the centre's fingerprint, or None."""
+def hidden_sheet_state(
+    meta: Mapping[str, str], definitions: dict[str, Any] | None
+) -> tuple[tuple[str, str] | None, bool]:
+    """What of the hidden sheet no longer matches the centre's fingerprint (Thai, English;
+    None when nothing), and whether the embedded definitions themselves still match it
+    (then only the hidden sheet's own division code or fiscal year was edited)."""
     if definitions is None:
-        return "อ่านข้อมูลกำกับไม่ได้", "the definitions cannot be read"
+        return ("อ่านข้อมูลกำกับไม่ได้", "the definitions cannot be read"), False
     if fingerprint(definitions) != meta.get("fingerprint"):
-        return "ข้อมูลตัวชี้วัด เกณฑ์ หรือค่าน้ำหนัก", "KPIs, criteria or weights"
+        return ("ข้อมูลตัวชี้วัด เกณฑ์ หรือค่าน้ำหนัก", "KPIs, criteria or weights"), False
     division = str((definitions.get("division") or {}).get("division_code", ""))
     year = str((definitions.get("organisation") or {}).get("fiscal_year_be", ""))
     if meta.get("division_code", "") != division:
-        return "รหัสกอง", "the division code"
+        return ("รหัสกอง", "the division code"), True
     if meta.get("fiscal_year_be", "") != year:
-        return "ปีงบประมาณ", "the fiscal year"
-    return None
+        return ("ปีงบประมาณ", "the fiscal year"), True
+    return None, True
 
 
 # --- tables ------------------------------------------------------------------------------

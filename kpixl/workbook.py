@@ -49,6 +49,9 @@ class WorkbookData:
             (Thai, English), or None when the embedded definitions are the centre's: their
             fingerprint holds and the hidden sheet's own fields (division, fiscal year)
             agree with them.
+        intact: the embedded definitions match their fingerprint — even where the hidden
+            sheet's own division code or fiscal year was edited (``altered`` says so): the
+            division and year are then the definitions', which are fingerprinted.
         cells: every cell read (columns :data:`CELL_COLUMNS`).
         unsupported_parts: what an openpyxl round trip would drop (from the container
             inspection), for the annotated copy's fallback path.
@@ -63,6 +66,7 @@ class WorkbookData:
     definitions: dict[str, Any] | None
     cells: pd.DataFrame
     altered: tuple[str, str] | None = None
+    intact: bool = False
     unsupported_parts: tuple[str, ...] = ()
     macro_enabled: bool = False
     checked_copy: bool = False
@@ -75,9 +79,9 @@ class WorkbookData:
 
     @property
     def division_code(self) -> str:
-        """The division this workbook belongs to: the fingerprinted definitions' when
-        trusted, else what the hidden sheet says."""
-        if self.trusted and self.definitions is not None:
+        """The division this workbook belongs to: the fingerprinted definitions' when they
+        are intact, else what the hidden sheet says."""
+        if self.intact and self.definitions is not None:
             code = (self.definitions.get("division") or {}).get("division_code")
             if code:
                 return str(code)
@@ -87,6 +91,6 @@ class WorkbookData:
     def fiscal_year_be(self) -> int:
         """The fiscal year (B.E.) the workbook was made for, 0 when unknown."""
         text = self.meta.get("fiscal_year_be", "")
-        if self.trusted and self.definitions is not None:
+        if self.intact and self.definitions is not None:
             text = str((self.definitions.get("organisation") or {}).get("fiscal_year_be", text))
         return int(text) if text.isdigit() else 0

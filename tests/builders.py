@@ -35,6 +35,7 @@ from kpixl import layout as L
 from kpixl import master as M
 from kpixl.definitions import Definitions, parse_definitions
 from kpixl.master import Master, division_definitions, fingerprint
+from kpixl.reader import hidden_sheet_state
 from kpixl.templates.plan import DATA_INPUT, plan_workbook
 from kpixl.templates.target import KEY_ROW as TARGET_KEY_ROW
 from kpixl.workbook import CELL_COLUMNS, WorkbookData
@@ -432,13 +433,15 @@ class Book:
     def workbook(self) -> WorkbookData:
         """The workbook as :func:`kpixl.reader.read_workbook` would return it."""
         definitions = copy.deepcopy(self.definitions)
+        altered, intact = hidden_sheet_state(self.meta, definitions)
         return WorkbookData(
             source=self.source,
             path=Path(self.source),
             meta=dict(self.meta),
             definitions=definitions,
             cells=self.cells(),
-            altered=self.altered if self.altered is not None else _altered(self.meta, definitions),
+            altered=self.altered if self.altered is not None else altered,
+            intact=intact if self.altered is None else False,
         )
 
 
@@ -585,18 +588,3 @@ def _meta(defs: Definitions, raw: dict[str, Any]) -> dict[str, str]:
         "sheets": json.dumps(sheets, ensure_ascii=False, sort_keys=True),
         "fingerprint": fingerprint(raw),
     }
-
-
-def _altered(meta: dict[str, str], definitions: dict[str, Any] | None) -> tuple[str, str] | None:
-    """What the reader says of the hidden sheet (see :attr:`WorkbookData.altered`)."""
-    if definitions is None:
-        return "อ่านข้อมูลกำกับไม่ได้", "the definitions cannot be read"
-    if fingerprint(definitions) != meta.get("fingerprint"):
-        return "ข้อมูลตัวชี้วัด เกณฑ์ หรือค่าน้ำหนัก", "KPIs, criteria or weights"
-    division = str((definitions.get("division") or {}).get("division_code", ""))
-    year = str((definitions.get("organisation") or {}).get("fiscal_year_be", ""))
-    if meta.get("division_code", "") != division:
-        return "รหัสกอง", "the division code"
-    if meta.get("fiscal_year_be", "") != year:
-        return "ปีงบประมาณ", "the fiscal year"
-    return None

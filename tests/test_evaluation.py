@@ -1459,6 +1459,30 @@ def test_a_blanked_hidden_fiscal_year_is_that_workbooks_finding(
     assert part(evaluation, "no-year.xlsx").workbooks["source"].item() == "no-year.xlsx"
 
 
+def test_a_hidden_division_code_edited_is_said_and_the_workbooks_own_division_scored() -> None:
+    """The hidden sheet's division code changed to another division's (A → B): the
+    embedded definitions, which are fingerprinted, still say A. Scoring A's workbook by B's
+    definitions gave B's KPIs a flood of false differences; the division is the
+    definitions', and the edit is a finding."""
+    two = make_master(kpis=[k for k in KPIS if k["kpi_id"] in ("1", "7")], divisions=("A", "B"))
+    two.frame("kpis").loc[lambda f: f["division_code"].eq("B"), "weight"] = "50"
+    edited = Book(two, "A", source="edited.xlsx").form("1", 85).form("7", dt.date(2021, 12, 17))
+    edited.meta_field("division_code", "B")
+    for masters in ([two], None):
+        evaluation = evaluate([edited.workbook()], masters)
+        assert evaluation.workbooks["division_code"].item() == "A"
+        (altered,) = evaluation.findings[
+            evaluation.findings["code"].eq("fingerprint-mismatch")
+        ].to_dict("records")
+        assert "รหัสกอง" in altered["message_th"]
+        assert not evaluation.findings["code"].eq("differs-from-master").any()
+    with_master = evaluate([edited.workbook()], [two])
+    assert dict(zip(with_master.kpis["kpi_id"], with_master.kpis["level"], strict=True)) == {
+        "1": 4,
+        "7": 3,
+    }
+
+
 def test_an_unexpected_error_is_that_workbooks_internal_error(
     blank: Book, inline: M.Master, batch: Evaluation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
