@@ -19,19 +19,17 @@ from typing import Any
 import pandas as pd
 
 from kpixl.criteria import CriterionError
+from kpixl.definitions import build_rubric
 from kpixl.findings import concat_findings, finding, findings_frame
 from kpixl.kinds import KIND_NAMES
 from kpixl.rubric import (
     BandRubric,
-    DeadlineRubric,
     MilestoneRubric,
-    Range,
     Rubric,
     RubricIssue,
-    default_range,
     lint_detail,
 )
-from kpixl.thai import clean_text, format_number, parse_number_text
+from kpixl.thai import format_number, parse_number_text
 
 KINDS: tuple[str, ...] = KIND_NAMES
 """How a KPI's value is obtained and scored (the registry of :mod:`kpixl.kinds`); blank =
@@ -309,55 +307,9 @@ def _cell_text(value: Any) -> str:
 # --- rubrics of the definitions ---------------------------------------------------------
 
 
-def kpi_value_range(kpi: pd.Series | dict[str, Any]) -> Range | None:
-    """The possible range of a KPI's value.
-
-    ``min_value``/``max_value`` when given; unbounded for growth (it may be negative or pass
-    100); otherwise by the KPI's unit (ร้อยละ 0–100, other units from 0); None when the KPI
-    has no unit, so the rubric infers it from the words of its criteria.
-    """
-    low = parse_number_text(str(kpi.get("min_value", "")))
-    high = parse_number_text(str(kpi.get("max_value", "")))
-    if low is not None or high is not None:
-        return (low, high)
-    if kpi.get("kind") == "growth":
-        return (None, None)
-    unit = clean_text(str(kpi.get("unit", "")))
-    return default_range([unit]) if unit else None
-
-
 def level_texts(kpi: pd.Series | dict[str, Any], prefix: str = "level_") -> list[str]:
     """The five criteria of a KPI as written (blank ones included)."""
     return [str(kpi.get(f"{prefix}{n}", "")) for n in LEVELS]
-
-
-def kpi_rubric(kpi: pd.Series | dict[str, Any]) -> Rubric:
-    """Build the rubric of one KPI row.
-
-    Raises:
-        CriterionError: a criterion cannot be read or does not fit the KPI's kind.
-        ValueError: the KPI has no kind (a target-sheet-only KPI).
-    """
-    kind = str(kpi.get("kind", ""))
-    if not kind:
-        raise ValueError(f"KPI {kpi.get('kpi_id')} has no rubric kind")
-    texts = level_texts(kpi)
-    for number, text in enumerate(texts, 1):
-        if not text.strip():
-            raise CriterionError(text, f"the level {number} criterion is empty")
-    rubric = Rubric.from_texts(texts, value_range=kpi_value_range(kpi))
-    expected = (
-        BandRubric
-        if kind in BAND_KINDS
-        else MilestoneRubric
-        if kind == "milestones"
-        else DeadlineRubric
-    )
-    if not isinstance(rubric, expected):
-        raise CriterionError(texts[0], f"not a {kind} criterion")
-    if isinstance(rubric, DeadlineRubric) and rubric.deadline_kind != DEADLINE_KINDS[kind]:
-        raise CriterionError(texts[0], f"not a {kind} criterion")
-    return rubric
 
 
 def fingerprint(definitions: dict[str, Any]) -> str:
@@ -742,7 +694,7 @@ def _check_rubrics(master: Master) -> pd.DataFrame:
         if any(not rec[f"level_{n}"] for n in LEVELS):
             continue  # reported as master-field-missing
         try:
-            rubric = kpi_rubric(rec)
+            rubric = build_rubric(rec)
         except CriterionError as error:
             records.append(_unparseable(master, rec, error))
             continue
@@ -762,7 +714,7 @@ def _check_rubrics(master: Master) -> pd.DataFrame:
 def _unparseable(master: Master, rec: dict[str, Any], error: CriterionError) -> dict[str, Any]:
     texts = level_texts(rec)
     level = texts.index(error.text) + 1 if error.text in texts else 1
-    if error.reason.startswith(("not a ", "mixed with")):
+    if error.kind_mismatch:
         return finding(
             "rubric-kind-mismatch",
             **_at(master, "kpis", rec["_row"], f"level_{level}"),

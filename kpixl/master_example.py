@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from kpixl.definitions import build_rubric
 from kpixl.fiscal import MONTHS_TH_ABBR, MONTHS_TH_FULL
 from kpixl.master import (
     DIVISIONS,
@@ -19,7 +20,6 @@ from kpixl.master import (
     SHEETS,
     STEPS,
     Master,
-    kpi_rubric,
     table_frame,
 )
 from kpixl.scoring import score_division
@@ -161,7 +161,7 @@ def worked_example(fiscal_year_be: int) -> WorkedExample:
     )
     levels: list[int] = []
     for kpi, (value, _) in zip(kpis, reports, strict=True):
-        level = kpi_rubric(kpi).level(value)
+        level = build_rubric(kpi).level(value)
         if level is None:  # the example's own rubrics cover every value used here
             raise AssertionError(f"example KPI {kpi['kpi_id']} has no level for {value}")
         levels.append(level)

@@ -24,6 +24,8 @@ import pandas as pd
 import pytest
 
 from kpixl.criteria import describe_values
+from kpixl.thai import to_arabic_digits
+from kpixl.definitions import value_range
 from kpixl.findings import FINDING_COLUMNS
 from kpixl.master import (
     DIVISIONS,
@@ -38,7 +40,6 @@ from kpixl.master import (
     check_master,
     division_definitions,
     fingerprint,
-    kpi_value_range,
     master_from_csv,
     table_frame,
 )
@@ -686,8 +687,9 @@ def test_detail_page_criteria_that_differ() -> None:
     assert set(zip(findings["code"], findings["cell"], strict=True)) == {
         ("rubric-detail-mismatch", "R2")
     }
-    assert "ตั้งแต่ร้อยละ ๕๐ แต่ไม่ถึงร้อยละ ๗๐" in findings.iloc[0]["message_th"]
-    assert BANDS[1] in findings.iloc[0]["message_th"]
+    # quoted with the Arabic digits the message writes its own in (issue 10)
+    assert "“ตั้งแต่ร้อยละ 50 แต่ไม่ถึงร้อยละ 70”" in findings.iloc[0]["message_th"]
+    assert f"“{to_arabic_digits(BANDS[1])}”" in findings.iloc[0]["message_th"]
 
 
 def test_milestone_kpi_without_some_step_descriptions() -> None:
@@ -771,7 +773,7 @@ def test_unreadable_likert_range_names_the_text_as_written() -> None:
     ],
 )
 def test_kpi_value_range(fields: dict[str, str], expected: tuple[float | None, ...] | None) -> None:
-    assert kpi_value_range(fields) == expected
+    assert value_range(fields) == expected
 
 
 def test_a_range_from_min_max_applies_to_the_rubric_lint() -> None:
@@ -984,7 +986,7 @@ def test_seed_per_kpi_4_level_4_cannot_be_read(nakhonsawan: tuple[Master, pd.Dat
     hit = at(findings, "rubric-unparseable", f"P{row}")
     text = "มากกว่าร้อยละ ๙๕ แต่ไม่น้อยกว่า ร้อยละ ๑๐๐"
     assert hit["value"] == text
-    assert text in hit["message_th"]
+    assert f"“{to_arabic_digits(text)}”" in hit["message_th"]
     assert hit["kpi_id"] == "4"
 
 
