@@ -7,6 +7,8 @@ operations; nothing here reads Excel.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +29,10 @@ def normalize_cells(cells: pd.DataFrame) -> pd.DataFrame:
     A formula cell is read by its cached result, as the workbook shows it; a formula
     without one is ``uncalculated``; a cell holding an Excel error value is ``error``.
 
+    Every reading is done once per distinct value (a round's workbooks share most of their
+    labels, criteria and numbers), with the column operations of
+    :func:`kpixl.thai.parse_numbers`, and spread back to the cells.
+
     Args:
         cells: columns :data:`kpixl.workbook.CELL_COLUMNS`.
 
@@ -39,28 +45,82 @@ def normalize_cells(cells: pd.DataFrame) -> pd.DataFrame:
         ``written`` (the value as the division wrote it, for messages).
     """
     frame = cells.copy()
-    formula = frame["formula"].fillna("").ne("")
-    error = frame["error"].fillna("").ne("")
+    formula = frame["formula"].fillna("").ne("").to_numpy()
+    error = frame["error"].fillna("").ne("").to_numpy()
     raw = frame["raw"].astype(object)
-    numbers = parse_numbers(raw)
-    status = numbers["status"].astype(object)
-    status[formula & raw.isna()] = "uncalculated"
+    uniques, codes = distinct(raw.to_numpy())
+    values = pd.Series(uniques, dtype=object)
+    numbers = parse_numbers(values)
+    readings = [read_date(v) for v in uniques]
+    texts = [_text(v) for v in uniques]
+    lowered = [t.lower() for t in texts]
+    ticks = np.array(
+        [
+            False if t and t in _TICK_NOT_DONE else True if t in _TICK_DONE else None
+            for t in lowered
+        ],
+        dtype=object,
+    )
+    number_of = numbers["number"].to_numpy()
+    status = numbers["status"].to_numpy(dtype=object)[codes]
+    uncalculated = formula & pd.isna(raw).to_numpy()
+    status[uncalculated] = "uncalculated"
     status[error] = "error"
-    frame["number"] = numbers["number"].where(~error & ~status.eq("uncalculated"))
-    frame["number_status"] = status
-    readings = raw.map(read_date)
-    frame["date"] = readings.map(lambda r: r.date)
-    frame["date_era"] = readings.map(lambda r: r.era)
-    frame["text"] = raw.map(_text)
-    frame["blank"] = frame["text"].eq("") & ~formula & ~error
-    lowered = frame["text"].str.lower()
-    tick = pd.Series(pd.NA, index=frame.index, dtype="boolean")
-    tick[lowered.isin(_TICK_DONE)] = True
-    tick[lowered.isin(_TICK_NOT_DONE) & lowered.ne("")] = False
-    frame["tick"] = tick
-    frame["shown"] = frame["number"].map(format_number)
-    frame["written"] = raw.map(value_text)
+    number = number_of[codes].copy()
+    number[error | (status == "uncalculated")] = np.nan
+    index = frame.index
+    frame["number"] = pd.Series(number, index=index, dtype="float64")
+    frame["number_status"] = pd.Series(status, index=index, dtype=object)
+    frame["date"] = pd.Series(
+        np.array([r.date for r in readings], dtype=object)[codes], index=index, dtype=object
+    )
+    frame["date_era"] = pd.Series(
+        np.array([r.era for r in readings], dtype=object)[codes], index=index
+    )
+    text = np.array(texts, dtype=object)[codes]
+    frame["text"] = pd.Series(text, index=index)
+    frame["blank"] = pd.Series((text == "") & ~formula & ~error, index=index, dtype=bool)
+    frame["tick"] = pd.Series(ticks[codes], index=index, dtype="boolean")
+    shown = np.array([format_number(v) for v in number_of], dtype=object)[codes]
+    shown[np.isnan(number)] = ""
+    frame["shown"] = pd.Series(shown, index=index)
+    frame["written"] = pd.Series(
+        np.array([value_text(v) for v in uniques], dtype=object)[codes], index=index
+    )
     return frame
+
+
+def distinct(values: np.ndarray) -> tuple[list[object], np.ndarray]:
+    """The distinct values (told apart by type too: 1, 1.0 and True are three) and, per
+    value, the position of its distinct one."""
+    positions: dict[object, int] = {}
+    uniques: list[object] = []
+    codes = np.empty(len(values), dtype=np.intp)
+    for i, value in enumerate(values):
+        kind = value.__class__
+        key: object = (kind, value)
+        if kind is float and (value == 0 or value != value):
+            # -0.0 == 0.0 (and hashes so): keep the sign apart; NaN is not NaN: one key
+            key = (kind, str(value))
+        try:
+            code = positions.get(key)
+        except TypeError:  # unhashable: its own
+            code = None
+            key = None
+        if code is None:
+            code = len(uniques)
+            uniques.append(value)
+            if key is not None:
+                positions[key] = code
+        codes[i] = code
+    return uniques, codes
+
+
+def map_distinct(values: pd.Series, function: Callable[[Any], Any]) -> pd.Series:
+    """``values.map(function)``, calling ``function`` once per distinct value."""
+    uniques, codes = distinct(values.to_numpy(dtype=object))
+    mapped = pd.Series(uniques, dtype=object).map(function)
+    return pd.Series(mapped.to_numpy()[codes], index=values.index, dtype=mapped.dtype)
 
 
 def scale_percent(cells: pd.DataFrame, expects_percent: pd.Series) -> pd.DataFrame:

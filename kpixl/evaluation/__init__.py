@@ -38,6 +38,7 @@ from kpixl.evaluation.values import message_columns as kpi_messages
 from kpixl.evaluation.values import score
 from kpixl.findings import concat_findings, finding, findings_frame
 from kpixl.master import Master
+from kpixl.normalize import map_distinct
 from kpixl.rubric import Rubric
 from kpixl.scoring import division_totals
 from kpixl.thai import format_number
@@ -245,7 +246,7 @@ def _cells_for_checks(
         on=KEYS,
         how="left",
     )
-    out["denominator_shown"] = out["denominator"].map(format_number)
+    out["denominator_shown"] = map_distinct(out["denominator"], format_number)
     steps = out[data & out["field"].str.startswith("step:")]
     stray = pd.Series(False, index=out.index)
     if not steps.empty:

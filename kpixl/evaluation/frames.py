@@ -18,7 +18,7 @@ from kpixl.checks.cells import implausible
 from kpixl.definitions import Definitions, KpiDef, parse_number
 from kpixl.evaluation.sources import FIELD_TH
 from kpixl.fiscal import fiscal_year_end, fiscal_year_start, month_year_ce
-from kpixl.normalize import normalize_cells, scale_percent
+from kpixl.normalize import map_distinct, normalize_cells, scale_percent
 from kpixl.rubric import Rubric
 from kpixl.thai import clean_text, format_number
 from kpixl.workbook import CELL_COLUMNS, WorkbookData, empty_cells
@@ -207,9 +207,9 @@ def prepare_cells(
     cells["expect"] = _expectations(cells)
     cells = scale_percent(cells, cells["expect"].eq("percent"))
     fy = cells["fiscal_year_be"].fillna(0).astype(int)
-    cells["window_start"] = fy.map(lambda y: fiscal_year_start(y) if y else None)
-    cells["window_end"] = fy.map(
-        lambda y: fiscal_year_end(y) + dt.timedelta(days=365) if y else None
+    cells["window_start"] = map_distinct(fy, lambda y: fiscal_year_start(y) if y else None)
+    cells["window_end"] = map_distinct(
+        fy, lambda y: fiscal_year_end(y) + dt.timedelta(days=365) if y else None
     )
     cells["state"] = _states(cells)
     return cells
@@ -217,7 +217,7 @@ def prepare_cells(
 
 def _expectations(cells: pd.DataFrame) -> pd.Series:
     table, field_key, kind = cells["table"], cells["field"], cells["kind"]
-    result_kind = kind.map(lambda k: K.KINDS[k].result if k in K.KINDS else "")
+    result_kind = map_distinct(kind, lambda k: K.KINDS[k].result if k in K.KINDS else "")
     plan = field_key.isin(L.TARGET_PLAN_KEYS) | field_key.str.match(r"^(plan|result|est)_")
     form_result = table.eq("form") & field_key.eq("result")
     return pd.Series(
@@ -390,17 +390,17 @@ def locked_table(
     shown = cells[cells["table"].isin(["form", "target"]) & cells["kpi_id"].ne("")]
     both = shown.merge(expected, on=["table", *KEYS, "field"], how="inner")
     actual = both["text"].where(both["formula"].eq(""), both["formula"])
-    expected_text = both["expected"].map(lambda v: clean_text(str(v)))
+    expected_text = map_distinct(both["expected"], lambda v: clean_text(str(v)))
     same = actual.eq(expected_text)
     weight = both["field"].eq("weight")
-    centre_weight = both["expected"].map(parse_number).astype("float64")
+    centre_weight = map_distinct(both["expected"], parse_number).astype("float64")
     same = same.where(~weight, (centre_weight - both["number"]).abs().lt(1e-9))
     fill = both["expected"].astype(object).where(~weight, centre_weight)
     locked = both.assign(
         shown=both["written"].where(both["formula"].eq(""), both["formula"]),
         same=same,
         field_th=both["field"].map(FIELD_TH).fillna(both["field"]),
-        expected=both["expected"].where(~weight, centre_weight.map(format_number)),
+        expected=both["expected"].where(~weight, map_distinct(centre_weight, format_number)),
         fill=fill,
     )
     unknown = _unknown_rows(shown, kpis, targets)
