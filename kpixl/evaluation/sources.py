@@ -10,7 +10,10 @@ visible, possibly edited, cells.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import hashlib
+import pickle
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -18,7 +21,7 @@ import pandas as pd
 from kpixl import layout as L
 from kpixl.definitions import Definitions, parse_definitions
 from kpixl.findings import concat_findings, finding, findings_frame
-from kpixl.master import Master, division_definitions
+from kpixl.master import Master, division_definitions, fingerprint
 from kpixl.thai import clean_text
 from kpixl.workbook import WorkbookData
 
@@ -38,12 +41,58 @@ FIELD_TH: dict[str, str] = {
 """Thai names of the fields a finding about the centre's definitions names."""
 
 
+_KEPT_DEFINITIONS = 256
+"""Typed definitions kept between evaluations (a round is evaluated chunk by chunk, and a
+master's division is typed once, not once per chunk); each entry is a few KPIs."""
+_PARSED: OrderedDict[tuple[str, ...], tuple[Definitions, str]] = OrderedDict()
+
+
+def _remembered(
+    key: tuple[str, ...], make: Callable[[], dict[str, Any]]
+) -> tuple[Definitions, str]:
+    """The definitions (and their fingerprint) stored under ``key``, made when new."""
+    found = _PARSED.get(key)
+    if found is None:
+        raw = make()
+        found = (parse_definitions(raw), fingerprint(raw))
+        _PARSED[key] = found
+        while len(_PARSED) > _KEPT_DEFINITIONS:
+            _PARSED.popitem(last=False)
+    else:
+        _PARSED.move_to_end(key)
+    return found
+
+
+def embedded_definitions(book: WorkbookData) -> Definitions | None:
+    """The workbook's own definitions, typed (None when it has none). Intact definitions
+    are told apart by their fingerprint: the same centre's workbooks share one typing."""
+    raw = book.definitions
+    if raw is None:
+        return None
+    if book.intact and book.meta.get("fingerprint"):
+        return _remembered(("embedded", book.meta["fingerprint"]), lambda: raw)[0]
+    return parse_definitions(raw)
+
+
+def master_signature(master: Master) -> str:
+    """A digest of a master's content: what it defines, however many times it is read or
+    changed in place (a different pickle of the same content only costs a new typing)."""
+    content = pickle.dumps((sorted(master.organisation.items()), master.frames), protocol=5)
+    return hashlib.sha256(content).hexdigest()
+
+
+_NOTHING = findings_frame()
+"""No findings (shared: choose_all only reads it)."""
+
+
 class DefinitionSource:
-    """Builds each master division's :class:`Definitions` once per batch."""
+    """Builds each master division's :class:`Definitions` once (kept across batches: see
+    :func:`master_signature`)."""
 
     def __init__(self, masters: Sequence[Master]) -> None:
         self.masters = list(masters)
-        self._cache: dict[tuple[int, str], Definitions] = {}
+        self._cache: dict[tuple[int, str], tuple[Definitions, str]] = {}
+        self._signatures: dict[int, str] = {}
 
     def master_for(self, book: WorkbookData) -> Master | None:
         """The master that defines this workbook's division, its fiscal year's first."""
@@ -53,9 +102,18 @@ class DefinitionSource:
         return candidates[0] if candidates else None
 
     def definitions(self, master: Master, code: str) -> Definitions:
+        """The master's typed definitions of division ``code``."""
+        return self._centre(master, code)[0]
+
+    def _centre(self, master: Master, code: str) -> tuple[Definitions, str]:
         key = (id(master), code)
         if key not in self._cache:
-            self._cache[key] = parse_definitions(division_definitions(master, code))
+            if id(master) not in self._signatures:
+                self._signatures[id(master)] = master_signature(master)
+            signature = self._signatures[id(master)]
+            self._cache[key] = _remembered(
+                ("master", signature, code), lambda: division_definitions(master, code)
+            )
         return self._cache[key]
 
     def choose(self, book: WorkbookData) -> tuple[Definitions | None, pd.DataFrame]:
@@ -63,24 +121,22 @@ class DefinitionSource:
         at: dict[str, Any] = {"source": book.source, "sheet": L.META_SHEET}
         if not self.masters:
             if book.trusted and book.definitions is not None:
-                return parse_definitions(book.definitions), findings_frame()
+                return embedded_definitions(book), _NOTHING
             return None, findings_frame([_altered(book, at, with_master=False)])
         master = self.master_for(book)
         if master is None:
             unknown = finding("master-unknown-division", **at, value=book.division_code or "—")
-            embedded = (
-                parse_definitions(book.definitions)
-                if book.trusted and book.definitions is not None
-                else None
-            )
+            embedded = embedded_definitions(book) if book.trusted else None
             altered = [] if book.trusted else [_altered(book, at, with_master=False)]
             return embedded, findings_frame([unknown, *altered])
-        centre = self.definitions(master, book.division_code)
+        centre, centre_print = self._centre(master, book.division_code)
         found = [] if book.trusted else [findings_frame([_altered(book, at, with_master=True)])]
-        if book.definitions is not None:
+        same = book.intact and book.meta.get("fingerprint") == centre_print
+        if book.definitions is not None and not same:
             # Even altered definitions are compared: the differences show what was changed.
+            # (Definitions with the centre's own fingerprint are the centre's: none differs.)
             found.append(compare_definitions(book.source, book.definitions, centre.raw))
-        return centre, concat_findings(found)
+        return centre, concat_findings(found) if found else _NOTHING
 
 
 def _altered(book: WorkbookData, at: Mapping[str, Any], *, with_master: bool) -> dict[str, Any]:
