@@ -135,13 +135,39 @@ def _split(evaluation: Any) -> list[ContentResult]:
                 info=rec,
                 kpis=evaluation.kpis[evaluation.kpis["source"] == source],
                 findings=evaluation.findings[evaluation.findings["source"] == source],
-                targets=evaluation.targets[evaluation.targets["source"] == source]
-                if not evaluation.targets.empty
-                else pd.DataFrame(),
+                targets=_own_targets(evaluation.targets, source),
                 fills=evaluation.fills[evaluation.fills["source"] == source],
             )
         )
     return results
+
+
+def _own_targets(targets: pd.DataFrame, source: str) -> pd.DataFrame:
+    """One workbook's target sheet rows as an evaluation of that workbook alone gives them.
+
+    An evaluation of many workbooks has the plan columns of every fiscal year among them,
+    ordered year by year: this one's keeps only its own year's (and any other it filled),
+    in its own year's order, so that what a content's ledger rows hold does not depend on
+    which other contents shared its chunk.
+    """
+    if targets.empty:
+        return pd.DataFrame()
+    from kpixl.layout import target_fields
+
+    mine = targets[targets["source"] == source]
+    years = {int(y) for y in mine["fiscal_year_be"].dropna()} - {0}
+    if len(years) != 1:
+        return mine
+    own = [f.key for f in target_fields(years.pop())]
+    others = {int(y) for y in targets["fiscal_year_be"].dropna()} - {0}
+    foreign = {f.key for y in others for f in target_fields(y)} - set(own)
+    mine = mine.drop(columns=[c for c in mine.columns if c in foreign and mine[c].isna().all()])
+    columns = list(mine.columns)
+    fixed = {"kpi_id", "name", "unit", "kpi_type", "success_factor"}
+    slots = [i for i, c in enumerate(columns) if c in own and c not in fixed]
+    for slot, name in zip(slots, sorted((columns[i] for i in slots), key=own.index), strict=True):
+        columns[slot] = name
+    return mine[columns]
 
 
 def annotate_one(job: dict[str, Any]) -> dict[str, Any]:

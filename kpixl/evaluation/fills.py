@@ -40,9 +40,13 @@ def build_fills(
     value = kpis["value"].where(
         ~kpis["kind"].eq("deadline_date"), kpis["value"] - _EXCEL_EPOCH_ORDINAL
     )
-    level = kpis["level"].astype("float64")
+    # Levels as whole numbers, whether or not some KPI of the batch has none (a map over a
+    # float column with NaN would give floats back: 3.0, and a batch-dependent fill).
+    level = pd.Series(
+        [None if pd.isna(v) else int(v) for v in kpis["level"]], index=kpis.index, dtype=object
+    )
     parts = [
-        _cells(kpis, "level_row", "level_column", level.map(lambda v: v if pd.isna(v) else int(v))),
+        _cells(kpis, "level_row", "level_column", level),
         _cells(kpis, "level_row", "weighted_column", kpis["weighted"].round(6)),
         _cells(kpis, "level_row", "value_column", value),
     ]
