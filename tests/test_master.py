@@ -24,7 +24,6 @@ import pandas as pd
 import pytest
 
 from kpixl.criteria import describe_values
-from kpixl.thai import to_arabic_digits
 from kpixl.definitions import value_range
 from kpixl.findings import FINDING_COLUMNS
 from kpixl.master import (
@@ -43,6 +42,7 @@ from kpixl.master import (
     master_from_csv,
     table_frame,
 )
+from kpixl.thai import to_arabic_digits
 
 ROOT = Path(__file__).resolve().parents[1]
 NAKHONSAWAN = ROOT / "sample_workbooks" / "source" / "nakhonsawan_2565"

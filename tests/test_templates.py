@@ -665,6 +665,7 @@ def test_the_seeds_unreadable_criteria_get_no_level_formula(books: dict[str, Any
 DATA = "'ข้อมูลประกอบ'"
 TYPED_PERCENT = 'ROUND(IF(LEFT(CELL("format",J{r}),1)="P",J{r}*100,J{r}),2)'
 NOTHING = K.excel_nothing_entered  # "no input given", as kpixl reads blank (tests/test_kinds.py)
+SURVEY_ANSWERS = "'สำรวจ 1'!$C$12:$H$161"
 # A B.E. year typed into a date cell is B.E.; a time of day is dropped (kpixl reads the day).
 BE_DATE = "IF(YEAR(J{r})>=2400,DATE(YEAR(J{r})-543,MONTH(J{r}),DAY(J{r})),INT(J{r}))"
 IN_WINDOW = f"AND({BE_DATE}>=DATE(2021,10,1),{BE_DATE}<=DATE(2023,9,30))"
@@ -712,7 +713,7 @@ IN_WINDOW = f"AND({BE_DATE}>=DATE(2021,10,1),{BE_DATE}<=DATE(2023,9,30))"
             "COM",
             "1",
             None,
-            f"=IF({NOTHING("'สำรวจ 1'!$C$12:$H$161")},"
+            f"=IF({NOTHING(SURVEY_ANSWERS)},"
             f'IF(ISNUMBER(J{{r}}),{TYPED_PERCENT},""),'
             "IF(ISNUMBER('สำรวจ 1'!$M$8),ROUND('สำรวจ 1'!$M$8,2),\"\"))",
         ),
