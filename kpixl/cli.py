@@ -11,6 +11,7 @@ early (``| head``) ends quietly.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -157,6 +158,17 @@ def _parser(lang: str = "en") -> argparse.ArgumentParser:
     round_.add_argument("--round", dest="round_label", default="", help="e.g. 2565-Q2")
     round_.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     round_.add_argument("--reply-template", type=Path, help="the office's own reply template")
+    round_.add_argument(
+        "--executor",
+        choices=("processes", "dask"),
+        default="processes",
+        help="where workbooks are scored: local processes (default) or a Dask cluster",
+    )
+    round_.add_argument(
+        "--scheduler",
+        help="with --executor dask: a running cluster's scheduler (tcp://HOST:8786); "
+        "default a LocalCluster of --workers processes",
+    )
     _language(round_)
     round_.set_defaults(run=_round)
 
@@ -399,19 +411,24 @@ def _round(args: argparse.Namespace) -> int:
     from kpixl.outputs.status import format_status
     from kpixl.round import RoundInputError, run_round, terminal_progress
 
+    if args.scheduler and args.executor != "dask":
+        print("kpixl: --scheduler goes with --executor dask", file=sys.stderr)
+        return EXIT_UNUSABLE
     masters = _masters(args.master)
     try:
-        report = run_round(
-            args.inputs,
-            masters,
-            args.output,
-            ledger_path=args.ledger,
-            round_label=args.round_label,
-            workers=args.workers,
-            progress=terminal_progress(),
-            reply_template=args.reply_template,
-            command="kpixl round " + " ".join(str(i) for i in args.inputs),
-        )
+        with _round_executor(args) as executor:
+            report = run_round(
+                args.inputs,
+                masters,
+                args.output,
+                ledger_path=args.ledger,
+                round_label=args.round_label,
+                workers=args.workers,
+                executor=executor,
+                progress=terminal_progress(),
+                reply_template=args.reply_template,
+                command="kpixl round " + " ".join(str(i) for i in args.inputs),
+            )
     except (RoundInputError, ReplyTemplateError) as error:
         print(f"kpixl: {error}", file=sys.stderr)
         return EXIT_UNUSABLE
@@ -419,6 +436,16 @@ def _round(args: argparse.Namespace) -> int:
     print(f"ledger {report.ledger} · {report.received} new receipts · {report.scored} scored")
     print(f"wrote {len(report.written)} files into {args.output}")
     return report.exit_code
+
+
+def _round_executor(args: argparse.Namespace) -> contextlib.AbstractContextManager[Any]:
+    """The Dask cluster's executor (``--executor dask``), else None (``run_round``'s own
+    processes); Dask is imported only here."""
+    if args.executor != "dask":
+        return contextlib.nullcontext()
+    from kpixl.cluster import dask_executor
+
+    return dask_executor(args.scheduler, workers=args.workers)
 
 
 def _open_ledger(path: Path, lang: str = "th") -> Any:
