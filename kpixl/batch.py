@@ -22,7 +22,7 @@ from kpixl.atomic import write_text_atomic
 from kpixl.csvout import write_csv
 from kpixl.errors import OutputClash
 from kpixl.evaluation import Evaluation, evaluate
-from kpixl.findings import concat_findings, finding, findings_frame
+from kpixl.findings import concat_findings, finding, findings_frame, with_kpi_names
 from kpixl.master import Master
 from kpixl.reader import read_workbook
 from kpixl.safety import UnusableFile
@@ -215,7 +215,11 @@ def write_outputs(result: BatchResult, books: Sequence[WorkbookData], out: Path)
     info = ev.workbooks.set_index("source")
     for book in books:
         target = targets[book.source]
-        mine = ev.findings[ev.findings["source"] == book.source]
+        mine = with_kpi_names(
+            ev.findings[ev.findings["source"] == book.source],
+            ev.kpis[ev.kpis["source"] == book.source],
+            ev.targets[ev.targets["source"] == book.source] if not ev.targets.empty else ev.targets,
+        )
         summary = _summary(book.source, info, totals, ev.kpis)
         fills = ev.fills[ev.fills["source"] == book.source][["sheet", "cell", "value"]]
         try:
@@ -277,8 +281,12 @@ def _summary(
         "source": source,
         "checked_at": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
     }
+    from kpixl.annotate import SUMMARY_LABELS
+
     if source in info.index:
-        summary.update(info.loc[source].to_dict())
+        # What the report has a Thai label for: the evaluation's internal flags
+        # (checked_copy, filled_inputs, …) are no reading for a clerk.
+        summary.update({k: v for k, v in info.loc[source].items() if k in SUMMARY_LABELS})
     if source in totals.index:
         summary.update(
             {

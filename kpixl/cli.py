@@ -459,9 +459,11 @@ def _open_ledger(path: Path, lang: str = "th") -> Any:
 def _ledger_list(args: argparse.Namespace) -> int:
     with _open_ledger(args.ledger, args.lang) as ledger:
         frame = ledger.submissions(args.round_label)
+    from kpixl.terminal import ledger_table
+
     columns = ["round", "division_code", "state", "received_at", "file_name", "sender", "score_100"]
     empty = _say(args.lang, "(ยังไม่ได้รับไฟล์ใด)", "(no submissions)")
-    print(frame[columns].to_string(index=False) if not frame.empty else empty)
+    print(ledger_table(frame[columns], args.lang) if not frame.empty else empty)
     return EXIT_OK
 
 
@@ -469,7 +471,9 @@ def _ledger_history(args: argparse.Namespace) -> int:
     with _open_ledger(args.ledger, args.lang) as ledger:
         frame = ledger.history(args.division)
     empty = _say(args.lang, f"(ไม่มีประวัติของกอง {args.division})", f"(nothing for {args.division})")
-    print(frame.to_string(index=False) if not frame.empty else empty)
+    from kpixl.terminal import ledger_table
+
+    print(ledger_table(frame, args.lang) if not frame.empty else empty)
     return EXIT_OK
 
 

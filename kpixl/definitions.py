@@ -295,7 +295,7 @@ def _problem(
         if "empty" in error.reason:
             return Problem(error.reason_th, error.reason)
         return Problem(
-            f"อ่าน{where_th}ไม่ได้ ({error.reason_th})", f"{where_en} cannot be read ({error.reason})"
+            f"อ่าน{where_th} ไม่ได้ ({error.reason_th})", f"{where_en} cannot be read ({error.reason})"
         )
     if parse_number(fields.get("weight", "")) is None:
         return Problem("ไม่มีค่าน้ำหนักที่เป็นตัวเลข", "it has no weight that is a number")

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from kpixl.cells import cell_ref
+from kpixl.thai import to_arabic_digits
 
 FINDING_COLUMNS: list[str] = [
     "source",
@@ -97,8 +98,8 @@ CATALOGUE: dict[str, FindingCode] = dict(
             _C,
             "เกณฑ์มีช่องว่างระหว่างระดับ {lower_level} กับ {upper_level}: {gap} ไม่ตรงกับเกณฑ์ระดับใด "
             "(จะได้ระดับ {lower_level})",
-            "Gap between levels {lower_level} and {upper_level}: {gap_en} meet no criterion "
-            "(they score level {lower_level}).",
+            "Gap between levels {lower_level} and {upper_level}: no criterion covers {gap_en} "
+            "(level {lower_level} is given).",
         ),
         _c(
             "rubric-overlap",
@@ -106,7 +107,7 @@ CATALOGUE: dict[str, FindingCode] = dict(
             _C,
             "เกณฑ์ระดับ {lower_level} กับ {upper_level} ซ้อนกัน: {overlap} ตรงกับทั้งสองระดับ "
             "(จะได้ระดับที่ดีกว่า)",
-            "Levels {lower_level} and {upper_level} overlap: {overlap_en} meet both (the better "
+            "Levels {lower_level} and {upper_level} overlap: both cover {overlap_en} (the better "
             "level is given).",
         ),
         _c(
@@ -128,15 +129,15 @@ CATALOGUE: dict[str, FindingCode] = dict(
             "warning",
             _C,
             "เกณฑ์ระดับ 1 ไม่ครอบคลุมผลที่แย่ที่สุดที่เป็นไปได้: {uncovered} ไม่ตรงกับระดับใด และจะได้ 0 คะแนน",
-            "Level 1 does not reach the worst possible results: {uncovered_en} meet no criterion "
-            "and score 0.",
+            "Level 1 does not reach the worst possible results: no criterion covers "
+            "{uncovered_en} (level 0 is given).",
         ),
         _c(
             "rubric-top-capped",
             "warning",
             _C,
             "เกณฑ์ระดับ 5 มีเพดาน: {uncovered} เกินเกณฑ์ระดับ 5 (จะได้ 5 คะแนน)",
-            "Level 5 is capped: {uncovered_en} lie beyond it (they score 5).",
+            "Level 5 is capped: beyond it, level 5 is given to {uncovered_en}.",
         ),
         _c(
             "rubric-quarters-missing",
@@ -310,7 +311,7 @@ CATALOGUE: dict[str, FindingCode] = dict(
             "value-in-overlap",
             "warning",
             _C,
-            "ค่า {value} ตรงกับเกณฑ์มากกว่าหนึ่งระดับ ({levels}) จึงให้ระดับที่ดีกว่า คือระดับ {level} "
+            "ค่า {value} ตรงกับเกณฑ์มากกว่าหนึ่งระดับ (ระดับ {levels}) จึงให้ระดับที่ดีกว่า คือระดับ {level} "
             "— ส่วนกลางควรแก้เกณฑ์ที่ซ้อนกัน",
             "{value} meets more than one criterion ({levels}); the better level {level} given. "
             "The centre should correct the overlap.",
@@ -481,7 +482,7 @@ CATALOGUE: dict[str, FindingCode] = dict(
             "not-signed-off",
             "warning",
             _D,
-            "ยังไม่ได้นำส่งข้อมูล (Sign Off) — เลือก “นำส่งแล้ว” ในช่องนำส่งข้อมูลเมื่อกรอกครบ",
+            "ยังไม่ได้นำส่งข้อมูล (“Sign Off”) — เลือก “นำส่งแล้ว” ในช่องนำส่งข้อมูลเมื่อกรอกครบ",
             "The workbook is not signed off; choose “นำส่งแล้ว” when it is complete.",
         ),
         # --- definitions ---------------------------------------------------------------
@@ -601,7 +602,7 @@ CATALOGUE: dict[str, FindingCode] = dict(
             "file-legacy-xls",
             "error",
             _D,
-            "ไฟล์นี้เป็น Excel รุ่นเก่า (.xls) — เปิดไฟล์แล้วเลือก “บันทึกเป็น” (Save As) ชนิด "
+            "ไฟล์นี้เป็น Excel รุ่นเก่า (.xls) — เปิดไฟล์แล้วเลือก “บันทึกเป็น” (“Save As”) ชนิด "
             "“Excel Workbook (*.xlsx)” แล้วส่งใหม่",
             "This is a legacy Excel file (.xls); open it, Save As “Excel Workbook (*.xlsx)” and "
             "send it again.",
@@ -624,7 +625,7 @@ CATALOGUE: dict[str, FindingCode] = dict(
             "file-xml-entities",
             "error",
             _D,
-            "ไฟล์มีการประกาศ entity ใน XML ซึ่งไม่อนุญาตเพื่อความปลอดภัย — กรุณาบันทึกใหม่ด้วย Excel",
+            "ไฟล์มีการประกาศเอนทิตีใน XML ซึ่งไม่อนุญาตเพื่อความปลอดภัย — กรุณาบันทึกใหม่ด้วย Excel",
             "The file's XML declares entities, which is refused for safety; save it again "
             "with Excel.",
         ),
@@ -703,6 +704,12 @@ def _format(template: str, params: Mapping[str, Any]) -> str:
     return template.format_map(_Defaulting(params))
 
 
+DIGITS_AS_TYPED = frozenset({"value-normalised"})
+"""Codes whose message quotes what was typed in Thai digits beside the number read from it
+(“๑๔๐.๕” is read as 140.5): the quotation keeps its digits. Every other message quotes
+texts (criteria, names, values) with Arabic digits, as it writes its own."""
+
+
 def finding(
     code: str,
     *,
@@ -720,12 +727,17 @@ def finding(
     ``params`` fill the message templates; ``value`` is also available to them. A field
     ending in ``_en`` that is not given takes its Thai field's value (numbers and texts
     as written read the same in both languages). ``actor`` overrides the code's own.
+    Thai digits in the fields are written as Arabic ones in the messages (but for
+    :data:`DIGITS_AS_TYPED`); the ``value`` column keeps what was written.
 
     Raises:
         KeyError: ``code`` is not in :data:`CATALOGUE` (a programmer error).
     """
     entry = CATALOGUE[code]
     fields = {"value": value_text(value), **params}
+    if code not in DIGITS_AS_TYPED:
+        # One digit style in a message: what it quotes is written in its Arabic digits.
+        fields = {k: to_arabic_digits(v) if isinstance(v, str) else v for k, v in fields.items()}
     for key, text in list(fields.items()):
         fields.setdefault(f"{key}_en", text)
     return {
@@ -810,6 +822,25 @@ def concat_findings(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     if not parts:
         return findings_frame()
     return findings_frame(pd.concat(parts, ignore_index=True).to_dict("records"))
+
+
+def with_kpi_names(findings: pd.DataFrame, *named: pd.DataFrame) -> pd.DataFrame:
+    """``findings`` (of one workbook) with a ``kpi_name`` column, for a clerk who reads
+    the finding's KPI by its name, not only its id.
+
+    Args:
+        findings: a findings frame of one workbook.
+        named: frames of that workbook with ``kpi_id`` and ``name`` columns (its scored
+            KPIs, its target sheet's rows); the first that names a KPI wins.
+
+    Returns:
+        A copy with ``kpi_name`` ("" where no frame names the finding's KPI).
+    """
+    names: dict[str, str] = {}
+    for frame in reversed(named):
+        if {"kpi_id", "name"} <= set(frame.columns):
+            names.update(zip(frame["kpi_id"].astype(str), frame["name"].astype(str), strict=True))
+    return findings.assign(kpi_name=findings["kpi_id"].astype(str).map(names).fillna(""))
 
 
 def value_text(value: Any) -> str:

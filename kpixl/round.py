@@ -32,7 +32,7 @@ from typing import Any
 import pandas as pd
 
 from kpixl.errors import KpixlError
-from kpixl.findings import FINDING_COLUMNS, finding, findings_frame
+from kpixl.findings import FINDING_COLUMNS, finding, findings_frame, with_kpi_names
 from kpixl.ledger import ContentResult, Ledger, Receipt
 from kpixl.master import Master
 from kpixl.safety import UnusableFile
@@ -375,9 +375,10 @@ def _annotate(
     names = names.set_index("content_hash")["file_name"]
     for rec in counted.to_dict("records"):
         content_hash = rec["content_hash"]
-        _kpis, findings, _targets = ledger.results([content_hash])
+        kpis, findings, targets = ledger.results([content_hash])
         file_name = str(names.get(content_hash, content_hash))
         frame = findings_frame(findings.reindex(columns=FINDING_COLUMNS).to_dict("records"))
+        frame = with_kpi_names(frame, kpis, targets)
         frame["source"] = file_name
         jobs.append(
             {

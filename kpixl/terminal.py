@@ -165,13 +165,88 @@ def _number(value: Any) -> str:
     return f"{float(value):,.2f}"
 
 
-def _align(rows: Sequence[Sequence[str]]) -> str:
+def _align(rows: Sequence[Sequence[str]], right: set[int] | None = None) -> str:
+    right = _RIGHT if right is None else right
     widths = [max(visible_length(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
     for row in rows:
         cells = []
         for i, text in enumerate(row):
             pad = " " * (widths[i] - visible_length(text))
-            cells.append(pad + text if i in _RIGHT else text + pad)
+            cells.append(pad + text if i in right else text + pad)
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
+
+
+_LEDGER_HEADERS = {
+    "at": ("เมื่อ", "at"),
+    "round": ("รอบ", "round"),
+    "division_code": ("กอง", "division"),
+    "state": ("การนับ", "state"),
+    "kind": ("เหตุการณ์", "event"),
+    "detail": ("รายละเอียด", "detail"),
+    "received_at": ("ได้รับเมื่อ", "received"),
+    "file_name": ("ไฟล์", "file"),
+    "sender": ("ผู้ส่ง", "sender"),
+    "score_100": ("คะแนนเต็ม 100", "score /100"),
+    "content_hash": ("รหัสเนื้อหา", "content"),
+}
+_MOMENTS = {"at", "received_at"}
+HASH_SHOWN = 12
+"""Characters of a content hash shown in a table: enough to tell submissions apart."""
+
+
+def _state_words() -> dict[str, str]:
+    from kpixl.outputs.labels import SUBMISSION_WORDS
+
+    return {
+        **SUBMISSION_WORDS,
+        "empty": "แม่แบบเปล่า",
+        "unknown_division": "ไม่ใช่ของกองในรอบนี้",
+        "kpixl_output": "สำเนาที่ kpixl เขียนเอง",
+        "new": "ใหม่",
+    }
+
+
+def ledger_table(frame: pd.DataFrame, lang: str = "th") -> str:
+    """A ledger frame (``kpixl ledger list`` / ``history``) as a clerk reads it: moments
+    in Bangkok time (B.E. with Thai months in Thai), states in words, a content hash cut to
+    its first :data:`HASH_SHOWN` characters, scores with 2 decimals.
+
+    Args:
+        frame: columns among :data:`_LEDGER_HEADERS` (others are left out).
+        lang: ``th`` or ``en``.
+    """
+    from kpixl.fiscal import format_datetime_th
+    from kpixl.outputs.status import local_time
+
+    thai = lang == "th"
+    words = _state_words() if thai else {}
+    columns = [c for c in frame.columns if c in _LEDGER_HEADERS]
+    rows: list[Sequence[str]] = [[_LEDGER_HEADERS[c][0 if thai else 1] for c in columns]]
+    for rec in frame[columns].to_dict("records"):
+        row = []
+        for column in columns:
+            value = rec[column]
+            if column in _MOMENTS:
+                moment = local_time(value)
+                text = (
+                    "—"
+                    if moment is None
+                    else (format_datetime_th(moment) if thai else f"{moment:%Y-%m-%d %H:%M}")
+                )
+            elif column == "score_100":
+                text = _number(value)
+            elif column == "content_hash":
+                text = str(value or "")[:HASH_SHOWN]
+            elif column in ("state", "kind", "detail") and words:
+                text = " ".join(words.get(part, part) for part in str(value or "").split(" "))
+            else:
+                text = (
+                    ""
+                    if value is None or (isinstance(value, float) and math.isnan(value))
+                    else str(value)
+                )
+            row.append(text)
+        rows.append(row)
+    return _align(rows, right=set())

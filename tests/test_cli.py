@@ -1051,3 +1051,88 @@ def test_piped_into_head(pipe_commands: dict[str, list[str]], name: str) -> None
     _quiet(done.stderr)
     status = int(re.search(r"status (\d+)", done.stderr)[1])  # type: ignore[index]
     assert status in (cli.EXIT_OK, cli.EXIT_ERRORS)
+
+
+# -- what a clerk reads in the checked copy and the ledger -------------------------------
+
+
+def _report_sheet(path: Path) -> list[tuple[Any, ...]]:
+    """The rows of a checked copy's report sheet (its first)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return list(book.worksheets[0].iter_rows(values_only=True))
+    finally:
+        book.close()
+
+
+def _report_rows(path: Path) -> list[dict[str, Any]]:
+    """The table rows of a checked copy's report sheet, by header."""
+    rows = _report_sheet(path)
+    header = next(i for i, row in enumerate(rows) if row and row[0] == "ระดับ")
+    keys = [str(v) for v in rows[header]]
+    return [dict(zip(keys, row, strict=False)) for row in rows[header + 1 :] if any(row)]
+
+
+def _summary_labels(path: Path) -> list[str]:
+    labels = []
+    for row in _report_sheet(path)[3:]:
+        if row and row[0] == "ระดับ":
+            break
+        if row and row[0]:
+            labels.append(str(row[0]))
+    return labels
+
+
+def test_report_rows_name_the_kpi(scored: dict[str, Any]) -> None:
+    """Issue 10: the KPI's name beside its id in every report row of the checked copy, and
+    no internal key among the summary's labels."""
+    master, _ = read_master(NS_MASTER)
+    names = dict(zip(master.kpis["kpi_id"], master.kpis["name"], strict=True))
+    names_sec = dict(
+        zip(
+            master.kpis.loc[master.kpis["division_code"] == "SEC", "kpi_id"],
+            master.kpis.loc[master.kpis["division_code"] == "SEC", "name"],
+            strict=True,
+        )
+    )
+    copy = scored["out"] / "SEC_messy_typing.checked.xlsx"
+    rows = [r for r in _report_rows(copy) if r["ตัวชี้วัด"]]
+    assert len(rows) > 5
+    for row in rows:
+        assert row["ชื่อตัวชี้วัด"] == names_sec.get(str(row["ตัวชี้วัด"]), names.get(str(row["ตัวชี้วัด"]))), row
+    for label in _summary_labels(copy):
+        assert re.search("[\u0e00-\u0e7f]", label), label
+
+
+def test_the_round_s_checked_copies_name_the_kpi(tmp_path: Path) -> None:
+    from kpixl.round import run_round
+
+    master, _ = read_master(NS_MASTER)
+    report = run_round([MESSY], [master], tmp_path / "round", workers=1)
+    (copy,) = (tmp_path / "round" / "checked").glob("*.checked.xlsx")
+    rows = [r for r in _report_rows(copy) if r["ตัวชี้วัด"]]
+    assert rows and all(r["ชื่อตัวชี้วัด"] for r in rows)
+    assert report.ledger.is_file()
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_ledger_tables_are_for_a_clerk(
+    capsys: pytest.CaptureFixture[str], pipe_commands: dict[str, list[str]], lang: str
+) -> None:
+    """No 64-character hash, moments in B.E. with Thai months (Thai) or local time, states
+    in words."""
+    ledger = pipe_commands["kpixl ledger list"][-1]
+    for command in (["ledger", "list", ledger], ["ledger", "history", ledger, "FIN"]):
+        code, out, _ = run(capsys, *command, "--lang", lang)
+        assert code == 0
+        assert not re.search(r"[0-9a-f]{32,}", out), out
+        assert "FIN_clean.xlsx" in out
+        if lang == "th":
+            assert "นับคะแนน" in out and "counted" not in out
+            assert re.search(r"\b\d{1,2} [ก-๛.]+ 25\d\d \d\d:\d\d\b", out), out
+            assert "T" not in re.sub(r"[A-Za-z_.]+\.xlsx", "", out)  # no ISO timestamps
+        else:
+            assert "counted" in out
+            assert re.search(r"\b20\d\d-\d\d-\d\d \d\d:\d\d\b", out), out

@@ -12,11 +12,13 @@ import pandas as pd
 import pytest
 
 import kpixl
+from kpixl.criteria import CriterionError, describe_values, parse_band
 from kpixl.findings import (
     ACTOR_TH,
     ACTORS,
     CATALOGUE,
     CENTRE,
+    DIGITS_AS_TYPED,
     DIVISION,
     FINDING_COLUMNS,
     SEVERITIES,
@@ -25,6 +27,7 @@ from kpixl.findings import (
     finding,
     findings_frame,
     findings_where,
+    with_kpi_names,
 )
 from kpixl.rubric import LEVEL_STATUSES
 
@@ -146,7 +149,7 @@ def test_catalogue_entry(code: str) -> None:
 
 
 ENGLISH_IN_THAI = {
-    "Excel", "LibreOffice", "kpixl", "XML", "entity", "xls", "xlsx", "xlsm", "Save", "As",
+    "Excel", "LibreOffice", "kpixl", "XML", "xls", "xlsx", "xlsm", "Save", "As",
     "Workbook", "Sign", "Off",
 }  # fmt: skip
 
@@ -356,3 +359,268 @@ def test_division_messages_do_not_ask_for_the_centres_criteria() -> None:
         for clause in re.split("—|;", entry.message_th):
             if REQUEST.search(clause):
                 assert not re.search("แก้เกณฑ์|เขียนเกณฑ์|แก้ค่าน้ำหนัก", clause), (code, clause)
+
+
+# --- every message as a clerk reads it (issue 10, "Messages") --------------------------------
+#
+# The catalogue's templates are checked above; here every message is rendered as kpixl renders
+# it — from the findings of real runs (the bundled masters, the filled samples, hostile files)
+# and, for every code, from the parameters its producers pass — and read for what a clerk
+# must never see: two digit styles in one message, English inside Thai, interval notation,
+# long numbers without thousands separators, hashes, spaces missing around quotations.
+
+
+ENGLISH_IN_THAI_TEXT = {"Excel", "LibreOffice", "kpixl", "XML"}
+"""Latin words a Thai message may hold outside quotation marks: names of programs and of a
+file format. Everything a clerk must type or click (“Save As”, “Sign Off”) is quoted."""
+
+_QUOTED = re.compile(r"“[^”]*”")
+_EXCEL_ERROR = re.compile(r"#(?:DIV/0!|N/A|REF!|VALUE!|NAME\?|NUM!|NULL!)")
+_SUFFIX = re.compile(r"\.(?:xlsx|xlsm|xls|xlsb|ods|zip|eml)\b|\(\*\.\w+\)")
+_NUMBER = r"[-−]?(?:\d[\d,]*(?:\.\d+)?|∞)"
+_INTERVAL = re.compile(rf"[(\[]\s*{_NUMBER}\s*,\s+{_NUMBER}\s*[)\]]")  # "(3, 4)", "[1, 1.01)"
+_LONG_NUMBER = re.compile(r"(?<![\d,.])\d{5,}(?![\d])")
+_IDENTIFIER_BEFORE = re.compile(r"(?:กอง|รหัส|division|code)\s*$")
+_HASH = re.compile(r"\b[0-9a-f]{32,}\b")
+CALQUES = ("ลายนิ้วมือ",)
+"""Word-for-word translations a Thai reader would not write."""
+
+
+def message_problems(code: str, thai: str) -> list[str]:
+    """What is wrong with one Thai message; [] when nothing."""
+    problems = []
+    if code not in DIGITS_AS_TYPED and re.search("[๐-๙]", thai) and re.search("[0-9]", thai):
+        problems.append("Thai and Arabic digits in one message")
+    bare = _SUFFIX.sub("", _EXCEL_ERROR.sub("", _QUOTED.sub("", thai)))
+    english = set(re.findall(r"[A-Za-z]{2,}", bare)) - ENGLISH_IN_THAI_TEXT
+    if english:
+        problems.append(f"English inside Thai: {sorted(english)}")
+    if _INTERVAL.search(thai):
+        problems.append(f"interval notation {_INTERVAL.search(thai)[0]!r}")  # type: ignore[index]
+    for match in _LONG_NUMBER.finditer(_QUOTED.sub("", thai)):
+        before = _QUOTED.sub("", thai)[: match.start()]
+        if not _IDENTIFIER_BEFORE.search(before):
+            problems.append(f"no thousands separator in {match[0]}")
+    if _HASH.search(thai):
+        problems.append("a hash shown to a clerk")
+    if re.search("”[\u0e00-\u0e7f]|[\u0e00-\u0e7f]“", thai):
+        problems.append("no space around a quotation")
+    problems += [f"calque {word!r}" for word in CALQUES if word in thai]
+    return problems
+
+
+def _gap(
+    lower: float | None, lower_in: bool, upper: float | None, upper_in: bool
+) -> dict[str, str]:
+    th, en = describe_values(lower, lower_in, upper, upper_in)
+    return {"th": th, "en": en}
+
+
+def _criterion_error(text: str) -> CriterionError:
+    try:
+        parse_band(text)
+    except CriterionError as error:
+        return error
+    raise AssertionError(f"{text!r} reads")
+
+
+_UNREADABLE = _criterion_error("มากกว่าร้อยละ ๙๕ แต่ไม่น้อยกว่า ร้อยละ ๑๐๐")
+_GAP = _gap(3, False, 4, False)
+_LOW = _gap(0, True, 15, True)
+
+FIELD_EXAMPLES: dict[str, str] = {
+    # what the producers pass (criteria, values and names as a division or the centre
+    # typed them: Thai digits included, where a clerk types them)
+    "advice": "กรุณากรอกเฉพาะตัวเลข เช่น 85 หรือ 85.5",
+    "advice_en": "type a number only, such as 85 or 85.5",
+    "column_name": "เกณฑ์ระดับ ๑",
+    "computed": "43.33",
+    "computed_en": "43.33",
+    "consequence": "ใช้ข้อมูลของส่วนกลางจากไฟล์ข้อมูลหลักแทน",
+    "consequence_en": "the centre's master is used instead",
+    "count": "4",
+    "denominator": "12,000,000",
+    "detail": "มากกว่า ร้อยละ ๖๐ ถึง ร้อยละ ๖๕",
+    "division": "กองคลัง",
+    "division_en": "division FIN",
+    "era_wrong": "ค.ศ.",
+    "era_wrong_en": "C.E.",
+    "excel_note": "",
+    "excel_note_en": "",
+    "expected": "๑๐",
+    "expected_en": "a number",
+    "field": "เกณฑ์ระดับ ๑",
+    "formula": "=15+5",
+    "gap": _GAP["th"],
+    "gap_en": _GAP["en"],
+    "group": "7.1",
+    "kind": "milestones",
+    "level": "4",
+    "levels": "4, 5",
+    "lower_level": "1",
+    "maximum": "100",
+    "minimum": "0",
+    "newer": "แบบประเมิน_กองคลัง (ฉบับแก้ไข).xlsx",
+    "normalised": "140.5",
+    "numerator": "12,600,000",
+    "overlap": "ค่า 80",
+    "overlap_en": "the value 80",
+    "part": "แผนภูมิ",
+    "previous": "3",
+    "problem": (f"อ่านเกณฑ์ระดับ 4 “{_UNREADABLE.text}” ไม่ได้ ({_UNREADABLE.reason_th})"),
+    "problem_en": f"level 4 cannot be read ({_UNREADABLE.reason})",
+    "quarter": "2",
+    "quarters": "3, 4",
+    "reason": _UNREADABLE.reason_th,
+    "reason_en": _UNREADABLE.reason,
+    "reason_th": "ไม่มีแผ่นงาน _kpixl",
+    "round": " ว่างอยู่",
+    "round_en": "blank",
+    "rounds": "2",
+    "sheet_name": "แบบประเมิน",
+    "sheets": "“แบบประเมิน”, “แบบประเมิน (2)”",
+    "shown": "3",
+    "signed": "แบบประเมิน_กองคลัง.xlsx",
+    "step": "4",
+    "steps": "1, 2, 3, 4, 5",
+    "summary": "ตั้งแต่ ร้อยละ ๖๐ ถึง ร้อยละ ๖๕",
+    "text": "มากกว่าร้อยละ ๙๕ แต่ไม่น้อยกว่า ร้อยละ ๑๐๐",
+    "total": "95",
+    "uncovered": _LOW["th"],
+    "uncovered_en": _LOW["en"],
+    "upper_level": "2",
+    "used": "แบบประเมิน",
+    "value": "๘๕",
+    "what": "ผลการปฏิบัติงาน",
+    "what_en": "The result",
+    "where": " ในแผ่นงาน ข้อมูลประกอบ",
+    "where_en": " on the supporting data sheet",
+    "year": "2564",
+    "year_be": "2565",
+}
+
+
+def _template_fields(code: str) -> set[str]:
+    entry = CATALOGUE[code]
+    return {f for t in (entry.message_th, entry.message_en) for f in _fields(t)}
+
+
+def test_every_message_field_has_an_example() -> None:
+    used = {f for code in CATALOGUE for f in _template_fields(code)}
+    assert used <= set(FIELD_EXAMPLES), sorted(used - set(FIELD_EXAMPLES))
+
+
+@pytest.mark.parametrize("code", sorted(CATALOGUE))
+def test_every_code_s_thai_message_reads_well(code: str) -> None:
+    params = {f: FIELD_EXAMPLES[f] for f in _template_fields(code) if f != "value"}
+    record = finding(code, value=FIELD_EXAMPLES["value"], **params)
+    assert message_problems(code, record["message_th"]) == [], record["message_th"]
+
+
+def test_quoted_thai_digits_are_written_as_the_message_writes_its_own() -> None:
+    """What the centre or a division wrote in Thai digits is quoted with Arabic digits, as
+    the rest of the message is; the finding's value keeps what was written."""
+    record = finding(
+        "locked-field-changed",
+        value="ไม่เกิน ร้อยละ ๕๐",
+        field="เกณฑ์ระดับ ๑",
+        expected="ไม่เกิน ร้อยละ ๓๐",
+    )
+    assert "“เกณฑ์ระดับ 1”" in record["message_th"]
+    assert "“ไม่เกิน ร้อยละ 30”" in record["message_th"]
+    assert "“ไม่เกิน ร้อยละ 50”" in record["message_th"]
+    assert "“ไม่เกิน ร้อยละ 50”" in record["message_en"]
+    assert record["value"] == "ไม่เกิน ร้อยละ ๕๐"
+    typed = finding("value-normalised", value="๑๔๐.๕", normalised="140.5")
+    assert "“๑๔๐.๕”" in typed["message_th"] and "140.5" in typed["message_th"]
+
+
+@pytest.fixture(scope="module")
+def real_findings(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """Every finding of the bundled masters' checks and of one batch over the filled
+    samples and the hostile files, annotated copies written (their findings too)."""
+    import hostile
+    from conftest import SAMPLES
+
+    from kpixl.batch import run_batch
+    from kpixl.master import check_master, master_from_csv
+
+    masters = [master_from_csv(SAMPLES / "source" / n) for n in ("nakhonsawan_2565", "krabi_2564")]
+    tmp = tmp_path_factory.mktemp("messages")
+    files = sorted((SAMPLES / "filled").glob("*.xlsx"))
+    for maker in (
+        hostile.not_a_zip,
+        hostile.synthetic_xls,
+        hostile.synthetic_encrypted_xlsx,
+        hostile.truncated_xlsx,
+        hostile.crc_corrupt_xlsx,
+        hostile.zip_bomb,
+        hostile.macro_xlsm,
+        hostile.docx_like,
+        hostile.entity_xlsx,
+    ):
+        folder = tmp / maker.__name__
+        folder.mkdir()
+        files.append(maker(folder))
+    (tmp / "parts").mkdir()
+    files.append(hostile.feature_xlsx(tmp / "parts", ["chart", "image"]))
+    batch = run_batch(files, master=masters, out_dir=tmp / "out")
+    return concat_findings([*(check_master(m) for m in masters), batch.findings])
+
+
+def test_the_real_runs_see_most_codes(real_findings: pd.DataFrame) -> None:
+    assert len(set(real_findings["code"])) >= 45
+
+
+def test_every_real_message_reads_well(real_findings: pd.DataFrame) -> None:
+    bad = [
+        (rec["code"], rec["message_th"], problems)
+        for rec in real_findings.drop_duplicates(["code", "message_th"]).to_dict("records")
+        if (problems := message_problems(rec["code"], rec["message_th"]))
+    ]
+    assert bad == []
+
+
+@pytest.mark.parametrize(
+    ("thai", "problem"),
+    [
+        ("จึงให้ระดับ 1 ตามเกณฑ์ระดับ ๕", "digits"),
+        ("อ่านเกณฑ์ไม่ได้ (two lower ends)", "English"),
+        ("ค่า (3, 4) ไม่ตรงกับเกณฑ์", "interval"),
+        ("ค่าใน [1, 1.01) ไม่ตรงกับเกณฑ์", "interval"),
+        ("ตัวตั้ง 12600000 มากกว่าตัวหาร", "thousands"),
+        ("เนื้อหาไฟล์ " + "ab12" * 16, "hash"),
+        ("ลายนิ้วมือไม่ตรง", "calque"),
+        ("อ่านเกณฑ์ “ไม่ถึง 60”ไม่ได้", "space"),
+    ],
+)
+def test_the_reading_catches_what_the_issue_saw(thai: str, problem: str) -> None:
+    """The checks above would fail on each of issue 10's examples."""
+    found = message_problems("rubric-gap", thai)
+    assert found and problem.lower() in " ".join(found).lower(), found
+
+
+def test_the_reading_lets_good_messages_pass() -> None:
+    for thai in (
+        "ตัวตั้ง (12,600,000) มากกว่าตัวหาร (12,000,000)",
+        "ไม่พบรหัสกอง “75105” ในแผ่นงานกอง",
+        "เลือก “บันทึกเป็น” (“Save As”) ชนิด “Excel Workbook (*.xlsx)”",
+        "ช่องนี้แสดงค่าผิดพลาด #DIV/0! ของ Excel",
+        "เกณฑ์ระดับ 4 กับ 5 ซ้อนกัน (ระดับ 4, 5)",
+    ):
+        assert message_problems("rubric-gap", thai) == [], thai
+
+
+def test_with_kpi_names_names_each_finding_s_kpi() -> None:
+    findings = findings_frame(
+        [
+            finding("value-missing", kpi_id="1"),
+            finding("missing-prior-result", kpi_id="02"),
+            finding("not-signed-off"),
+        ]
+    )
+    kpis = pd.DataFrame({"kpi_id": ["1"], "name": ["ร้อยละของโครงการที่แล้วเสร็จ"]})
+    targets = pd.DataFrame({"kpi_id": ["1", "02"], "name": ["ชื่อในแผน", "จำนวนผู้รับบริการ"]})
+    named = with_kpi_names(findings, kpis, targets)
+    assert named["kpi_name"].tolist() == ["ร้อยละของโครงการที่แล้วเสร็จ", "จำนวนผู้รับบริการ", ""]
+    assert list(findings.columns) == FINDING_COLUMNS  # the input is left as it was
