@@ -109,8 +109,8 @@ COMPLETE_TEXT = {
 NOTHING_TO_SCORE = "ไม่มีตัวชี้วัดที่ต้องคิดคะแนน (มีเฉพาะแผนเป้าหมาย)"
 SCORE_KEYS = ("total", "score_100")
 TITLE = "รายงานผลการตรวจแบบประเมินผลสัมฤทธิ์ของงาน (kpixl)"
-LINE_PT = 21.0
-"""Points per line of TH Sarabun New 14 pt (its line gap is large)."""
+LINE_PT = L.LINE_PT
+"""Points per line of TH Sarabun New 14 pt (its line gap is large; LibreOffice measured)."""
 
 
 def severity_label(severity: str) -> str:
@@ -538,6 +538,8 @@ class _Job:
                     Look(bold=True, fill=SEVERITY_FILL[severity]),
                 ),
             )
+            # The legend's words stay inside their colour (column A alone is too narrow).
+            layout.merges.append(f"A{row}:B{row}")
             put((row, 3), Cell(counts[severity], text))
             row += 1
         header = row + 1

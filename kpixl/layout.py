@@ -76,40 +76,87 @@ def visible_length(text: str) -> int:
     return sum(unicodedata.category(ch) not in ("Mn", "Cf") for ch in text)
 
 
+_NARROW = frozenset(" ilj!'|.,:;()[]{}-`\"เโใไๅrtf/")
+_WIDE = frozenset("mwMW@%ฌญฒณฑ—✖⚠ℹ✓๐๑๒๓๔๕๖๗๘๙")
+LINE_PT = 23.5
+"""Points per line of wrapped TH Sarabun New 14 pt: its line spacing is about 1.65 em
+(LibreOffice with Debian's metric clone Laksaman measured 23.2)."""
+BOLD = 1.08
+"""Bold TH Sarabun New is wider than regular by about this much."""
+BREAK_LOSS = 4.0
+"""Width units a wrapped line leaves empty (a third of a narrow column's line): Thai breaks
+between words only, and LibreOffice keeps some runs of words together (``กระบวนการ/
+ขั้นตอนการให้``), so a line can end well before its column does."""
+
+
+def text_units(text: str) -> float:
+    """Width units ``text`` takes in TH Sarabun New 14 pt, where a unit is one digit (the
+    workbooks' default font sets the unit): most Thai letters about 1, marks above or
+    below a letter 0, spaces and dots about half, ``m`` and ``ณ`` 1.5."""
+    total = 0.0
+    for ch in text:
+        if unicodedata.category(ch) in ("Mn", "Cf"):
+            continue
+        total += 0.55 if ch in _NARROW else 1.5 if ch in _WIDE else 1.0
+    return total
+
+
+def wrapped_lines(text: str, width: float, chars_per_unit: float = 1.0) -> int:
+    """Lines ``text`` takes when wrapped in a column (or merged range) ``width`` units wide.
+
+    Measured in LibreOffice (A4 PDF of TH Sarabun New 14 pt, shown as Laksaman): a column
+    of width 8 holds about 7 Thai letters a line, 16 about 14.5, 24 about 23.
+    """
+    per_line = max((width - 0.5) * chars_per_unit, 1.0)
+    total = 0
+    for part in str(text).split("\n"):
+        size = text_units(part)
+        lines = max(1, math.ceil(size / per_line))
+        while size + min(BREAK_LOSS, per_line / 3) * (lines - 1) > lines * per_line:
+            lines += 1
+        total += lines
+    return total
+
+
 def row_height(
-    cells: Iterable[tuple[str, float]], line: float = 14.5, chars_per_unit: float = 1.15
+    cells: Iterable[tuple[str, float]],
+    line: float = LINE_PT,
+    chars_per_unit: float = 1.0,
+    size: float = 14,
+    bold: bool = False,
 ) -> float:
     """Row height (points) that shows wrapped text whole: neither xlsxwriter nor openpyxl
     can autofit, and Excel does not refit rows on opening.
 
     Args:
         cells: (text, column width) pairs of one row.
-        line: points per line of text.
-        chars_per_unit: characters of the font per unit of column width.
+        line: points per line of 14 pt text.
+        chars_per_unit: characters of 14 pt text per unit of column width.
+        size: the text's size in points (lines and letters grow with it).
+        bold: the text is bold (its letters are a little wider).
     """
-    lines = 1
-    for text, width in cells:
-        per_line = max(width * chars_per_unit - 1, 1.0)
-        count = sum(
-            max(1, math.ceil(visible_length(part) / per_line)) for part in str(text).split("\n")
-        )
-        lines = max(lines, count)
-    return lines * line + 3
+    factor = size / 14 * (BOLD if bold else 1.0)
+    lines = max(
+        (wrapped_lines(text, width, chars_per_unit / factor) for text, width in cells), default=1
+    )
+    return round(lines * line * size / 14 + 4, 2)
 
 
 FORM_FIELDS: tuple[Field, ...] = (
-    Field("kpi_id", "ตัวชี้วัดที่", 7),
-    Field("issue", "งานที่นำเสนอเป็นข้อตกลงการปฏิบัติราชการ", 20),
-    Field("name", "ตัวชี้วัดผลงาน", 28),
+    Field("kpi_id", "ตัวชี้วัดที่", 6),
+    Field("issue", "งานที่นำเสนอเป็นข้อตกลงการปฏิบัติราชการ", 14),
+    Field("name", "ตัวชี้วัดผลงาน", 19),
     Field("unit", "หน่วยวัด", 7),
-    *(Field(f"level_{n}", "12345"[n - 1], 14) for n in range(1, 6)),
-    Field("result", "ผลการปฏิบัติงาน", 11),
-    Field("level", "คะแนนที่ได้ (ก)", 9),
-    Field("weight", "ค่าน้ำหนัก (ข)", 9),
-    Field("weighted", "รวมคะแนน (ค) = (ก) × (ข) / 100", 11),
+    *(Field(f"level_{n}", "12345"[n - 1], 11) for n in range(1, 6)),
+    Field("result", "ผลการปฏิบัติงาน", 10),
+    Field("level", "คะแนนที่ได้ (ก)", 8),
+    Field("weight", "ค่าน้ำหนัก (ข)", 8),
+    Field("weighted", "รวมคะแนน (ค) = (ก) × (ข) / 100", 10),
     Field("value", "ค่าที่ใช้คิดคะแนน", 11),
     Field("hint", "วิธีกรอก", 30),
 )
+"""The scoring form's columns. The printed ones (to :data:`FORM_PRINTED`) add up to 137
+units: one A4 landscape page wide at 67 % (body text 9.4 pt)."""
 FORM_PRINTED = "weighted"
 """The last printed column of the form: the helper columns right of it (the value used
 and how to fill in) stay on screen, not on paper."""
@@ -130,7 +177,7 @@ FORM_LOCKED = (
 DATA_FIELDS: tuple[Field, ...] = (
     Field("kpi_id", "ตัวชี้วัดที่", 8),
     Field("field", "รหัสรายการ", 11),
-    Field("label", "รายการ", 60),
+    Field("label", "รายการ", 54),
     Field("input", "ข้อมูล (กรอก)", 16),
     Field("unit", "หน่วย / ค่าน้ำหนัก", 14),
     Field("helper", "ค่าช่วยคำนวณ", 12),
@@ -138,7 +185,7 @@ DATA_FIELDS: tuple[Field, ...] = (
 HIDDEN_DATA_FIELDS = ("field",)
 """Columns of the supporting-data sheet that only kpixl reads: hidden from the division."""
 
-SURVEY_FIXED = (Field("round", "ครั้งที่สำรวจ", 10), Field("respondent", "ผู้ตอบคนที่", 10))
+SURVEY_FIXED = (Field("round", "ครั้งที่สำรวจ", 9), Field("respondent", "ผู้ตอบคนที่", 9))
 
 
 def month_key(month: int) -> str:
@@ -149,22 +196,22 @@ def month_key(month: int) -> str:
 def target_fields(fiscal_year_be: int) -> tuple[Field, ...]:
     """Columns of the target sheet for fiscal year ``fiscal_year_be``, in order."""
     fields = [
-        Field("kpi_id", "รหัส", 7),
-        Field("name", "ชื่อตัวชี้วัด", 40),
-        Field("unit", "หน่วยนับ", 9),
-        Field("kpi_type", "ประเภทตัวชี้วัด", 11),
+        Field("kpi_id", "รหัส", 6),
+        Field("name", "ชื่อตัวชี้วัด", 22),
+        Field("unit", "หน่วยนับ", 7),
+        Field("kpi_type", "ประเภทตัวชี้วัด", 9),
     ]
     for quarter in range(1, 5):
         for month in FISCAL_MONTHS[(quarter - 1) * 3 : quarter * 3]:
-            fields.append(Field(month_key(month), MONTHS_TH_ABBR[month - 1], 7))
-        fields.append(Field(f"q{quarter}", "รวม", 8))
-    fields.append(Field("total", "รวมทั้งสิ้น", 9))
+            fields.append(Field(month_key(month), MONTHS_TH_ABBR[month - 1], 6.5))
+        fields.append(Field(f"q{quarter}", "รวม", 7))
+    fields.append(Field("total", "รวมทั้งสิ้น", 8))
     for year in range(fiscal_year_be - 3, fiscal_year_be):
-        fields.append(Field(f"plan_{year}", "แผน", 8))
-        fields.append(Field(f"result_{year}", "ผล", 8))
+        fields.append(Field(f"plan_{year}", "แผน", 7))
+        fields.append(Field(f"result_{year}", "ผล", 7))
     for key, label in estimate_years(fiscal_year_be):
-        fields.append(Field(key, label, 9))
-    fields.append(Field("success_factor", "Success Factor", 30))
+        fields.append(Field(key, label, 8))
+    fields.append(Field("success_factor", "Success Factor", 24))
     return tuple(fields)
 
 

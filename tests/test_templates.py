@@ -35,6 +35,7 @@ from kpixl.master import (
     table_frame,
 )
 from kpixl.reader import read_workbook
+from kpixl.templates import styles as S
 from kpixl.templates import workbook_name, write_templates
 from kpixl.templates.styles import FONT
 
@@ -182,8 +183,8 @@ def test_writing_again_replaces_the_files_atomically(master: Master, tmp_path: P
         ("COM", [*PAGES, L.DATA_SHEET, "สำรวจ 1", "สำรวจ 3", "สำรวจ 5", "สำรวจ 6"]),
         ("WEL", [*PAGES, L.DATA_SHEET, "สำรวจ 2", "สำรวจ 3", "สำรวจ 4", "สำรวจ 5"]),
         ("FIN", [*PAGES, L.DATA_SHEET]),
-        # No scored KPI: no detail pages and no supporting data.
-        ("75105", [L.AGREEMENT_SHEET, L.FORM_SHEET]),
+        # No scored KPI: only the target sheet (no agreement, form, details or data).
+        ("75105", []),
     ],
 )
 def test_sheet_names_and_order(books: dict[str, Any], code: str, sheets: list[str]) -> None:
@@ -215,8 +216,10 @@ def test_meta_sheet_holds_the_definitions_and_their_fingerprint(
     assert definitions == division_definitions(source, code)
     assert meta["fingerprint"] == fingerprint(definitions)
     sheets = json.loads(meta["sheets"])
-    assert {k: sheets[k] for k in ("form", "data", "target")} == {
-        "form": L.FORM_SHEET,
+    # a division with nothing to score has no scoring form
+    form = {"form": L.FORM_SHEET} if code != "75105" else {}
+    assert {k: v for k, v in sheets.items() if not k.startswith("survey:")} == {
+        **form,
         "data": L.DATA_SHEET,
         "target": L.TARGET_SHEET,
     }
@@ -541,12 +544,14 @@ def test_print_set_up_and_frozen_headers(
     ws = books["COM"][sheet]
     assert ws.page_setup.orientation == orientation
     assert int(ws.page_setup.paperSize) == 9  # A4
-    assert ws.sheet_properties.pageSetUpPr.fitToPage
-    assert ws.page_setup.fitToWidth in (None, 1)  # 1 is the OOXML default, left out
-    assert ws.page_setup.fitToHeight == 0  # as many pages down as needed
+    # A fixed scale, never "fit to page" (under which Excel ignores the page breaks that
+    # keep a KPI on one page), and never so small that body text prints under 9 pt.
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage
+    assert S.MIN_SCALE <= int(ws.page_setup.scale) <= 100
+    assert S.BODY * int(ws.page_setup.scale) / 100 >= 9
     assert ws.print_title_rows == titles
     assert ws.freeze_panes == freeze
-    assert ws.oddFooter.center.text == "หน้า &P / &N"
+    assert ws.oddFooter.center.text == "&A — หน้า &P / &N"  # the sheet's name, the page
     assert ws.oddFooter.center.font == FONT
 
 
@@ -929,15 +934,6 @@ def test_a_flawed_master_still_gives_a_whole_workbook(flawed: Path) -> None:
     assert data_ws.cell(drows[("4", "item:1")], dcols["unit"]).value in (None, "")
 
 
-def test_a_division_without_scored_kpis_has_no_circular_totals(books: dict[str, Any]) -> None:
-    ws = books["75105"][L.FORM_SHEET]
-    rows, cols = form_rows(ws)
-    assert set(rows) == {L.TOTAL_LABEL, L.SCORE_LABEL}
-    for label in (L.TOTAL_LABEL, L.SCORE_LABEL):
-        for key in ("weight", "weighted"):
-            assert ws.cell(rows[label], cols[key]).value is None
-
-
 # --- LibreOffice: an independent spreadsheet program ---------------------------------------
 
 
@@ -957,7 +953,7 @@ def test_libreoffice_opens_every_workbook_and_no_formula_fails(
     for name, path in recalculated.items():
         assert path.is_file() and path.stat().st_size > 0, name
         book = openpyxl.load_workbook(path, data_only=True)
-        assert L.FORM_SHEET in book.sheetnames, name
+        assert L.TARGET_SHEET in book.sheetnames, name
         errors = [
             (ws.title, c.coordinate, c.value)
             for ws in book.worksheets

@@ -20,7 +20,16 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from kpixl.findings import value_text
 from kpixl.fiscal import format_datetime_th
 from kpixl.outputs import labels as W
-from kpixl.outputs.book import TOTAL_FILL, Book, Col, Table, is_missing, print_setup, row_points
+from kpixl.outputs.book import (
+    TOTAL_FILL,
+    Book,
+    Col,
+    Table,
+    is_missing,
+    lines_needed,
+    print_setup,
+    row_points,
+)
 from kpixl.outputs.status import STATES, local_time
 from kpixl.precision import round_value, round_values
 
@@ -98,7 +107,7 @@ def status_sheet(
     state_col = [c.key for c in _STATUS_COLS].index("state")
     states = _range(STATUS_SHEET, table.first, table.last, state_col, absolute=True)
     codes = _range(STATUS_SHEET, table.first, table.last, 0, absolute=True)
-    label = {"bold": True, "border": 1, "align": "center"}
+    label = {"bold": True, "border": 1, "align": "center", "valign": "vcenter", "text_wrap": True}
     count = book.fmt(bold=True, border=1, align="center", num_format="#,##0", font_size=16)
     empty = table.last < table.first
     # The words sit over the state column and the three wide columns beside it.
@@ -110,7 +119,11 @@ def status_sheet(
         n = sum(1 for r in records if r.get("state") == state)
         formula = f'=COUNTIF({states},"{word}")' if not empty else "=0"
         sheet.write_formula(4, i, formula, count, n)
-    sheet.set_row(3, row_points(1))
+    # A state's words wrap within its column (a narrow one would cut them on paper).
+    words = [(1, "ทั้งหมด (กอง)")] + [
+        (i, W.STATE_WORDS[st]) for i, st in enumerate(STATES, state_col)
+    ]
+    sheet.set_row(3, row_points(max(lines_needed(w, table.widths[i], bold=True) for i, w in words)))
     sheet.set_row(4, row_points(1, 16))
     _print(sheet, table, _STATUS_COLS, repeat_cols=(0, 1))
 

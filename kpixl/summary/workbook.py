@@ -358,7 +358,11 @@ class SummaryWriter:
         used = row = table.last + 2
         book.text(sheet, used, 0, "สิ่งที่ใช้จัดทำสรุปนี้", book.fmt(bold=True, font_size=16))
         sheet.set_row(used, row_points(1, 16))
+        # Each note wraps within the printed columns: a long path would run off the page.
+        printed = sum(table.widths[:8])
         for row, note in enumerate(s.notes, used + 1):
-            book.text(sheet, row, 0, f"• {note}", book.fmt())
+            sheet.merge_range(row, 0, row, 7, "", book.fmt(text_wrap=True))
+            text = book.text(sheet, row, 0, f"• {note}", book.fmt(text_wrap=True))
+            sheet.set_row(row, row_points(lines_needed(text, printed)))
         # The content's id and the Message-ID stay on screen: no one reads them on paper.
         print_setup(sheet, table.widths[:8], last_row=row, repeat_rows=(HEADER, HEADER))

@@ -79,16 +79,20 @@ def write_division_workbook(master: Master, division_code: str, path: Path | str
 def _write(book: Any, plan: Plan, raw: dict[str, Any], password: str) -> None:
     f = S.formats(book)
     defs = plan.definitions
-    agreement = book.add_worksheet(L.AGREEMENT_SHEET)
-    form = book.add_worksheet(L.FORM_SHEET)
+    # A target-sheet-only division (nothing to score) has no agreement and no scoring form:
+    # its workbook opens on, and prints only, its target sheet.
+    agreement = book.add_worksheet(L.AGREEMENT_SHEET) if defs.scored else None
+    form = book.add_worksheet(L.FORM_SHEET) if defs.scored else None
     details = book.add_worksheet(L.DETAIL_SHEET) if defs.scored else None
     data = book.add_worksheet(L.DATA_SHEET) if plan.data_needed else None
     surveys = {s.sheet: book.add_worksheet(s.sheet) for s in plan.surveys}
     target = book.add_worksheet(L.TARGET_SHEET)
     meta = book.add_worksheet(L.META_SHEET)
-    write_agreement(agreement, f, defs, plan.fiscal_year_be)
-    S.protect(agreement, password)
-    write_form(form, f, plan, password)
+    if agreement is not None:
+        write_agreement(agreement, f, defs, plan.fiscal_year_be)
+        S.protect(agreement, password)
+    if form is not None:
+        write_form(form, f, plan, password)
     if details is not None:
         write_details(details, f, defs, plan.fiscal_year_be)
         S.protect(details, password)
@@ -99,15 +103,15 @@ def _write(book: Any, plan: Plan, raw: dict[str, Any], password: str) -> None:
             write_survey(surveys[kpi_plan.survey.sheet], f, kpi_plan.kpi, kpi_plan.survey, password)
     write_target(target, f, plan, password)
     _write_meta(meta, defs, raw, plan, password)
-    # A target-sheet-only division (nothing to score) opens on its target sheet.
-    (form if defs.scored else target).activate()
+    (form or target).activate()
 
 
 def _write_meta(
     sheet: Any, defs: Definitions, raw: dict[str, Any], plan: Plan, password: str
 ) -> None:
     text = json.dumps(raw, ensure_ascii=False, sort_keys=True)
-    sheets = {"form": L.FORM_SHEET, "data": L.DATA_SHEET, "target": L.TARGET_SHEET}
+    sheets = {"form": L.FORM_SHEET} if defs.scored else {}
+    sheets.update({"data": L.DATA_SHEET, "target": L.TARGET_SHEET})
     sheets.update({f"survey:{p.kpi.kpi_id}": p.survey.sheet for p in plan.kpis if p.survey})
     rows: list[tuple[str, str]] = [
         ("kpixl", L.MARKER),

@@ -9,6 +9,7 @@ and how to fill each row in stay right of the printed area; signature blocks fol
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
@@ -29,30 +30,33 @@ def write_form(sheet: Any, f: dict[str, Any], plan: Plan, password: str) -> None
     """Write the scoring form of ``plan``."""
     defs, form = plan.definitions, plan.form
     org = defs.organisation.get("org_name", "")
-    sheet.merge_range(
-        0,
-        0,
-        0,
-        PRINTED,
-        f"แบบกำหนดและประเมินผลสัมฤทธิ์ของงานของ {defs.division_name}",
-        f["title_center"],
+    printed = sum(WIDTHS[fld.key] for fld in L.FORM_FIELDS[: PRINTED + 1])
+    title = f"แบบกำหนดและประเมินผลสัมฤทธิ์ของงานของ {defs.division_name}"
+    subtitle = f"{org} ประจำปีงบประมาณ พ.ศ. {plan.fiscal_year_be}"
+    note = (
+        "กรอกเฉพาะช่องสีเหลือง ช่องสีเขียวคำนวณให้อัตโนมัติ (ตัวชี้วัดที่ต้องใช้ข้อมูลประกอบ กรอกในแผ่นงาน “ข้อมูลประกอบ”)"
     )
-    sheet.merge_range(
-        1, 0, 1, PRINTED, f"{org} ประจำปีงบประมาณ พ.ศ. {plan.fiscal_year_be}", f["subtitle_center"]
+    for row, text, style, size in (
+        (0, title, "title_center", S.TITLE),
+        (1, subtitle, "subtitle_center", S.SUBTITLE),
+        (2, note, "note", S.BODY),
+    ):
+        sheet.merge_range(row, 0, row, PRINTED, text, f[style])
+        sheet.set_row(row, S.row_height([(text, printed)], size, bold=True))
+    groups = (
+        (0, 3, "เป้าหมายในการปฏิบัติงาน"),
+        (4, 8, "คะแนนตามระดับค่าเป้าหมาย"),
+        (9, PRINTED, "ผลสัมฤทธิ์ของงาน"),
     )
-    sheet.merge_range(
-        2,
-        0,
-        2,
-        PRINTED,
-        "กรอกเฉพาะช่องสีเหลือง ช่องสีเขียวคำนวณให้อัตโนมัติ "
-        "(ตัวชี้วัดที่ต้องใช้ข้อมูลประกอบ กรอกในแผ่นงาน “ข้อมูลประกอบ”)",
-        f["note"],
+    for first, last, label in groups:
+        sheet.merge_range(form.group_row, first, form.group_row, last, label, f["header"])
+    sheet.set_row(
+        form.group_row,
+        S.row_height(
+            ((label, sum(fld.width for fld in L.FORM_FIELDS[a : b + 1])) for a, b, label in groups),
+            bold=True,
+        ),
     )
-    sheet.set_row(2, S.LINE + 6)
-    sheet.merge_range(form.group_row, 0, form.group_row, 3, "เป้าหมายในการปฏิบัติงาน", f["header"])
-    sheet.merge_range(form.group_row, 4, form.group_row, 8, "คะแนนตามระดับค่าเป้าหมาย", f["header"])
-    sheet.merge_range(form.group_row, 9, form.group_row, PRINTED, "ผลสัมฤทธิ์ของงาน", f["header"])
     for col in range(PRINTED + 1, len(L.FORM_FIELDS)):
         sheet.write_blank(form.group_row, col, None, f["header"])
     for col, fld in enumerate(L.FORM_FIELDS):
@@ -61,16 +65,23 @@ def write_form(sheet: Any, f: dict[str, Any], plan: Plan, password: str) -> None
         sheet.set_column(col, col, fld.width)
     sheet.set_row(
         form.header_row,
-        S.row_height((fld.label, fld.width) for fld in L.FORM_FIELDS),
+        S.row_height(((fld.label, fld.width) for fld in L.FORM_FIELDS), bold=True),
     )
     sheet.set_row(form.key_row, None, None, {"hidden": True})
     for kpi_plan in plan.kpis:
         _write_row(sheet, f, kpi_plan, plan.fiscal_year_be)
     _write_totals(sheet, f, plan)
-    end = write_signatures(sheet, f, defs, form.signature_row, PRINTED)
+    widths = [fld.width for fld in L.FORM_FIELDS[: PRINTED + 1]]
+    end = write_signatures(sheet, f, defs, form.signature_row, widths)
     sheet.freeze_panes(form.key_row + 1, 3)
     S.print_setup(
-        sheet, repeat=(form.group_row, form.header_row), landscape=True, area=(end, PRINTED)
+        sheet,
+        widths=widths,
+        landscape=True,
+        last_row=end - 1,
+        repeat=(form.group_row, form.header_row),
+        # The totals stay with the signatures that sign them.
+        keep=[(form.total_row, end - 1)],
     )
     S.protect(sheet, password)
 
@@ -148,16 +159,16 @@ def _write_row(sheet: Any, f: dict[str, Any], plan: KpiPlan, fy: int) -> None:
 def _write_totals(sheet: Any, f: dict[str, Any], plan: Plan) -> None:
     form = plan.form
     total_row, score_row = form.total_row, form.score_row
-    sheet.write_string(total_row, 0, L.TOTAL_LABEL, f["total_label"])
-    sheet.merge_range(total_row, 1, total_row, COLS["level"], "รวม", f["total_label"])
-    sheet.write_string(score_row, 0, L.SCORE_LABEL, f["total_label"])
+    # The reader finds the two rows by their labels in column A.
+    sheet.merge_range(total_row, 0, total_row, COLS["level"], L.TOTAL_LABEL, f["total_label"])
+    sheet.merge_range(score_row, 0, score_row, 1, L.SCORE_LABEL, f["total_label"])
     sheet.merge_range(
+        score_row, 2, score_row, COLS["weight"], "= รวมคะแนน (ค) × 20", f["total_label"]
+    )
+    sheet.set_row(total_row, S.row_height([(L.TOTAL_LABEL, 10)], bold=True))
+    sheet.set_row(
         score_row,
-        1,
-        score_row,
-        COLS["weight"],
-        "สรุปคะแนน เต็ม 100 = รวมคะแนน (ค) × 20",
-        f["total_label"],
+        S.row_height([(L.SCORE_LABEL, WIDTHS["kpi_id"] + WIDTHS["issue"])], bold=True),
     )
     for row in (total_row, score_row):
         for col in range(PRINTED + 1, len(L.FORM_FIELDS)):
@@ -187,10 +198,12 @@ def _write_totals(sheet: Any, f: dict[str, Any], plan: Plan) -> None:
 
 
 def write_signatures(
-    sheet: Any, f: dict[str, Any], defs: Definitions, row: int, last_col: int
+    sheet: Any, f: dict[str, Any], defs: Definitions, row: int, widths: Sequence[float]
 ) -> int:
     """Signature blocks of ผู้ทำข้อตกลง (the division's director) and ผู้รับข้อตกลง (the
-    executive) side by side from ``row``; returns the row after them."""
+    executive) side by side from ``row``, over the columns of ``widths``; returns the row
+    after them. A long position wraps within its block, its row made tall enough."""
+    last_col = len(widths) - 1
     middle = last_col // 2
     blocks = (
         (
@@ -208,7 +221,9 @@ def write_signatures(
             "ผู้รับข้อตกลง",
         ),
     )
+    heights = [S.LINE + 6] * 5
     for first, last, name, title, role in blocks:
+        width = sum(widths[first : last + 1])
         lines = (
             "ลงชื่อ ............................................................",
             f"( {name} )"
@@ -222,6 +237,7 @@ def write_signatures(
         )
         for offset, line in enumerate(lines):
             sheet.merge_range(row + offset, first, row + offset, last, line, f["signature"])
-    for offset in range(5):
-        sheet.set_row(row + offset, S.LINE + 6)
+            heights[offset] = max(heights[offset], S.row_height([(line, width)]) + 6)
+    for offset, height in enumerate(heights):
+        sheet.set_row(row + offset, height)
     return row + 5

@@ -12,7 +12,7 @@ from kpixl.fiscal import fiscal_year_end, fiscal_year_start, format_date_long_th
 from kpixl.templates import styles as S
 from kpixl.templates.form import write_signatures
 
-AGREEMENT_WIDTHS = (24, 24, 24, 24)
+AGREEMENT_WIDTHS = (22, 22, 22, 22)
 DETAIL_WIDTHS = (16, 15, 15, 15, 15, 15)
 
 
@@ -72,14 +72,18 @@ def write_agreement(sheet: Any, f: dict[str, Any], defs: Definitions, fiscal_yea
         ),
         ("paragraph", ""),
     ]
+    sizes = {"title_center": S.TITLE, "subtitle_center": S.SUBTITLE, "paragraph": S.BODY}
     row = 0
     for style, text in lines:
         sheet.merge_range(row, 0, row, last, text, f[style])
-        height = S.row_height([(text, total_width)]) if style == "paragraph" else S.LINE + 10
-        sheet.set_row(row, height)
+        sheet.set_row(
+            row, S.row_height([(text, total_width)], sizes[style], bold=style != "paragraph") + 6
+        )
         row += 1
-    write_signatures(sheet, f, defs, row, last)
-    S.print_setup(sheet, repeat=None, landscape=False)
+    end = write_signatures(sheet, f, defs, row, AGREEMENT_WIDTHS)
+    S.print_setup(
+        sheet, widths=AGREEMENT_WIDTHS, landscape=False, last_row=end - 1, keep=[(0, end - 1)]
+    )
 
 
 def write_details(sheet: Any, f: dict[str, Any], defs: Definitions, fiscal_year_be: int) -> None:
@@ -90,21 +94,16 @@ def write_details(sheet: Any, f: dict[str, Any], defs: Definitions, fiscal_year_
     text_width = sum(DETAIL_WIDTHS[1:])
     org = defs.organisation.get("org_name", "")
     row = 0
-    breaks = []
+    pages: list[tuple[int, int]] = []
     for group in _groups(defs.scored):
-        if row:
-            breaks.append(row)
+        start = row
         first = group[0]
-        sheet.merge_range(
-            row,
-            0,
-            row,
-            last,
+        heading = (
             f"รายละเอียดตัวชี้วัด ตามข้อตกลงการปฏิบัติราชการ {defs.division_name} {org} "
-            f"ประจำปีงบประมาณ พ.ศ. {fiscal_year_be}",
-            f["note"],
+            f"ประจำปีงบประมาณ พ.ศ. {fiscal_year_be}"
         )
-        sheet.set_row(row, S.row_height([("x" * 140, sum(DETAIL_WIDTHS))]))
+        sheet.merge_range(row, 0, row, last, heading, f["note"])
+        sheet.set_row(row, S.row_height([(heading, sum(DETAIL_WIDTHS))]))
         row += 1
         name = first.text("group_name") or first.name if first.group_id else first.name
         kpi_id = first.group_id or first.kpi_id
@@ -118,13 +117,17 @@ def write_details(sheet: Any, f: dict[str, Any], defs: Definitions, fiscal_year_
         for label, text in fields:
             sheet.write_string(row, 0, label, f["label"])
             sheet.merge_range(row, 1, row, last, text, f["paragraph"])
-            sheet.set_row(row, S.row_height([(text, text_width), (label, DETAIL_WIDTHS[0])]))
+            sheet.set_row(
+                row, S.row_height([(text, text_width), (label, DETAIL_WIDTHS[0])], bold=True)
+            )
             row += 1
         sheet.merge_range(row, 0, row, last, "เกณฑ์การให้คะแนน", f["label"])
+        sheet.set_row(row, S.LINE + 4)
         row += 1
         sheet.write_string(row, 0, "ตัวชี้วัด" if len(group) > 1 else "", f["header"])
         for n in range(1, 6):
             sheet.write_string(row, n, f"ระดับ {n}", f["header"])
+        sheet.set_row(row, S.LINE + 4)
         row += 1
         for kpi in group:
             label = f"ไตรมาส {kpi.quarter}" if kpi.quarter else kpi.kpi_id
@@ -133,7 +136,11 @@ def write_details(sheet: Any, f: dict[str, Any], defs: Definitions, fiscal_year_
             for n, text in enumerate(texts, 1):
                 sheet.write_string(row, n, text, f["text"])
             sheet.set_row(
-                row, S.row_height([(t, DETAIL_WIDTHS[n]) for n, t in enumerate(texts, 1)])
+                row,
+                S.row_height(
+                    [(label, DETAIL_WIDTHS[0])]
+                    + [(t, DETAIL_WIDTHS[n]) for n, t in enumerate(texts, 1)]
+                ),
             )
             row += 1
         contacts = [
@@ -144,12 +151,21 @@ def write_details(sheet: Any, f: dict[str, Any], defs: Definitions, fiscal_year_
             text = f"{who} โทร {phone}" if who and phone else who or phone or "—"
             sheet.write_string(row, 0, label, f["label"])
             sheet.merge_range(row, 1, row, last, text, f["paragraph"])
-            sheet.set_row(row, S.row_height([(text, text_width), (label, DETAIL_WIDTHS[0])]))
+            sheet.set_row(
+                row, S.row_height([(text, text_width), (label, DETAIL_WIDTHS[0])], bold=True)
+            )
             row += 1
+        pages.append((start, row - 1))
         row += 1
-    if breaks:
-        sheet.set_h_pagebreaks(breaks)
-    S.print_setup(sheet, repeat=None, landscape=False)
+    # One page per KPI, as in the paper agreement.
+    S.print_setup(
+        sheet,
+        widths=DETAIL_WIDTHS,
+        landscape=False,
+        last_row=max(row - 2, 0),
+        keep=pages,
+        new_pages=[a for a, _ in pages[1:]],
+    )
 
 
 def _groups(kpis: tuple[KpiDef, ...]) -> list[list[KpiDef]]:

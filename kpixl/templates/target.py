@@ -23,30 +23,37 @@ def write_target(sheet: Any, f: dict[str, Any], plan: Plan, password: str) -> No
     fy = plan.fiscal_year_be
     fields = L.target_fields(fy)
     cols = {fld.key: i for i, fld in enumerate(fields)}
-    last = len(fields) - 1
     division = plan.definitions.division_name
-    sheet.write_string(0, 0, f"แผนการดำเนินงานและค่าเป้าหมายตัวชี้วัด — {division}", f["title"])
-    sheet.write_string(
-        1,
-        0,
-        f"ปีงบประมาณ พ.ศ. {fy} (รหัส ชื่อตัวชี้วัด หน่วยนับ และประเภท ส่วนกลางกำหนด แก้ไขไม่ได้)",
-        f["subtitle"],
+    widths = [fld.width for fld in fields]
+    groups = _column_groups(cols, fy)
+    _, breaks = S.column_pages(widths, landscape=True, groups=groups, repeat_columns=(0, 1))
+    # The titles stay on the first page of a sheet printed on pages side by side.
+    first_page = (breaks[0] if breaks else len(fields)) - 1
+    first_width = sum(widths[: first_page + 1])
+    lines = (
+        ("title", S.TITLE, f"แผนการดำเนินงานและค่าเป้าหมายตัวชี้วัด — {division}"),
+        (
+            "subtitle",
+            S.SUBTITLE,
+            f"ปีงบประมาณ พ.ศ. {fy} (รหัส ชื่อตัวชี้วัด หน่วยนับ และประเภท ส่วนกลางกำหนด แก้ไขไม่ได้)",
+        ),
+        (
+            "note",
+            S.BODY,
+            "ช่องแผน/ผลรับเฉพาะตัวเลข 0–9 และ , / . - · กรอกรายเดือนแล้วต้องกรอกรวมไตรมาส · "
+            "กรอกรวมไตรมาสแล้วต้องกรอกรวมทั้งสิ้น · ช่องรวมที่ยังต้องกรอกขึ้นสีแดงมีกรอบเส้นประ · "
+            "ยอดรวมที่ไม่เท่ากับผลบวกขึ้นสีส้มมีเครื่องหมาย ⚠",
+        ),
     )
-    sheet.merge_range(
-        2,
-        0,
-        2,
-        min(last, 20),
-        "ช่องแผน/ผลรับเฉพาะตัวเลข 0–9 และ , / . - · กรอกรายเดือนแล้วต้องกรอก"
-        "รวมไตรมาส · กรอกรวมไตรมาสแล้วต้องกรอกรวมทั้งสิ้น",
-        f["note"],
-    )
-    _write_headers(sheet, f, fy, cols)
+    for row, (style, size, text) in enumerate(lines):
+        sheet.merge_range(row, 0, row, first_page, text, f[style])
+        sheet.set_row(row, S.row_height([(text, first_width)], size, bold=True))
+    _write_headers(sheet, f, fy, cols, breaks)
     for col, fld in enumerate(fields):
         sheet.write_string(HEADER_ROW, col, fld.label, f["header"])
         sheet.write_string(KEY_ROW, col, fld.key, f["key"])
         sheet.set_column(col, col, fld.width)
-    sheet.set_row(SUB_ROW, S.row_height([("ไตรมาส 1 (ต.ค.–ธ.ค.)", 29)]))
+    sheet.set_row(HEADER_ROW, S.row_height(((fld.label, fld.width) for fld in fields), bold=True))
     sheet.set_row(KEY_ROW, None, None, {"hidden": True})
     rows = plan.definitions.target_rows()
     first = KEY_ROW + 1
@@ -55,10 +62,14 @@ def write_target(sheet: Any, f: dict[str, Any], plan: Plan, password: str) -> No
     if rows:
         _saving_rules(sheet, f, first, first + len(rows) - 1, cols)
     row = first + len(rows) + 1
+    label_width = widths[0] + widths[1]
     for key, label in L.SIGNOFF_LABELS.items():
         sheet.merge_range(row, 0, row, 1, label, f["total_label"])
+        # Who signs off: wide enough for a position (ผู้อำนวยการกองยุทธศาสตร์และงบประมาณ)
+        # on one line, a merged cell never grows to fit; within the first printed page.
+        last = cols["q2"] if key == "signed_by" else 4
         sheet.merge_range(
-            row, 2, row, 4, "", f["input_date" if key == "signed_on" else "input_text"]
+            row, 2, row, last, "", f["input_date" if key == "signed_on" else "input_text"]
         )
         if key == "signed_off":
             sheet.data_validation(
@@ -66,60 +77,74 @@ def write_target(sheet: Any, f: dict[str, Any], plan: Plan, password: str) -> No
             )
         elif key == "signed_on":
             date_validation(sheet, row, 2, fy)
-        sheet.set_row(row, S.LINE + 6)
+        sheet.set_row(row, S.row_height([(label, label_width)], bold=True) + 4)
         row += 1
     sheet.freeze_panes(KEY_ROW + 1, 2)
-    S.print_setup(sheet, repeat=(GROUP_ROW, HEADER_ROW), landscape=True)
+    S.print_setup(
+        sheet,
+        widths=widths,
+        landscape=True,
+        last_row=row - 1,
+        repeat=(GROUP_ROW, HEADER_ROW),
+        groups=groups,
+        repeat_columns=(0, 1),
+        keep=[(first + len(rows) + 1, row - 1)],
+        title_rows=GROUP_ROW,
+        title=f"{lines[0][2]} ปีงบประมาณ พ.ศ. {fy}",
+    )
     S.protect(sheet, password)
 
 
-def _write_headers(sheet: Any, f: dict[str, Any], fy: int, cols: dict[str, int]) -> None:
-    sheet.merge_range(GROUP_ROW, 0, SUB_ROW, 3, "ตัวชี้วัด", f["header"])
-    sheet.merge_range(
-        GROUP_ROW,
-        cols["m10"],
-        GROUP_ROW,
-        cols["total"],
-        f"แผนการดำเนินงาน ปีงบประมาณ {fy}",
-        f["header"],
-    )
+def _column_groups(cols: dict[str, int], fy: int) -> list[tuple[int, int]]:
+    """Columns kept on one printed page: the unit, type and first half-year; the second
+    half-year with the grand total; the previous years; the estimates."""
+    estimates = L.estimate_years(fy)
+    return [
+        (cols["unit"], cols["q2"]),
+        (cols["m4"], cols["total"]),
+        (cols[f"plan_{fy - 3}"], cols[f"result_{fy - 1}"]),
+        (cols[estimates[0][0]], cols[estimates[-1][0]]),
+    ]
+
+
+def _write_headers(
+    sheet: Any, f: dict[str, Any], fy: int, cols: dict[str, int], breaks: tuple[int, ...]
+) -> None:
+    def heading(rows: tuple[int, int], columns: tuple[int, int], text: str) -> None:
+        S.merge_on_pages(sheet, rows, columns, text, f["header"], breaks)
+
+    both, group, sub = (GROUP_ROW, SUB_ROW), (GROUP_ROW, GROUP_ROW), (SUB_ROW, SUB_ROW)
+    # Columns A:B are repeated on every page: their heading must not run on into C:D.
+    heading(both, (cols["kpi_id"], cols["name"]), "ตัวชี้วัด")
+    heading(both, (cols["unit"], cols["kpi_type"]), "")
+    heading(group, (cols["m10"], cols["total"]), f"แผนการดำเนินงาน ปีงบประมาณ {fy}")
     for quarter, months in L.QUARTER_MONTHS.items():
         start = cols[L.month_key(months[0])]
-        sheet.merge_range(
-            SUB_ROW, start, SUB_ROW, cols[f"q{quarter}"], quarter_label_th(quarter), f["header"]
-        )
+        heading(sub, (start, cols[f"q{quarter}"]), quarter_label_th(quarter))
     sheet.write_string(SUB_ROW, cols["total"], "", f["header"])
     first_prior = cols[f"plan_{fy - 3}"]
-    sheet.merge_range(
-        GROUP_ROW,
-        first_prior,
-        GROUP_ROW,
-        first_prior + 5,
-        "ปีก่อนหน้า: แผน / ผลการดำเนินงาน",
-        f["header"],
-    )
+    heading(group, (first_prior, first_prior + 5), "ปีก่อนหน้า: แผน / ผลการดำเนินงาน")
     for offset, year in enumerate(range(fy - 3, fy)):
         col = first_prior + 2 * offset
-        sheet.merge_range(SUB_ROW, col, SUB_ROW, col + 1, f"ปีงบประมาณ {year}", f["header"])
+        heading(sub, (col, col + 1), f"ปีงบประมาณ {year}")
     estimates = L.estimate_years(fy)
     first_est = cols[estimates[0][0]]
-    sheet.merge_range(
-        GROUP_ROW,
-        first_est,
-        GROUP_ROW,
-        first_est + len(estimates) - 1,
-        "ปีประมาณการ (แผน)",
-        f["header"],
-    )
+    heading(group, (first_est, first_est + len(estimates) - 1), "ปีประมาณการ (แผน)")
     for key, _label in estimates:
         sheet.write_string(SUB_ROW, cols[key], "ปีงบประมาณ", f["header"])
-    sheet.merge_range(
-        GROUP_ROW,
-        cols["success_factor"],
+    heading(both, (cols["success_factor"], cols["success_factor"]), "Success Factor")
+    fields = L.target_fields(fy)
+    sheet.set_row(GROUP_ROW, S.LINE + 4)
+    sheet.set_row(
         SUB_ROW,
-        cols["success_factor"],
-        "Success Factor",
-        f["header"],
+        S.row_height(
+            [
+                (quarter_label_th(1), sum(fld.width for fld in fields[4:8])),
+                (f"ปีงบประมาณ {fy - 1}", 2 * fields[cols[f"plan_{fy - 1}"]].width),
+                ("ปีงบประมาณ", fields[first_est].width),
+            ],
+            bold=True,
+        ),
     )
 
 
@@ -128,7 +153,14 @@ def _write_row(
 ) -> None:
     sheet.write_string(row, cols["kpi_id"], rec.kpi_id, f["center"])
     sheet.write_string(row, cols["name"], rec.name, f["text"])
-    sheet.set_row(row, S.row_height([(rec.name, L.target_fields(fy)[1].width)]))
+    fields = L.target_fields(fy)
+    sheet.set_row(
+        row,
+        S.row_height(
+            (text, fields[cols[key]].width)
+            for key, text in (("name", rec.name), ("unit", rec.unit), ("kpi_type", rec.kpi_type))
+        ),
+    )
     sheet.write_string(row, cols["unit"], rec.unit, f["center"])
     sheet.write_string(row, cols["kpi_type"], rec.kpi_type, f["center"])
     first_plan, last_plan = cols["m10"], cols["success_factor"] - 1
