@@ -291,13 +291,39 @@ def assert_only_allowed_parts_change(src: Path, dst: Path, touched: set[str]) ->
     assert not set(before) - set(after) - allowed
 
 
-@pytest.mark.parametrize("sample", SAMPLES, ids=[p.stem for p in SAMPLES])
+def _has_form(path: Path) -> bool:
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return L.FORM_SHEET in book.sheetnames
+    finally:
+        book.close()
+
+
+SCORED = [p for p in SAMPLES if _has_form(p)]
+"""The samples with a scoring form (a target-sheet-only workbook has none)."""
+
+
+@pytest.mark.parametrize("sample", SCORED, ids=[p.stem for p in SCORED])
 def test_samples_change_only_the_parts_they_must(sample: Path, tmp_path: Path) -> None:
     records, fills = template_job(sample)
     dst = tmp_path / "out.xlsx"
     assert annotate(sample, dst, records, fills).empty
     assert_only_allowed_parts_change(sample, dst, {L.FORM_SHEET, L.META_SHEET})
     assert_only_intended_cells_change(sample, dst, records, fills)
+
+
+def test_a_target_sheet_only_sample_changes_only_its_target_sheet(tmp_path: Path) -> None:
+    sample = ROOT / "sample_workbooks/filled/KRABI_target_sheet.xlsx"
+    assert sample not in SCORED
+    target = L.TARGET_SHEET
+    records = [
+        at_cell("value-missing", target, "E8", kpi_id="01", what="แผน", what_en="Plan"),
+        at_cell("not-signed-off", target, "C11"),
+    ]
+    dst = tmp_path / "out.xlsx"
+    assert annotate(sample, dst, records, []).empty
+    assert_only_allowed_parts_change(sample, dst, {target, L.META_SHEET})
+    assert_only_intended_cells_change(sample, dst, records, [])
 
 
 def test_libreoffice_and_x14_packages_keep_chart_picture_and_validation(
