@@ -106,6 +106,12 @@ COMPLETE_TEXT = {
     True: "ครบ — คิดคะแนนได้ทุกตัวชี้วัด",
     False: "ยังไม่ครบ — มีตัวชี้วัดที่ยังคิดคะแนนไม่ได้ คะแนนนี้จึงยังไม่ใช่คะแนนสุดท้าย",
 }
+WAITING_FOR_CENTRE = (
+    "ยังไม่ครบ — ตัวชี้วัดที่ยังคิดคะแนนไม่ได้รอส่วนกลางแก้ไขเกณฑ์ในไฟล์ข้อมูลหลัก "
+    "กอง/สำนักไม่ต้องดำเนินการใด ๆ คะแนนนี้จึงยังไม่ใช่คะแนนสุดท้าย"
+)
+"""The completeness shown when every KPI not scored waits for the centre (its criteria
+cannot be read, ``kpi-unscorable``): nothing there is the division's to do."""
 NOTHING_TO_SCORE = "ไม่มีตัวชี้วัดที่ต้องคิดคะแนน (มีเฉพาะแผนเป้าหมาย)"
 SCORE_KEYS = ("total", "score_100")
 TITLE = "รายงานผลการตรวจแบบประเมินผลสัมฤทธิ์ของงาน (kpixl)"
@@ -518,7 +524,8 @@ class _Job:
         layout.merges.append(f"A3:{last_column}3")
         layout.heights[3] = L.row_height([(str(layout.cells[(3, 1)].value), span)], line=LINE_PT)
         row = 5
-        for key, caption, value in _summary_items(summary):
+        centre = {r["kpi_id"] for r in self.records if r["code"] == "kpi-unscorable"}
+        for key, caption, value in _summary_items(summary, len(centre)):
             put((row, 1), Cell(caption, label))
             layout.merges.append(f"C{row}:{last_column}{row}")
             layout.heights[row] = L.row_height([(str(value), span - 24)], line=LINE_PT)
@@ -591,16 +598,30 @@ def _comment_entry(rec: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _summary_items(summary: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
-    """(key, Thai label, cell value) for each summary entry, known keys first."""
+def _summary_items(
+    summary: Mapping[str, Any], centre_unscorable: int = 0
+) -> list[tuple[str, str, Any]]:
+    """(key, Thai label, cell value) for each summary entry, known keys first.
+
+    ``centre_unscorable`` KPIs cannot be scored until the centre corrects its master: when
+    they are all the KPIs not scored, the completeness says the division need do nothing.
+    """
     keys = [k for k in SUMMARY_LABELS if k in summary]
     keys += [k for k in summary if k not in SUMMARY_LABELS]
     nothing = _present(summary.get("kpis")) and _plain(summary.get("kpis")) == 0
+    unscored = _plain(summary.get("unscored")) if _present(summary.get("unscored")) else None
+    waiting = bool(centre_unscorable) and unscored is not None and unscored <= centre_unscorable
     items = []
     for key in keys:
         value = summary[key]
         if key == "complete" and _present(value):
-            shown: Any = NOTHING_TO_SCORE if nothing else COMPLETE_TEXT[bool(value)]
+            shown: Any = (
+                NOTHING_TO_SCORE
+                if nothing
+                else WAITING_FOR_CENTRE
+                if waiting and not value
+                else COMPLETE_TEXT[bool(value)]
+            )
         elif key in SCORE_KEYS and not _present(value):
             shown = "— (ไม่มีตัวชี้วัดที่ต้องคิดคะแนน)" if nothing else "— (ยังคิดคะแนนไม่ได้)"
         else:

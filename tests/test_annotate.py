@@ -23,8 +23,10 @@ from python_calamine import CalamineWorkbook
 from kpixl import layout as L
 from kpixl.annotate import (
     AUTHOR,
+    COMPLETE_TEXT,
     NOTHING_TO_SCORE,
     SEVERITY_FILL,
+    WAITING_FOR_CENTRE,
     annotate_workbook,
     severity_label,
 )
@@ -495,6 +497,22 @@ def test_nothing_to_score_and_numpy_values(small: Path, tmp_path: Path) -> None:
     assert values["ตรวจเมื่อ"] == "1 ธ.ค. 2569 10:55"
     cached = openpyxl.load_workbook(dst, data_only=True)[DATA]
     assert cached["C6"].value == 2.5 and cached["B6"].value in (None, "")
+
+
+@pytest.mark.parametrize(
+    ("unscored", "shown"), [(1, WAITING_FOR_CENTRE), (2, COMPLETE_TEXT[False]), (0, None)]
+)
+def test_a_score_incomplete_only_for_the_centre_tells_the_division_to_wait(
+    small: Path, tmp_path: Path, unscored: int, shown: str | None
+) -> None:
+    """A KPI whose criteria the centre must correct is not the division's to fix: when such
+    KPIs are all that is not scored, the report says the division need do nothing."""
+    dst = tmp_path / "out.xlsx"
+    records = [at_cell("kpi-unscorable", DATA, "C6", kpi_id="4", problem="x", problem_en="x")]
+    summary = {"kpis": 5, "unscored": unscored, "complete": unscored == 0, "total": 3.5}
+    annotate(small, dst, records, [], summary=summary)
+    values = summary_values(dst)
+    assert values["ความครบถ้วน"] == (shown or COMPLETE_TEXT[True])
 
 
 @pytest.mark.parametrize("text", INJECTIONS)
