@@ -46,12 +46,13 @@ from kpixl.fiscal import format_date_th
 from kpixl.patch import PatchUnsupported, fallback
 from kpixl.patch import record as R
 from kpixl.patch.comments import Comments
+from kpixl.patch.dropped import VBA, describe
 from kpixl.patch.package import Package
 from kpixl.patch.report import Cell, Layout, Look, render
 from kpixl.patch.sheet import KEEP, CellEdit, Worksheet
 from kpixl.patch.styles import Styles
 from kpixl.patch.workbook import STYLES_REL, Workbook, add_to_app_properties, selected, unselect
-from kpixl.safety import VBA, UnusableFile, describe
+from kpixl.safety import UnusableFile
 
 AUTHOR = "kpixl"
 """Author of the comments kpixl adds."""
