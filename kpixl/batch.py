@@ -1,8 +1,9 @@
 """Check and score a batch of returned workbooks; one bad file never stops the batch.
 
-:func:`run_batch` reads every file (an unusable one becomes a file-level finding), then
-evaluates all readable workbooks in one pass (:func:`kpixl.evaluation.evaluate`), and, when
-asked, writes an annotated copy of each and the results (JSON and CSV).
+:func:`run_batch` reads the files (an unusable one becomes a file-level finding) and
+evaluates the readable workbooks (:func:`kpixl.evaluation.evaluate`) a chunk of
+:data:`CHUNK` at a time, so that only one chunk's cells are held at once; when asked, it
+writes an annotated copy of each and the results (JSON and CSV).
 """
 
 from __future__ import annotations
@@ -21,13 +22,17 @@ from kpixl._version import __version__
 from kpixl.atomic import write_text_atomic
 from kpixl.csvout import write_csv
 from kpixl.errors import OutputClash
-from kpixl.evaluation import Evaluation, evaluate
+from kpixl.evaluation import Evaluation, combine, evaluate
 from kpixl.findings import concat_findings, finding, findings_frame, with_kpi_names
 from kpixl.master import Master
 from kpixl.reader import read_workbook
 from kpixl.safety import UnusableFile
 from kpixl.workbook import WorkbookData
 
+CHUNK = 200
+"""Workbooks read and evaluated together: their cells are let go once the chunk is
+evaluated (a batch's memory is one chunk's, however many files it has), and each
+evaluate() call's fixed cost is shared by this many."""
 ANNOTATED_SUFFIX = ".checked.xlsx"
 RESULT_FILES: tuple[str, ...] = ("results.json", "kpis.csv", "totals.csv", "findings.csv")
 
@@ -187,15 +192,30 @@ def run_batch(
     ``kpis.csv``, ``totals.csv``, ``findings.csv``. Inputs are never modified.
     """
     sources = source_keys([Path(p) for p in paths])
-    books, unusable = read_all(sources)
-    evaluation = evaluate(books, master)
-    result = BatchResult(evaluation, unusable, sources)
+    items = list(sources.items())
+    evaluations, unusable, read = [], [], []
+    for start in range(0, max(len(items), 1), CHUNK):
+        books, bad = read_all(dict(items[start : start + CHUNK]))
+        evaluations.append(evaluate(books, master))
+        unusable.append(bad)
+        read += [Evaluated(book.source, book.path, book.unsupported_parts) for book in books]
+    result = BatchResult(combine(evaluations), concat_findings(unusable), sources)
     if out_dir is not None:
-        write_outputs(result, books, Path(out_dir))
+        write_outputs(result, read, Path(out_dir))
     return result
 
 
-def write_outputs(result: BatchResult, books: Sequence[WorkbookData], out: Path) -> None:
+@dataclass(frozen=True)
+class Evaluated:
+    """What writing the copy of a workbook needs of it once it is evaluated (not its
+    cells)."""
+
+    source: str
+    path: Path
+    unsupported_parts: tuple[str, ...] = ()
+
+
+def write_outputs(result: BatchResult, books: Sequence[Evaluated], out: Path) -> None:
     """Annotated copies and result files of a batch, each written atomically.
 
     Raises:

@@ -110,7 +110,7 @@ def evaluate(
             if not books:
                 raise
             return _failed(books[0], masters)
-    return _combine([_evaluate_or_fail(book, masters) for book in books])
+    return combine([_evaluate_or_fail(book, masters) for book in books])
 
 
 def _evaluate_or_fail(book: WorkbookData, masters: Sequence[Master]) -> Evaluation:
@@ -135,7 +135,10 @@ def _failed(book: WorkbookData, masters: Sequence[Master]) -> Evaluation:
     )
 
 
-def _combine(parts: Sequence[Evaluation]) -> Evaluation:
+def combine(parts: Sequence[Evaluation]) -> Evaluation:
+    """The evaluations of disjoint sets of workbooks as one (findings sorted as
+    :func:`evaluate` sorts them)."""
+
     def cat(frames: list[pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:
         filled = [f for f in frames if not f.empty]
         return pd.concat(filled, ignore_index=True) if filled else pd.DataFrame(columns=columns)
