@@ -13,9 +13,10 @@ them, each mode in a fresh subprocess so that each peak is its own:
   (``--executor dask``); the cluster's start is timed apart from the round.
 
 For each: the round's wall time and files per second, the time of each stage (intake into
-the ledger; scoring; settling and the checked copies; the result files), the seconds the
-coordinating process spent writing results into the ledger (what no worker can take off
-it), the coordinator's peak resident memory and the peak of each worker process.
+the ledger; scoring; settling which copy counts; the checked copies; the result files),
+the seconds the coordinating process spent writing results into the ledger (what no worker
+can take off it), the coordinator's peak resident memory and the peak of each worker
+process.
 
 Then a projection to a national round: ``--administrations`` (7,850 local administrations)
 × ``--divisions`` each, from the measured per-file costs — the coordinator's serial share
@@ -105,7 +106,11 @@ def child(mode: str, n: int, workers: int, cache: Path) -> dict[str, Any]:
         if done >= total:
             marks[f"{stage}_end"] = time.perf_counter()
 
-    result: dict[str, Any] = {"mode": mode, "workbooks": n, "workers": workers}
+    result: dict[str, Any] = {
+        "mode": mode,
+        "workbooks": n,
+        "workers": 1 if mode == "serial" else workers,
+    }
     with contextlib.ExitStack() as stack:
         executor = None
         if mode == "dask":
@@ -137,14 +142,16 @@ def child(mode: str, n: int, workers: int, cache: Path) -> dict[str, Any]:
         result["worker_peak_mib"] = [result["coordinator_peak_mib"]]
     score_start = marks.get("score_start", start)
     score_end = marks.get("score_end", score_start)
-    annotate_end = marks.get("annotate_end", score_end)
+    annotate_start = marks.get("annotate_start", score_end)
+    annotate_end = marks.get("annotate_end", annotate_start)
     result.update(
         seconds=end - start,
         scored=report.scored,
         files_per_second=n / (end - start),
         intake_seconds=score_start - start,
         score_seconds=score_end - score_start,
-        annotate_seconds=annotate_end - score_end,
+        settle_seconds=annotate_start - score_end,
+        annotate_seconds=annotate_end - annotate_start,
         outputs_seconds=end - annotate_end,
         ledger_write_seconds=ledger_seconds[0],
     )
@@ -165,12 +172,14 @@ def projection(rows: list[dict[str, Any]], files: int, workers: list[int]) -> li
     stays serial; reading, checking, scoring and the checked copies divide among K."""
     serial = next(r for r in rows if r["mode"] == "serial")
     n = serial["workbooks"]
-    coordinator = (serial["intake_seconds"] + serial["ledger_write_seconds"]) / n
+    coordinator = (
+        serial["intake_seconds"] + serial["ledger_write_seconds"] + serial["settle_seconds"]
+    ) / n
     outputs = serial["outputs_seconds"] / n
     work = (serial["score_seconds"] - serial["ledger_write_seconds"]) / n
     copy = serial["annotate_seconds"] / max(serial["copies"], 1)
     lines = [
-        f"per workbook: coordinator {1000 * coordinator:.1f} ms (intake + ledger writes), "
+        f"per workbook: coordinator {1000 * coordinator:.1f} ms (intake, ledger writes, settling), "
         f"result files {1000 * outputs:.1f} ms, worker {1000 * work:.1f} ms "
         f"(read, check, score) + {1000 * copy:.0f} ms per checked copy",
     ]
@@ -184,14 +193,16 @@ def projection(rows: list[dict[str, Any]], files: int, workers: list[int]) -> li
 def table(rows: list[dict[str, Any]]) -> str:
     head = (
         f"{'mode':<10}{'workers':>8}{'seconds':>9}{'files/s':>9}{'intake':>8}{'score':>8}"
-        f"{'copies':>8}{'outputs':>8}{'ledger':>8}{'coord MiB':>10}{'worker MiB (each)':>22}"
+        f"{'settle':>8}{'copies':>8}{'outputs':>8}{'ledger':>8}{'coord MiB':>10}"
+        f"{'worker MiB (each)':>22}"
     )
     lines = [head]
     for r in rows:
         peaks = " ".join(f"{p:.0f}" for p in r["worker_peak_mib"])
         lines.append(
             f"{r['mode']:<10}{r['workers']:>8}{r['seconds']:>9.1f}{r['files_per_second']:>9.1f}"
-            f"{r['intake_seconds']:>8.1f}{r['score_seconds']:>8.1f}{r['annotate_seconds']:>8.1f}"
+            f"{r['intake_seconds']:>8.1f}{r['score_seconds']:>8.1f}{r['settle_seconds']:>8.1f}"
+            f"{r['annotate_seconds']:>8.1f}"
             f"{r['outputs_seconds']:>8.1f}{r['ledger_write_seconds']:>8.1f}"
             f"{r['coordinator_peak_mib']:>10.0f}{peaks:>22}"
         )
