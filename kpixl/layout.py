@@ -22,10 +22,11 @@ Sheets:
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from kpixl.fiscal import FISCAL_MONTHS, MONTHS_TH_ABBR
@@ -89,6 +90,7 @@ between words only, and LibreOffice keeps some runs of words together (``กร�
 ขั้นตอนการให้``), so a line can end well before its column does."""
 
 
+@functools.lru_cache(maxsize=8192)
 def text_units(text: str) -> float:
     """Width units ``text`` takes in TH Sarabun New 14 pt, where a unit is one digit (the
     workbooks' default font sets the unit): most Thai letters about 1, marks above or
@@ -116,6 +118,44 @@ def wrapped_lines(text: str, width: float, chars_per_unit: float = 1.0) -> int:
             lines += 1
         total += lines
     return total
+
+
+def cut_columns(
+    points: Sequence[float],
+    blocks: Sequence[tuple[int, int]],
+    *,
+    lead: float,
+    repeated: float,
+    room: float,
+) -> tuple[tuple[int, ...], float]:
+    """Cut a sheet's column ``blocks`` (inclusive ranges kept on one page) into pages side by
+    side, each at most ``room`` points wide where a block allows.
+
+    Args:
+        points: every column's printed width (points at 100 %).
+        blocks: the column ranges to place, left to right.
+        lead: points of the columns left of the first block (on the first page only).
+        repeated: points of the columns repeated on every later page.
+        room: the widest a page may be.
+
+    Returns:
+        The first column of each page after the first (the vertical page breaks), and the
+        width of the widest page.
+    """
+    pages: list[list[tuple[int, int]]] = [[]]
+    used = lead
+    for a, b in blocks:
+        size = sum(points[a : b + 1])
+        if pages[-1] and used + size > room:
+            pages.append([])
+            used = repeated
+        pages[-1].append((a, b))
+        used += size
+    widest = max(
+        (repeated if number else lead) + sum(points[page[0][0] : page[-1][1] + 1])
+        for number, page in enumerate(pages)
+    )
+    return tuple(page[0][0] for page in pages[1:]), widest
 
 
 def row_height(

@@ -23,9 +23,7 @@ one row per record. :class:`Book` writes such tables the same way everywhere:
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,20 +175,8 @@ def display(col: Col, value: Any) -> str:
     return value_text(value)
 
 
-_NARROW = frozenset(" ilj!'|.,:;()[]{}-`\"เโใไๅrtf/")
-_WIDE = frozenset("mwMW@%ฌญฒณฑ—✖⚠ℹ๐๑๒๓๔๕๖๗๘๙")
-
-
-@functools.lru_cache(maxsize=8192)
-def units(text: str) -> float:
-    """Width units ``text`` takes in TH Sarabun New: a digit is 1, most Thai letters about
-    1, marks above or below a letter 0, spaces and dots about half, ``m`` and ``ณ`` 1.5."""
-    total = 0.0
-    for ch in text:
-        if unicodedata.category(ch) in ("Mn", "Cf"):
-            continue
-        total += 0.55 if ch in _NARROW else 1.5 if ch in _WIDE else 1.0
-    return total
+units = L.text_units
+"""Width units of ``text`` in TH Sarabun New (one measure for the workbooks and these)."""
 
 
 def text_width(text: str, *, bold: bool = False) -> float:
@@ -443,23 +429,13 @@ def print_setup(
         return
     groups = groups or [(i, i) for i in range(len(widths))]
     fixed = sum(points[repeat_cols[0] : repeat_cols[1] + 1]) if repeat_cols else 0.0
-    pages: list[list[tuple[int, int]]] = [[]]
-    used = sum(points[: groups[0][0]])
-    for first, last in groups:
-        size = sum(points[first : last + 1])
-        if pages[-1] and used + size > allowed:
-            pages.append([])
-            used = fixed
-        pages[-1].append((first, last))
-        used += size
-    widest = max(
-        (fixed if i else sum(points[: page[0][0]])) + sum(points[page[0][0] : page[-1][1] + 1])
-        for i, page in enumerate(pages)
+    breaks, widest = L.cut_columns(
+        points, groups, lead=sum(points[: groups[0][0]]), repeated=fixed, room=allowed
     )
     sheet.set_print_scale(max(10, min(100, math.floor(100 * PRINT_WIDTH_PT / widest))))
     sheet.print_area(repeat_rows[0], 0, max(last_row, repeat_rows[1]), len(widths) - 1)
     if title:
         sheet.set_header(f'&L&"{FONT},Bold"&{BODY}{title.replace("&", "&&")}')
-    sheet.set_v_pagebreaks([page[0][0] for page in pages[1:]])
-    if repeat_cols is not None and len(pages) > 1:
+    sheet.set_v_pagebreaks(list(breaks))
+    if repeat_cols is not None and breaks:
         sheet.repeat_columns(*repeat_cols)

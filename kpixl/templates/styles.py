@@ -167,20 +167,10 @@ def column_pages(
     fixed = sum(points[repeat_columns[0] : repeat_columns[1] + 1]) if repeat_columns else 0.0
     first = repeat_columns[1] + 1 if repeat_columns else 0
     blocks = _blocks(first, len(widths) - 1, groups)
-    pages: list[list[tuple[int, int]]] = [[]]
-    used = sum(points[:first])
-    for a, b in blocks:
-        size = sum(points[a : b + 1])
-        if pages[-1] and used + size > at_min:
-            pages.append([])
-            used = fixed
-        pages[-1].append((a, b))
-        used += size
-    widest = max(
-        (fixed if number else sum(points[:first])) + sum(points[page[0][0] : page[-1][1] + 1])
-        for number, page in enumerate(pages)
+    breaks, widest = L.cut_columns(
+        points, blocks, lead=sum(points[:first]), repeated=fixed, room=at_min
     )
-    return _scale(room, widest), tuple(page[0][0] for page in pages[1:])
+    return _scale(room, widest), breaks
 
 
 def row_pages(
