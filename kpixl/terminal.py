@@ -7,7 +7,7 @@ vowel and tone marks take no column, :func:`kpixl.layout.visible_length`).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -156,7 +156,7 @@ def score_table(result: BatchResult, lang: str = "th") -> str:
             )
         )
     title = "คะแนนของแต่ละกอง/สำนัก" if lang == "th" else "scores by division"
-    return f"{title}\n{_align(rows)}"
+    return f"{title}\n{align(rows, _RIGHT)}"
 
 
 def _number(value: Any) -> str:
@@ -165,8 +165,9 @@ def _number(value: Any) -> str:
     return f"{float(value):,.2f}"
 
 
-def _align(rows: Sequence[Sequence[str]], right: set[int] | None = None) -> str:
-    right = _RIGHT if right is None else right
+def align(rows: Sequence[Sequence[str]], right: Set[int]) -> str:
+    """Rows of texts as columns two spaces apart, by their visible width (Thai marks take
+    none); the columns numbered in ``right`` are right-aligned."""
     widths = [max(visible_length(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
     for row in rows:
@@ -249,4 +250,4 @@ def ledger_table(frame: pd.DataFrame, lang: str = "th") -> str:
                 )
             row.append(text)
         rows.append(row)
-    return _align(rows, right=set())
+    return align(rows, right=set())

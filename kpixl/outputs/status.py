@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
 from kpixl.fiscal import format_datetime_th
-from kpixl.layout import visible_length
 from kpixl.precision import round_value
+from kpixl.terminal import align
 
 STATES = ("not_received", "errors", "scored", "signed_off")
 """Every state of a division in a round, from the least to the most advanced."""
@@ -129,19 +128,7 @@ def format_status(status: pd.DataFrame, lang: str = "th") -> str:
                 _text(rec.get("file_name")) or "—",
             )
         )
-    return summary_line(status, lang) + "\n\n" + _align(rows)
-
-
-def _align(rows: Sequence[Sequence[str]]) -> str:
-    widths = [max(visible_length(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = []
-    for row in rows:
-        cells = []
-        for i, text in enumerate(row):
-            pad = " " * (widths[i] - visible_length(text))
-            cells.append(pad + text if i in _RIGHT else text + pad)
-        lines.append("  ".join(cells).rstrip())
-    return "\n".join(lines)
+    return summary_line(status, lang) + "\n\n" + align(rows, _RIGHT)
 
 
 def _missing(value: Any) -> bool:
