@@ -38,7 +38,6 @@ import contextlib
 import io
 import json
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
@@ -53,6 +52,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+
+from rss import peak_rss, reset_peak  # noqa: E402
 
 SAMPLES = ROOT / "sample_workbooks"
 MASTER_XLSX = SAMPLES / "nakhonsawan_2565_master.xlsx"
@@ -235,34 +236,6 @@ def child(kind: str, n: int, cache: Path) -> dict[str, float]:
         raise SystemExit(f"unknown child {kind}")
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "max_rss_mib": peak_rss(), "start_rss_mib": baseline}
-
-
-def _status(field: str) -> float | None:
-    """A field of /proc/self/status in MiB (Linux), or None."""
-    try:
-        text = Path("/proc/self/status").read_text()
-    except OSError:
-        return None
-    for line in text.splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    return None
-
-
-def reset_peak() -> float:
-    """Forget the peak so far (the imports and the master's reading are not the command's):
-    on Linux writing 5 to clear_refs resets VmHWM to the current RSS. Returns that RSS."""
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
-    return _status("VmRSS") or 0.0
-
-
-def peak_rss() -> float:
-    """The process's peak resident memory, MiB: VmHWM (since :func:`reset_peak`)."""
-    found = _status("VmHWM")
-    if found is not None:
-        return found
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_child(kind: str, n: int, cache: Path) -> dict[str, float]:
