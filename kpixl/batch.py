@@ -193,15 +193,15 @@ def run_batch(
     """
     sources = source_keys([Path(p) for p in paths])
     items = list(sources.items())
-    evaluations, unusable, read = [], [], []
+    evaluations, unusable, evaluated = [], [], []
     for start in range(0, max(len(items), 1), CHUNK):
         books, bad = read_all(dict(items[start : start + CHUNK]))
         evaluations.append(evaluate(books, master))
         unusable.append(bad)
-        read += [Evaluated(book.source, book.path, book.unsupported_parts) for book in books]
+        evaluated += [Evaluated(book.source, book.path, book.unsupported_parts) for book in books]
     result = BatchResult(combine(evaluations), concat_findings(unusable), sources)
     if out_dir is not None:
-        write_outputs(result, read, Path(out_dir))
+        write_outputs(result, evaluated, Path(out_dir))
     return result
 
 
