@@ -821,7 +821,7 @@ def concat_findings(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     parts = [f for f in frames if not f.empty]
     if not parts:
         return findings_frame()
-    return findings_frame(pd.concat(parts, ignore_index=True).to_dict("records"))
+    return _typed(pd.concat(parts, ignore_index=True)[FINDING_COLUMNS])
 
 
 def with_kpi_names(findings: pd.DataFrame, *named: pd.DataFrame) -> pd.DataFrame:

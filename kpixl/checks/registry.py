@@ -107,9 +107,11 @@ def run_checks(
         frame = tables.get(item.table)
         if frame is None or frame.empty:
             continue
-        rows = frame[item.applies(frame).fillna(False).astype(bool)]
-        if rows.empty:
+        applies = item.applies(frame).fillna(False).astype(bool)
+        # Selecting rows copies every column: most checks apply to none or all of them.
+        if not applies.any():
             continue
+        rows = frame if applies.all() else frame[applies]
         failed = ~item.passes(rows).fillna(True).astype(bool)
         if not failed.any():
             continue
