@@ -32,6 +32,8 @@ order; two runs over the same files yield equal lists.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kpixl.intake.model import (
     ARCHIVE_SUFFIX,
     WORKBOOK_SUFFIXES,
@@ -39,7 +41,20 @@ from kpixl.intake.model import (
     InputProblem,
     Origin,
 )
-from kpixl.intake.sources import collect
+
+if TYPE_CHECKING:
+    from kpixl.intake.sources import collect
+
+
+def __getattr__(name: str) -> object:
+    # The mail, archive and folder readers load only when the round collects: the
+    # workbook-file listing of ``kpixl check`` needs only the model.
+    if name == "collect":
+        from kpixl.intake.sources import collect
+
+        return collect
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ARCHIVE_SUFFIX",
