@@ -31,7 +31,7 @@ _EXPORTS: dict[str, str] = {
     "UnusableFile": "kpixl.safety",
     "WorkbookData": "kpixl.workbook",
     "annotate_workbook": "kpixl.annotate",
-    "check_master": "kpixl.master",
+    "check_master": "kpixl.checks.master",
     "division_totals": "kpixl.scoring",
     "evaluate": "kpixl.evaluation",
     "parse_band": "kpixl.criteria",
@@ -64,12 +64,12 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from kpixl.annotate import annotate_workbook
     from kpixl.batch import BatchResult, run_batch
+    from kpixl.checks.master import check_master
     from kpixl.criteria import Band, CriterionError, parse_band, parse_deadline, parse_milestone
     from kpixl.definitions import Definitions, parse_definitions
     from kpixl.errors import KpixlError
     from kpixl.evaluation import Evaluation, evaluate
     from kpixl.findings import CATALOGUE, FINDING_COLUMNS
-    from kpixl.master import check_master
     from kpixl.masterfile import read_master
     from kpixl.reader import read_workbook
     from kpixl.rubric import (

@@ -257,8 +257,8 @@ def _exit_for(findings: pd.DataFrame) -> int:
 
 
 def _load_master(path: Path) -> tuple[Master, pd.DataFrame]:
+    from kpixl.checks.master import check_master
     from kpixl.findings import concat_findings
-    from kpixl.master import check_master
     from kpixl.masterfile import read_master
     from kpixl.safety import UnusableFile
 

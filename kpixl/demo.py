@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 from kpixl.batch import run_batch
+from kpixl.checks.master import check_master
 from kpixl.csvout import write_csv
 from kpixl.findings import concat_findings
 from kpixl.ledger import Ledger
-from kpixl.master import check_master
 from kpixl.masterfile import read_master
 from kpixl.outputs.status import format_status
 from kpixl.round import run_round

@@ -87,7 +87,7 @@ def read_master(path: Path | str) -> tuple[Master, pd.DataFrame]:
 
     Returns:
         The master and the findings met while reading (missing sheets or columns). Call
-        :func:`kpixl.master.check_master` for the checks of the content.
+        :func:`kpixl.checks.master.check_master` for the checks of the content.
 
     Raises:
         UnusableFile: the file is not a readable workbook (see :mod:`kpixl.safety`).

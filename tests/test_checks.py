@@ -880,11 +880,152 @@ def test_sign_off_and_weights() -> None:
     assert heavy["message_en"].startswith("The weights of FIN sum to 110")
 
 
+# --- the master's tables ----------------------------------------------------------------------
+
+MASTER_SHEETS = {
+    "organisation": "องค์กร",
+    "divisions": "กอง",
+    "kpis": "ตัวชี้วัด",
+    "steps": "ขั้นตอน",
+    "items": "รายการย่อย",
+    "survey_scale": "เกณฑ์แปลผลสำรวจ",
+}
+
+
+def master_cell(cell: str, sheet_key: str, key: str, value: str, **facts: Any) -> dict[str, Any]:
+    """One row of the ``master_cells`` table: a cell of a master sheet and its row's facts
+    (a KPI row of division D1, known, not an example, unless ``facts`` say otherwise)."""
+    row, column = parse_cell(cell)
+    return {
+        "source": "master.xlsx",
+        "sheet": MASTER_SHEETS[sheet_key],
+        "sheet_key": sheet_key,
+        "row": row,
+        "column": column,
+        "key": key,
+        "field": key,
+        "value": value,
+        "required": False,
+        "division_code": "D1",
+        "kpi_id": "1",
+        "kind": "",
+        "quarter": "",
+        "division_known": True,
+        "kpi_known": True,
+        "example": False,
+        "division_example": False,
+        **facts,
+    }
+
+
+def master_cells_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(list(rows))
+
+
+def master_weights_frame(totals: dict[str, float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "source": "master.xlsx",
+            "sheet": "ตัวชี้วัด",
+            "division_code": list(totals),
+            "row": range(2, 2 + len(totals)),
+            "column": 22,
+            "total": list(totals.values()),
+            "total_shown": [format_number(t) for t in totals.values()],
+            "division": [f"กอง {code}" for code in totals],
+            "division_en": [f"division {code}" for code in totals],
+        }
+    )
+
+
+MASTER_CASES = [
+    # (cell, sheet, column key, value, facts) → the code expected there ("" = no finding)
+    master_cell("B2", "divisions", "division_name", "", required=True),
+    master_cell("B3", "divisions", "division_name", "กองคลัง", required=True),
+    master_cell("V2", "kpis", "weight", "", kind="bands"),
+    master_cell("V3", "kpis", "weight", ""),  # a target-sheet-only KPI needs no weight
+    master_cell("B3", "organisation", "fiscal_year_be", "65"),
+    master_cell("B3", "organisation", "fiscal_year_be", "๒๕๖๕"),
+    master_cell("K4", "kpis", "kind", "percent"),
+    master_cell("K5", "kpis", "kind", "bands"),
+    master_cell("X4", "kpis", "aggregate", "total"),
+    master_cell("J4", "kpis", "kpi_type", "ปริมาณ"),
+    master_cell("E4", "kpis", "quarter", "5"),
+    master_cell("V4", "kpis", "weight", "สิบ"),
+    master_cell("V5", "kpis", "weight", "๒๐"),
+    master_cell("AA4", "kpis", "survey_rounds", "0"),
+    master_cell("AB4", "kpis", "min_value", "ศูนย์"),
+    master_cell("AC4", "kpis", "max_value", "-"),
+    master_cell("C6", "kpis", "group_id", "", quarter="1"),
+    master_cell("C7", "kpis", "group_id", ""),
+    master_cell("C2", "steps", "step", "หนึ่ง"),
+    master_cell("E2", "items", "weight", "x"),
+    master_cell("C2", "survey_scale", "score", "?"),
+    master_cell("A4", "divisions", "division_code", "D1"),
+    master_cell("A5", "divisions", "division_code", "D1"),
+    master_cell("B8", "kpis", "kpi_id", "1"),
+    master_cell("B9", "kpis", "kpi_id", "1"),
+    master_cell("B10", "kpis", "kpi_id", "1", division_code="D2"),
+    master_cell("A11", "kpis", "division_code", "D9", division_known=False),
+    master_cell("B3", "steps", "kpi_id", "9", kpi_known=False),
+    master_cell("B4", "steps", "kpi_id", "9", division_known=False, kpi_known=False),
+    master_cell("G6", "divisions", "notes", "[ตัวอย่าง] กองตัวอย่าง", example=True),
+    master_cell("AE12", "kpis", "notes", "[ตัวอย่าง] ตัวชี้วัด", example=True),
+    master_cell("AE13", "kpis", "notes", "[ตัวอย่าง] ตัวชี้วัด", example=True, division_example=True),
+]
+
+
+def test_master_checks() -> None:
+    found = checked(
+        master_cells=master_cells_frame(MASTER_CASES),
+        master_weights=master_weights_frame({"D1": 90.0, "D2": 100.0, "D3": 99.99999999999}),
+    )
+    assert pairs(found) == {
+        ("master-field-missing", "B2"),
+        ("master-field-missing", "V2"),
+        ("master-bad-value", "B3"),
+        ("master-bad-value", "K4"),
+        ("master-bad-value", "X4"),
+        ("master-bad-value", "J4"),
+        ("master-bad-value", "E4"),
+        ("master-bad-value", "V4"),
+        ("master-bad-value", "AA4"),
+        ("master-bad-value", "AB4"),
+        ("master-bad-value", "AC4"),
+        ("master-field-missing", "C6"),
+        ("master-bad-value", "C2"),
+        ("master-bad-value", "E2"),
+        ("master-duplicate-id", "A5"),
+        ("master-duplicate-id", "B9"),
+        ("master-unknown-division", "A11"),
+        ("master-unknown-kpi", "B3"),
+        ("master-example-row", "G6"),
+        ("master-example-row", "AE12"),
+        ("weights-not-100", "V2"),
+    }
+    assert len(found[found["code"].eq("master-bad-value") & found["cell"].eq("B3")]) == 1
+    assert len(found[found["code"].eq("master-bad-value") & found["cell"].eq("C2")]) == 2
+    year = found[found["cell"].eq("B3") & found["sheet"].eq("องค์กร")].iloc[0]
+    assert year["message_th"] == "ค่า “65” ใช้ไม่ได้สำหรับ “fiscal_year_be”: ต้องเป็นปี พ.ศ. เช่น 2565"
+    assert year["message_en"].endswith("a B.E. year such as 2565.")
+    assert set(found["actor"]) == {"centre"}
+
+
 # --- the registry -----------------------------------------------------------------------------
 
 
 def test_tables() -> None:
-    assert TABLES == ("cells", "kpis", "target", "target_rows", "locked", "scores", "workbooks")
+    assert TABLES == (
+        "cells",
+        "kpis",
+        "target",
+        "target_rows",
+        "locked",
+        "scores",
+        "workbooks",
+        "master_cells",
+        "master_weights",
+    )
     assert {c.table for c in CHECKS} == set(TABLES)
 
 
@@ -908,7 +1049,7 @@ def _fields(template: str) -> set[str]:
 def test_every_check_is_catalogued_and_fills_its_messages(item: Any) -> None:
     entry = CATALOGUE[item.code]
     th, en = _fields(entry.message_th), _fields(entry.message_en)
-    given = {name for name, _ in item.params} | {"value"}
+    given = {name for name, _ in (*item.params, *item.texts)} | {"value"}
     for name in given - {"value"}:
         # a parameter is a field of both messages: x in Thai, x or x_en in English
         if name.endswith("_en"):
@@ -991,6 +1132,8 @@ def _every_table() -> dict[str, list[pd.DataFrame]]:
         "workbooks": [
             workbooks_frame({"signed_off": False, "weight_total": 90.0}),
         ],
+        "master_cells": [master_cells_frame(MASTER_CASES)],
+        "master_weights": [master_weights_frame({"D1": 90.0})],
     }
 
 

@@ -41,6 +41,7 @@ from builders import (
 
 from kpixl import layout as L
 from kpixl import master as M
+from kpixl.checks.master import check_master
 from kpixl.evaluation import Evaluation, evaluate
 from kpixl.fill import Filler
 from kpixl.findings import CENTRE
@@ -68,7 +69,7 @@ SEVEN = [
 
 @pytest.fixture(scope="module")
 def inline() -> M.Master:
-    found = M.check_master(make_master())
+    found = check_master(make_master())
     assert found.empty, found[["code", "cell", "value"]]
     return make_master()
 
@@ -1317,7 +1318,7 @@ def test_weights_in_thai_digits_are_the_weights(tmp_path: Path) -> None:
     thai = make_master(
         kpis=[{**k, "weight": str(weights[k["kpi_id"]]).translate(THAI_DIGITS)} for k in KPIS]
     )
-    assert M.check_master(thai).empty
+    assert check_master(thai).empty
     path = write_division_workbook(thai, "A", tmp_path / "thai.xlsx")
     untouched = read_workbook(path)
     shown = untouched.cells[untouched.cells["field"].eq("weight")]

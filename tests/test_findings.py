@@ -312,7 +312,7 @@ def test_a_finding_says_who_must_act() -> None:
 def _division_side_codes() -> set[str]:
     """Codes emitted while checking a division's workbook: every module but the master
     check's (which only the centre reads) and the catalogue itself."""
-    master_side = {"master.py", "masterfile.py", "rubric.py", "findings.py"}
+    master_side = {"master.py", "checks/master.py", "masterfile.py", "rubric.py", "findings.py"}
     codes = set()
     for name, tree in _sources():
         if name in master_side:
@@ -543,7 +543,8 @@ def real_findings(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     from conftest import SAMPLES
 
     from kpixl.batch import run_batch
-    from kpixl.master import check_master, master_from_csv
+    from kpixl.checks.master import check_master
+    from kpixl.master import master_from_csv
 
     masters = [master_from_csv(SAMPLES / "source" / n) for n in ("nakhonsawan_2565", "krabi_2564")]
     tmp = tmp_path_factory.mktemp("messages")

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from kpixl.checks.master import check_master
 from kpixl.criteria import describe_values
 from kpixl.definitions import value_range
 from kpixl.findings import FINDING_COLUMNS
@@ -36,7 +37,6 @@ from kpixl.master import (
     SURVEY_ITEMS,
     SURVEY_SCALE,
     Master,
-    check_master,
     division_definitions,
     fingerprint,
     master_from_csv,

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from kpixl.cells import column_letter
+from kpixl.checks.master import check_master
 from kpixl.cli import main
 from kpixl.definitions import parse_definitions
 from kpixl.findings import CATALOGUE
@@ -26,7 +27,6 @@ from kpixl.master import (
     SURVEY_ITEMS,
     SURVEY_SCALE,
     Master,
-    check_master,
     division_definitions,
     is_example,
     master_from_csv,

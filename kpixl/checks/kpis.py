@@ -10,6 +10,8 @@ result cell (ผลการปฏิบัติงาน) unless a check says 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from kpixl import kinds as K
@@ -62,12 +64,13 @@ def _scorable(f: pd.DataFrame) -> pd.Series:
     return _never(f)
 
 
-for _state, _code, _params in (
+_OUTSIDE_BANDS: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("gap", "value-in-gap", {"level": "level_text"}),
     ("overlap", "value-in-overlap", {"level": "level_text", "levels": "levels"}),
     ("below", "value-below-rubric", {}),
     ("above", "value-above-rubric", {}),
-):
+)
+for _state, _code, _params in _OUTSIDE_BANDS:
     check(_code, "kpis", _status(_state, kinds=_BANDS), value="shown", **_params)(_never)
 
 check(

@@ -12,7 +12,11 @@ registered under the finding code it raises, for one *table*:
 * ``locked`` — every cell the centre defines, with the centre's value beside it;
 * ``scores`` — the (ก)/(ค)/รวม/score cells showing a number (typed over the formula, or
   the formula's stored result), with kpixl's value;
-* ``workbooks`` — one row per workbook.
+* ``workbooks`` — one row per workbook;
+* ``master_cells`` — one row per cell of the centre's master (see
+  :mod:`kpixl.checks.master`), with its row's division, KPI and kind;
+* ``master_weights`` — one row per division of the master with scored KPIs, with their
+  weights' total.
 
 The runner turns each failing row into a finding at the row's cell: the frame's ``sheet``,
 ``row`` and ``column`` columns, or, when a check names a place ``at``, its ``<at>_row`` and
@@ -32,7 +36,17 @@ import pandas as pd
 from kpixl.findings import concat_findings, findings_frame, findings_where
 
 Mask = Callable[[pd.DataFrame], pd.Series]
-TABLES = ("cells", "kpis", "target", "target_rows", "locked", "scores", "workbooks")
+TABLES = (
+    "cells",
+    "kpis",
+    "target",
+    "target_rows",
+    "locked",
+    "scores",
+    "workbooks",
+    "master_cells",
+    "master_weights",
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +60,7 @@ class Check:
     params: tuple[tuple[str, str], ...] = ()
     at: str = ""
     value: str = "written"
+    texts: tuple[tuple[str, str], ...] = ()
 
 
 CHECKS: list[Check] = []
@@ -64,6 +79,7 @@ def check(
     *,
     at: str = "",
     value: str = "written",
+    texts: Mapping[str, str] | None = None,
     **params: str,
 ) -> Callable[[Mask], Mask]:
     """Register ``passes`` as the check of ``code`` on the rows of ``table`` where
@@ -76,13 +92,15 @@ def check(
         at: the place of the finding (``<at>_row``/``<at>_column``); "" for the row's own
             ``row``/``column``.
         value: the column shown as the finding's value.
+        texts: message field → a fixed text (what the rule allows, say).
         params: message field → column of the frame.
     """
     if table not in TABLES:
         raise ValueError(f"unknown check table {table!r}")
 
     def register(passes: Mask) -> Mask:
-        CHECKS.append(Check(code, table, applies, passes, tuple(params.items()), at, value))
+        fixed = tuple((texts or {}).items())
+        CHECKS.append(Check(code, table, applies, passes, tuple(params.items()), at, value, fixed))
         return passes
 
     return register
@@ -124,5 +142,8 @@ def run_checks(
             if f"{at}_sheet" in hits:
                 hits = hits.assign(sheet=hits[f"{at}_sheet"])
         params = {"value": item.value, **dict(item.params)}
+        for name, text in item.texts:
+            hits = hits.assign(**{f"_text_{name}": text})
+            params[name] = f"_text_{name}"
         results.append(findings_where(hits, pd.Series(True, index=hits.index), item.code, **params))
     return concat_findings(results) if results else findings_frame()
