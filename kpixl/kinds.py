@@ -50,6 +50,7 @@ from kpixl.measures import (
     weighted_mean,
 )
 from kpixl.precision import excel_round
+from kpixl.thai import INVISIBLE
 
 if TYPE_CHECKING:
     from kpixl.definitions import KpiDef
@@ -490,12 +491,17 @@ def excel_nothing_entered(cells: str) -> str:
     """True when no cell of the range holds anything but spaces: blank as kpixl reads it.
 
     COUNTA would count a cell holding a space (or a pasted no-break space, a tab, a line
-    break) as entered, where kpixl reads it as blank. A number or an error value is entered;
-    the text test runs only without them (IF is lazy), so an error never reaches it.
+    break, a zero-width space) as entered, where kpixl reads it as blank. A number or an
+    error value is entered; the text test runs only without them (IF is lazy), so an error
+    never reaches it.
     """
     entered = f"COUNT({cells})+SUMPRODUCT(--ISERROR({cells}))>0"
-    # The no-break space is written as itself: CHAR(160) is not U+00A0 in every spreadsheet.
-    spaces = f'SUMPRODUCT(LEN(TRIM(CLEAN(SUBSTITUTE({cells}&"","\u00a0"," ")))))=0'
+    # Special characters are written as themselves: CHAR(160) is not U+00A0 in every
+    # spreadsheet, and UNICHAR is not in every one.
+    text = f'SUBSTITUTE({cells}&"","\u00a0"," ")'
+    for invisible in INVISIBLE:
+        text = f'SUBSTITUTE({text},"{invisible}","")'
+    spaces = f"SUMPRODUCT(LEN(TRIM(CLEAN({text}))))=0"
     return f"IF({entered},FALSE,{spaces})"
 
 

@@ -36,13 +36,13 @@ _NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
 _THOUSANDS = r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?"
 # Words that may surround a typed number and say nothing more than its unit.
 _UNIT_WORDS = r"(?:ร้อยละ|ประมาณ)?(.*?)(?:%|ร้อยละ|เปอร์เซ็นต์|บาท|คน|ครั้ง|บ่อ|วัน)?"
+INVISIBLE = ("\u200b", "\u200c", "\u200d", "\ufeff")
+"""Characters that show nothing (zero-width space, non-joiner, joiner, BOM): a pasted text
+keeps them, kpixl reads text without them, and a cell holding only them is blank."""
 _TEXT_TABLE: dict[int, str | None] = str.maketrans(
     {
         **{t: a for t, a in zip(THAI_DIGITS, "0123456789", strict=True)},
-        "\u200b": None,
-        "\u200c": None,
-        "\u200d": None,
-        "\ufeff": None,
+        **dict.fromkeys(INVISIBLE),
         "–": "-",
         "—": "-",
         "−": "-",

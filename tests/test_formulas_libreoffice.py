@@ -311,6 +311,8 @@ def special_cases(kpi: KpiDef) -> list[Case]:
             # spaces and a pasted no-break space are nothing entered: the fallback, in both
             Case("inputs holding only spaces", form=62.5,
                  data={"numerator": "  ", "denominator": "\u00a0"}, value=62.5),
+            Case("inputs holding only zero-width characters", form=62.5,
+                 data={"numerator": "\u200b", "denominator": "\ufeff\u200c"}, value=62.5),
         ]  # fmt: skip
     if kind == "growth":
         out += [

@@ -788,6 +788,8 @@ def test_excel_value_and_level_agree_with_kpixl(cases: tuple[list[tuple[str, Cas
         # reads them — the reported result stands, in the workbook too
         ("ratio", Case({"numerator": " ", "denominator": "\u00a0"}, 77.5)),
         ("growth", Case({"this_year": "\t", "last_year": " \n "}, 12.0)),
+        # a pasted zero-width space, joiner or byte-order mark shows nothing
+        ("ratio", Case({"numerator": "\u200b", "denominator": "\ufeff \u200d"}, 77.5)),
         ("weighted_items", Case({"item:1": "  ", "item:2": None, "item:3": None}, 3.0)),
         # every step left as spaces is "not reported" (no level), not "no step done"
         ("milestones", Case({f"step:{n}": " " for n in range(1, 6)}, None)),
