@@ -43,6 +43,7 @@ from kpixl.atomic import atomic_path
 from kpixl.cells import cell_ref, column_letter, parse_cell
 from kpixl.findings import FINDING_COLUMNS, SEVERITIES, finding, findings_frame
 from kpixl.fiscal import format_date_th
+from kpixl.outputs.status import local_time
 from kpixl.patch import PatchUnsupported, fallback
 from kpixl.patch import record as R
 from kpixl.patch.comments import Comments
@@ -645,7 +646,9 @@ def _summary_value(value: Any) -> Any:
         except ValueError:
             return value
     if isinstance(value, dt.datetime):
-        return f"{format_date_th(value)} {value:%H:%M}"
+        # A moment with its zone (when kpixl checked, UTC) is shown in Bangkok time.
+        moment = local_time(value) or value
+        return f"{format_date_th(moment)} {moment:%H:%M}"
     if isinstance(value, dt.date):
         return format_date_th(value)
     if isinstance(value, Iterable):

@@ -299,7 +299,7 @@ def _summary(
 ) -> dict[str, Any]:
     summary: dict[str, Any] = {
         "source": source,
-        "checked_at": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "checked_at": dt.datetime.now(dt.UTC),
     }
     from kpixl.annotate import SUMMARY_LABELS
 

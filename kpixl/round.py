@@ -370,7 +370,7 @@ def _annotate(
     counted = ledger.counted(label)
     jobs = []
     checked = out_dir / CHECKED_DIR
-    now = dt.datetime.now()
+    now = dt.datetime.now(dt.UTC)
     names = ledger.submissions(label).drop_duplicates("content_hash")
     names = names.set_index("content_hash")["file_name"]
     for rec in counted.to_dict("records"):

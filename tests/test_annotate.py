@@ -483,6 +483,15 @@ def test_report_sheet_first_active_linked_and_counted(template: Path, tmp_path: 
             assert ws.title in str(book.defined_names) or ws.print_title_rows
 
 
+def test_the_time_of_checking_is_shown_in_bangkok_time(small: Path, tmp_path: Path) -> None:
+    """kpixl records when it checked in UTC; the clerk reads Bangkok time (UTC+7), whatever
+    the zone of the machine that checked."""
+    dst = tmp_path / "out.xlsx"
+    moment = dt.datetime(2026, 11, 30, 20, 15, tzinfo=dt.UTC)
+    annotate(small, dst, [], [], summary={"checked_at": moment})
+    assert summary_values(dst)["ตรวจเมื่อ"] == "1 ธ.ค. 2569 03:15"
+
+
 def test_nothing_to_score_and_numpy_values(small: Path, tmp_path: Path) -> None:
     dst = tmp_path / "out.xlsx"
     summary = {
