@@ -975,6 +975,55 @@ MASTER_CASES = [
 ]
 
 
+def master_kpis_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
+    base = {"source": "master.xlsx", "sheet": "ตัวชี้วัด", "column": 11, "milestones": False}
+    base |= {"steps_missing": "", "survey_items": 0, "items_weighted": False}
+    return pd.DataFrame([base | row for row in rows])
+
+
+MASTER_KPI_CASES = [
+    {"row": 2, "kpi_id": "1", "kind": "milestones", "milestones": True, "steps_missing": "4, 5"},
+    {"row": 3, "kpi_id": "2", "kind": "milestones", "milestones": True},
+    {"row": 4, "kpi_id": "3", "kind": "survey"},
+    {"row": 5, "kpi_id": "4", "kind": "survey", "survey_items": 8},
+    {"row": 6, "kpi_id": "5", "kind": "weighted_items"},
+    {"row": 7, "kpi_id": "6", "kind": "weighted_items", "items_weighted": True},
+    {"row": 8, "kpi_id": "7", "kind": "bands"},
+]
+
+
+def master_groups_frame(missing: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "source": "master.xlsx",
+            "sheet": "ตัวชี้วัด",
+            "row": range(10, 10 + len(missing)),
+            "column": 5,
+            "kpi_id": list(missing),
+            "quarter": "1",
+            "quarters_missing": list(missing.values()),
+        }
+    )
+
+
+def test_master_kpi_and_group_checks() -> None:
+    found = checked(
+        master_kpis=master_kpis_frame(MASTER_KPI_CASES),
+        master_groups=master_groups_frame({"2.1": "2, 4", "2.2": ""}),
+    )
+    assert pairs(found) == {
+        ("rubric-steps-missing", "K2"),
+        ("survey-items-missing", "K4"),
+        ("weighted-items-missing", "K6"),
+        ("rubric-quarters-missing", "E10"),
+    }
+    steps = found[found["code"].eq("rubric-steps-missing")].iloc[0]
+    assert "ขั้นตอนที่ 4, 5" in steps["message_th"]
+    quarters = found[found["code"].eq("rubric-quarters-missing")].iloc[0]
+    assert quarters["kpi_id"] == "2.1"
+    assert quarters["message_th"] == "ตัวชี้วัดรายไตรมาส 2.1 ไม่มีเกณฑ์ของไตรมาส 2, 4"
+
+
 def test_master_checks() -> None:
     found = checked(
         master_cells=master_cells_frame(MASTER_CASES),
@@ -1025,6 +1074,8 @@ def test_tables() -> None:
         "workbooks",
         "master_cells",
         "master_weights",
+        "master_kpis",
+        "master_groups",
     )
     assert {c.table for c in CHECKS} == set(TABLES)
 
@@ -1134,6 +1185,8 @@ def _every_table() -> dict[str, list[pd.DataFrame]]:
         ],
         "master_cells": [master_cells_frame(MASTER_CASES)],
         "master_weights": [master_weights_frame({"D1": 90.0})],
+        "master_kpis": [master_kpis_frame(MASTER_KPI_CASES)],
+        "master_groups": [master_groups_frame({"2.1": "2, 4"})],
     }
 
 

@@ -52,9 +52,15 @@ def check_master(master: Master) -> pd.DataFrame:
         A findings frame (see :data:`kpixl.findings.FINDING_COLUMNS`).
     """
     cells = master_cells(master)
-    tables = {"master_cells": cells, "master_weights": master_weights(master)}
+    parsed = parsed_rubrics(master)
+    tables = {
+        "master_cells": cells,
+        "master_weights": master_weights(master),
+        "master_kpis": master_kpis(master, parsed),
+        "master_groups": master_groups(master),
+    }
     found = run_checks(tables, prepare={"master_cells": lambda hits: _example_texts(hits, cells)})
-    return concat_findings([found, _check_rubrics(master)])
+    return concat_findings([found, _check_rubrics(master, parsed)])
 
 
 # --- the tables -------------------------------------------------------------------------
@@ -149,6 +155,95 @@ def master_weights(master: Master) -> pd.DataFrame:
         total_shown=per["total"].map(format_number),
         division=named.where(named.ne(""), "กอง " + per["division_code"]),
         division_en="division " + per["division_code"],
+    )
+
+
+Parsed = tuple[dict[str, Any], Rubric | CriterionError]
+"""A scored KPI's row and its rubric, or why its criteria cannot be read."""
+
+
+def parsed_rubrics(master: Master) -> list[Parsed]:
+    """Each scored KPI with its five criteria filled (a blank one is a
+    ``master-field-missing``), read once as a rubric."""
+    parsed: list[Parsed] = []
+    for rec in master.kpis[master.kpis["kind"].isin(KINDS)].to_dict("records"):
+        if any(not rec[f"level_{n}"] for n in LEVELS):
+            continue
+        try:
+            parsed.append((rec, build_rubric(rec)))
+        except CriterionError as error:
+            parsed.append((rec, error))
+    return parsed
+
+
+def master_kpis(master: Master, parsed: list[Parsed]) -> pd.DataFrame:
+    """The ``master_kpis`` table: each KPI whose criteria read, at its ``kind`` cell, with
+    what its parts on the other sheets give it: ``steps_missing`` (the steps of a
+    milestone rubric without a description), ``survey_items`` (how many survey items),
+    ``items_weighted`` (it has sub-items, each with a numeric weight)."""
+
+    def parts(key: str) -> pd.core.groupby.DataFrameGroupBy:
+        frame = master.frame(key)
+        return frame.groupby([frame["division_code"], frame["kpi_id"]], sort=False)
+
+    described = {
+        key: set(rows.loc[rows["description"].ne(""), "step"]) for key, rows in parts("steps")
+    }
+    survey_items = parts("survey_items").size().to_dict()
+    items_weighted = {
+        key: bool(rows["weight"].map(lambda t: parse_number_text(t) is not None).all())
+        for key, rows in parts("items")
+    }
+    rows = []
+    for rec, rubric in parsed:
+        if isinstance(rubric, CriterionError):
+            continue
+        key = (rec["division_code"], rec["kpi_id"])
+        steps = rubric.steps if isinstance(rubric, MilestoneRubric) else 0
+        have = described.get(key, set())
+        rows.append(
+            {
+                "row": rec["_row"],
+                "kpi_id": rec["kpi_id"],
+                "kind": rec["kind"],
+                "milestones": isinstance(rubric, MilestoneRubric),
+                "steps_missing": ", ".join(
+                    str(n) for n in range(1, steps + 1) if str(n) not in have
+                ),
+                "survey_items": survey_items.get(key, 0),
+                "items_weighted": items_weighted.get(key, False),
+            }
+        )
+    return _at_column(master, pd.DataFrame(rows), "kind")
+
+
+def master_groups(master: Master) -> pd.DataFrame:
+    """The ``master_groups`` table: each group of quarterly KPI rows of a division, at the
+    ``quarter`` cell of its first row, with the quarters it has no row for
+    (``quarters_missing``). A quarter row whose criteria are blank or cannot be read is
+    reported at its own cells, not as a missing quarter as well."""
+    kpis = master.kpis
+    quarterly = kpis[kpis["kind"].isin(KINDS) & kpis["group_id"].ne("")]
+    rows = []
+    for (_, group), members in quarterly.groupby(["division_code", "group_id"], sort=False):
+        have = set(members["quarter"])
+        rows.append(
+            {
+                "row": int(members["_row"].iloc[0]),
+                "kpi_id": group,
+                "quarter": members["quarter"].iloc[0],
+                "quarters_missing": ", ".join(q for q in ("1", "2", "3", "4") if q not in have),
+            }
+        )
+    return _at_column(master, pd.DataFrame(rows), "quarter")
+
+
+def _at_column(master: Master, frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """``frame``'s rows of the ``ตัวชี้วัด`` sheet, at their ``key`` cell."""
+    return frame.assign(
+        source=master.source,
+        sheet=SHEET_BY_KEY["kpis"].name,
+        column=master.columns.get("kpis", {}).get(key, pd.NA),
     )
 
 
@@ -367,6 +462,46 @@ def _no_example_left(f: pd.DataFrame) -> pd.Series:
     return pd.Series(False, index=f.index)
 
 
+# --- each KPI's parts, each quarterly group's quarters ---------------------------------
+
+
+@check(
+    "rubric-steps-missing",
+    "master_kpis",
+    lambda f: f["milestones"].astype(bool),
+    value="kind",
+    steps="steps_missing",
+)
+def _steps_described(f: pd.DataFrame) -> pd.Series:
+    return f["steps_missing"].eq("")
+
+
+@check("survey-items-missing", "master_kpis", lambda f: f["kind"].eq("survey"), value="kind")
+def _survey_has_items(f: pd.DataFrame) -> pd.Series:
+    return f["survey_items"].gt(0)
+
+
+@check(
+    "weighted-items-missing",
+    "master_kpis",
+    lambda f: f["kind"].eq("weighted_items"),
+    value="kind",
+)
+def _items_weighted(f: pd.DataFrame) -> pd.Series:
+    return f["items_weighted"].astype(bool)
+
+
+@check(
+    "rubric-quarters-missing",
+    "master_groups",
+    value="quarter",
+    group="kpi_id",
+    quarters="quarters_missing",
+)
+def _four_quarters(f: pd.DataFrame) -> pd.Series:
+    return f["quarters_missing"].eq("")
+
+
 # --- the rubrics ------------------------------------------------------------------------
 
 
@@ -395,17 +530,13 @@ def _issue_finding(
     )
 
 
-def _check_rubrics(master: Master) -> pd.DataFrame:
+def _check_rubrics(master: Master, parsed: list[Parsed]) -> pd.DataFrame:
+    """What each KPI's rubric and the Likert tables' lint finds, and criteria that cannot
+    be read."""
     records = []
-    kpis = master.kpis
-    scored = kpis[kpis["kind"].isin(KINDS)]
-    for rec in scored.to_dict("records"):
-        if any(not rec[f"level_{n}"] for n in LEVELS):
-            continue  # reported as master-field-missing
-        try:
-            rubric = build_rubric(rec)
-        except CriterionError as error:
-            records.append(_unparseable(master, rec, error))
+    for rec, rubric in parsed:
+        if isinstance(rubric, CriterionError):
+            records.append(_unparseable(master, rec, rubric))
             continue
         records += [_issue_finding(master, rec, issue) for issue in rubric.lint()]
         detail = level_texts(rec, "detail_level_")
@@ -414,8 +545,6 @@ def _check_rubrics(master: Master) -> pd.DataFrame:
                 _issue_finding(master, rec, issue, "detail_level_")
                 for issue in lint_detail(level_texts(rec), detail)
             ]
-        records += _check_parts(master, rec, rubric)
-    records += _check_quarters(master, scored)
     records += _check_survey_scales(master)
     return findings_frame(records)
 
@@ -443,57 +572,6 @@ def _unparseable(master: Master, rec: dict[str, Any], error: CriterionError) -> 
         reason=error.reason_th,
         reason_en=error.reason,
     )
-
-
-def _check_parts(master: Master, rec: dict[str, Any], rubric: Rubric) -> list[dict[str, Any]]:
-    """Steps of milestone KPIs, items of survey and weighted-items KPIs."""
-
-    def rows_of(key: str) -> pd.DataFrame:
-        frame = master.frame(key)
-        return frame[
-            (frame["division_code"] == rec["division_code"]) & (frame["kpi_id"] == rec["kpi_id"])
-        ]
-
-    where = _at(master, "kpis", rec["_row"], "kind")
-    if isinstance(rubric, MilestoneRubric):
-        steps = rows_of("steps")
-        have = set(steps.loc[steps["description"].ne(""), "step"])
-        missing = [str(n) for n in range(1, rubric.steps + 1) if str(n) not in have]
-        if missing:
-            return [
-                finding(
-                    "rubric-steps-missing", **where, kpi_id=rec["kpi_id"], steps=", ".join(missing)
-                )
-            ]
-    if rec["kind"] == "survey" and rows_of("survey_items").empty:
-        return [finding("survey-items-missing", **where, kpi_id=rec["kpi_id"])]
-    if rec["kind"] == "weighted_items":
-        items = rows_of("items")
-        weights = items["weight"].map(parse_number_text)
-        if items.empty or weights.isna().any():
-            return [finding("weighted-items-missing", **where, kpi_id=rec["kpi_id"])]
-    return []
-
-
-def _check_quarters(master: Master, scored: pd.DataFrame) -> list[dict[str, Any]]:
-    records = []
-    quarterly = scored[scored["group_id"].ne("")]
-    for (_, group), rows in quarterly.groupby(["division_code", "group_id"], sort=False):
-        # Missing means no row for the quarter. A quarter row whose criteria are blank or
-        # cannot be read is reported at its own cells, not as a missing quarter as well.
-        missing = [q for q in ("1", "2", "3", "4") if q not in set(rows["quarter"])]
-        if missing:
-            first = rows.iloc[0]
-            records.append(
-                finding(
-                    "rubric-quarters-missing",
-                    **_at(master, "kpis", int(first["_row"]), "quarter"),
-                    kpi_id=group,
-                    group=group,
-                    quarters=", ".join(missing),
-                )
-            )
-    return records
 
 
 def _check_survey_scales(master: Master) -> list[dict[str, Any]]:

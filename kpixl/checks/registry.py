@@ -16,7 +16,10 @@ registered under the finding code it raises, for one *table*:
 * ``master_cells`` — one row per cell of the centre's master (see
   :mod:`kpixl.checks.master`), with its row's division, KPI and kind;
 * ``master_weights`` — one row per division of the master with scored KPIs, with their
-  weights' total.
+  weights' total;
+* ``master_kpis`` — one row per KPI of the master whose criteria read, with what its
+  steps, survey items or sub-items give it;
+* ``master_groups`` — one row per group of quarterly KPI rows, with its missing quarters.
 
 The runner turns each failing row into a finding at the row's cell: the frame's ``sheet``,
 ``row`` and ``column`` columns, or, when a check names a place ``at``, its ``<at>_row`` and
@@ -46,6 +49,8 @@ TABLES = (
     "workbooks",
     "master_cells",
     "master_weights",
+    "master_kpis",
+    "master_groups",
 )
 
 
