@@ -82,8 +82,8 @@ REPORT_COLUMNS: tuple[L.Field, ...] = (
     L.Field("kpi_name", "ชื่อตัวชี้วัด", 20),
     L.Field("actor", "ผู้แก้ไข", 8),
     L.Field("message_th", "ปัญหาและวิธีแก้ไข", 36),
-    L.Field("message_en", "Message (English)", 28),
-    L.Field("code", "รหัสปัญหา", 9),
+    L.Field("message_en", "Message (English)", 25),
+    L.Field("code", "รหัสปัญหา", 12),
 )
 """The report table's columns: (key, Thai header, width). 138 characters wide: fitted to one
 A4 page in landscape, TH Sarabun New 14 pt prints at about 11 pt (LibreOffice measured)."""

@@ -44,6 +44,7 @@ from kpixl import layout as L
 from kpixl.annotate import COMPLETE_TEXT, NOTHING_TO_SCORE, SEVERITY_FILL
 from kpixl.definitions import parse_definitions
 from kpixl.fill import Filler
+from kpixl.findings import CATALOGUE
 from kpixl.ledger import Ledger
 from kpixl.master import Master, division_definitions
 from kpixl.round import run_round
@@ -390,6 +391,56 @@ def test_no_number_is_too_wide_for_its_column(printed: Printed) -> None:
 
 
 # --- the division workbook, blank and checked ----------------------------------------------
+
+
+def report_codes(page: Page) -> list[str]:
+    """The finding codes printed in the report table's last column (รหัสปัญหา) of a page of
+    the report sheet, each put together from its printed lines: a line ending in "-"
+    goes on on the next."""
+    lines: dict[int, list[dict[str, Any]]] = {}
+    for char in page.chars:
+        lines.setdefault(round(char["bottom"]), []).append(char)
+    ordered = [sorted(line, key=lambda c: c["x0"]) for _, line in sorted(lines.items())]
+    heading = next(
+        (
+            i
+            for i, line in enumerate(ordered)
+            if "Message(English)" in norm("".join(c["text"] for c in line))
+        ),
+        None,
+    )
+    if heading is None:
+        return []
+    head = ordered[heading]
+    english_end = max(c["x1"] for c in head if c["text"] in "()")
+    # The column starts at the ruling line left of its (centred) heading.
+    heading_x = min(c["x0"] for c in head if c["x0"] > english_end)
+    left = max(x for kind, x, _, _ in page.edges if kind == "v" and x < heading_x)
+    codes, pending = [], ""
+    for line in ordered[heading + 1 :]:
+        # PDFium gives a hyphen that ends a line as \x02.
+        text = "".join(c["text"] for c in line if c["x0"] >= left).replace("\x02", "-")
+        if not text:
+            continue
+        pending += text
+        if not text.endswith("-"):
+            codes.append(pending)
+            pending = ""
+    return codes
+
+
+def test_finding_codes_break_only_at_their_hyphens(printed: Printed) -> None:
+    """A code too long for its column wraps after one of its hyphens, never inside a
+    word ("kpi-unscorabl" / "e")."""
+    seen = []
+    for name in division_books(printed):
+        for page in printed.pages[name]:
+            if not page.sheet:
+                seen += report_codes(page)
+    assert len(seen) > 20
+    assert [code for code in seen if code not in CATALOGUE] == [], seen
+    assert max(map(len, seen)) > 15  # long codes were printed, and wrapped
+
 
 HELPER_TEXTS = ("วิธีกรอก", "ค่าที่ใช้คิดคะแนน", "ค่าช่วยคำนวณ", "รหัสรายการ")
 KEY_TEXTS = ("kpi_id", "level_1", "weighted", "computed", "numerator", "success_factor", "item:")
