@@ -695,12 +695,13 @@ _OPTIONAL_FIELDS = frozenset(
 """Message fields that may be left out: they add a clause, or nothing."""
 
 
-def _format(template: str, params: Mapping[str, Any]) -> str:
-    class _Defaulting(dict[str, Any]):
-        def __missing__(self, key: str) -> str:
-            # "?" makes a forgotten field visible in tests and reviews.
-            return "" if key in _OPTIONAL_FIELDS else "?"
+class _Defaulting(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        # "?" makes a forgotten field visible in tests and reviews.
+        return "" if key in _OPTIONAL_FIELDS else "?"
 
+
+def _format(template: str, params: Mapping[str, Any]) -> str:
     return template.format_map(_Defaulting(params))
 
 
@@ -782,6 +783,9 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
 _EMPTY = _typed(pd.DataFrame(columns=FINDING_COLUMNS))
 
 
+_PLACE_COLUMNS = ("source", "sheet", "row", "column", "kpi_id", "actor")
+
+
 def findings_where(
     frame: pd.DataFrame,
     failed: pd.Series,
@@ -795,9 +799,11 @@ def findings_where(
     names a column of ``frame`` whose value fills the message field of that name;
     ``value`` defaults to the ``raw`` column.
     """
-    hits = frame.loc[failed.fillna(False).astype(bool)]
-    records = []
     value_column = params.pop("value", "raw")
+    # Only the columns a finding reads: the tables the checks run on are wide.
+    wanted = {*_PLACE_COLUMNS, value_column, *params.values()}
+    hits = frame.loc[failed.fillna(False).astype(bool), [c for c in frame if c in wanted]]
+    records = []
     for rec in hits.to_dict("records"):
         fields = {name: rec.get(column, "") for name, column in params.items()}
         records.append(

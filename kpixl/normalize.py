@@ -42,7 +42,8 @@ def normalize_cells(cells: pd.DataFrame) -> pd.DataFrame:
         (``date``, ``be``, ``ce``, ``short`` or ""), ``tick`` (True done, False not done,
         NA unreadable or blank), ``text`` (the raw value as clean text), ``blank`` (nothing
         typed: no value, no formula, no error), ``shown`` (how a number was read),
-        ``written`` (the value as the division wrote it, for messages).
+        ``written`` (the value as the division wrote it, for messages), ``is_text`` (the
+        value is text, not a number, date or truth value).
     """
     frame = cells.copy()
     formula = frame["formula"].fillna("").ne("").to_numpy()
@@ -79,6 +80,7 @@ def normalize_cells(cells: pd.DataFrame) -> pd.DataFrame:
     )
     text = np.array(texts, dtype=object)[codes]
     frame["text"] = pd.Series(text, index=index)
+    frame["is_text"] = np.array([isinstance(v, str) for v in uniques], dtype=bool)[codes]
     frame["blank"] = pd.Series((text == "") & ~formula & ~error, index=index, dtype=bool)
     frame["tick"] = pd.Series(ticks[codes], index=index, dtype="boolean")
     shown = np.array([format_number(v) for v in number_of], dtype=object)[codes]
@@ -92,7 +94,26 @@ def normalize_cells(cells: pd.DataFrame) -> pd.DataFrame:
 
 def distinct(values: np.ndarray) -> tuple[list[object], np.ndarray]:
     """The distinct values (told apart by type too: 1, 1.0 and True are three) and, per
-    value, the position of its distinct one."""
+    value, the position of its distinct one.
+
+    An array of one type (numbers, or texts only) is hashed by pandas; a float is told
+    apart by its bits, so -0.0 is not 0.0 (two NaNs may then be two distinct values, each
+    still NaN). Values of mixed types go through :func:`_distinct_mixed`.
+    """
+    if values.dtype.kind in "iub":
+        codes, uniques = pd.factorize(values)
+        return list(uniques), codes
+    if values.dtype.kind == "f":
+        codes, bits = pd.factorize(values.view(np.int64 if values.itemsize == 8 else np.int32))
+        return list(bits.view(values.dtype)), codes
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        codes, uniques = pd.factorize(values)
+        return list(uniques), codes
+    return _distinct_mixed(values)
+
+
+def _distinct_mixed(values: np.ndarray) -> tuple[list[object], np.ndarray]:
+    """:func:`distinct` value by value, for values of any types."""
     positions: dict[object, int] = {}
     uniques: list[object] = []
     codes = np.empty(len(values), dtype=np.intp)
@@ -118,9 +139,19 @@ def distinct(values: np.ndarray) -> tuple[list[object], np.ndarray]:
 
 def map_distinct(values: pd.Series, function: Callable[[Any], Any]) -> pd.Series:
     """``values.map(function)``, calling ``function`` once per distinct value."""
-    uniques, codes = distinct(values.to_numpy(dtype=object))
+    numeric = isinstance(values.dtype, np.dtype) and values.dtype.kind in "iufb"
+    uniques, codes = distinct(values.to_numpy() if numeric else values.to_numpy(dtype=object))
     mapped = pd.Series(uniques, dtype=object).map(function)
     return pd.Series(mapped.to_numpy()[codes], index=values.index, dtype=mapped.dtype)
+
+
+def text_test(rows: pd.Series, texts: pd.Series, test: Callable[[Any], pd.Series]) -> pd.Series:
+    """``rows & test(texts)``, with ``test`` (a text method such as ``.str.startswith``,
+    which runs value by value) run only on the rows selected."""
+    out = pd.Series(False, index=rows.index)
+    if rows.any():
+        out[rows] = test(texts[rows].str).fillna(False).astype(bool).to_numpy()
+    return out
 
 
 def scale_percent(cells: pd.DataFrame, expects_percent: pd.Series) -> pd.DataFrame:

@@ -762,6 +762,11 @@ _SIGNOFF_KEYS = {label: key for key, label in L.SIGNOFF_LABELS.items()}
 
 def _read_signoff(found: _Found, sheet: str, grid: _Grid) -> None:
     labels = _SIGNOFF_KEYS
+    # Most sheets have no sign-off: the repr of every value (made at C speed, Thai
+    # letters as themselves) holds a label wherever a cell does.
+    everything = repr(grid.values)
+    if not any(label in everything for label in labels):
+        return
     for row, line in enumerate(grid.values, 1):
         width = len(line)
         for column in range(1, width):

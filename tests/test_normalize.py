@@ -7,11 +7,22 @@ import datetime as dt
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kpixl import layout as L
-from kpixl.normalize import NUMBER_STATUSES, normalize_cells, scale_percent
+from kpixl.normalize import (
+    NUMBER_STATUSES,
+    _distinct_mixed,
+    distinct,
+    map_distinct,
+    normalize_cells,
+    scale_percent,
+    text_test,
+)
 from kpixl.workbook import CELL_COLUMNS
 
 
@@ -284,3 +295,68 @@ def test_many_rows_at_once_equal_one_by_one() -> None:
     together = normalized(*raws).drop(columns=["row"]).reset_index(drop=True)
     alone = pd.concat([normalized(r) for r in raws], ignore_index=True).drop(columns=["row"])
     pd.testing.assert_frame_equal(together, alone)
+
+
+# --- reading once per distinct value -----------------------------------------------------
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal, of the same type: 1, 1.0 and True are three values; -0.0 is not 0.0."""
+    if isinstance(a, float) and isinstance(b, float):
+        return (math.isnan(a) and math.isnan(b)) or (
+            a == b and math.copysign(1, a) == math.copysign(1, b)
+        )
+    return type(a) is type(b) and a == b
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        st.lists(st.integers(-3, 3)).map(lambda v: np.array(v, dtype=np.int64)),
+        st.lists(st.sampled_from([0.0, -0.0, 1.5, math.nan, math.inf])).map(np.array),
+        st.lists(st.booleans()).map(lambda v: np.array(v, dtype=bool)),
+        st.lists(st.sampled_from(["", "a", "ก", " a"])).map(lambda v: np.array(v, dtype=object)),
+        st.lists(st.sampled_from([1, 1.0, True, "1", None, math.nan, -0.0, 0.0])).map(
+            lambda v: np.array(v, dtype=object)
+        ),
+    )
+)
+def test_distinct_values_of_one_type_are_those_of_the_general_reading(values: np.ndarray) -> None:
+    uniques, codes = distinct(values)
+    _, reference_codes = _distinct_mixed(values.astype(object))  # Python values
+    assert len(codes) == len(values)
+    assert all(_same(uniques[c], v) for c, v in zip(codes, values, strict=True))
+    # The same values share a code in both (NaNs may be one value or several).
+    pairs = {
+        (int(c), int(r))
+        for c, r, v in zip(codes, reference_codes, values, strict=True)
+        if not (isinstance(v, float) and math.isnan(v))
+    }
+    assert len({c for c, _ in pairs}) == len({r for _, r in pairs}) == len(pairs)
+
+
+def test_map_distinct_keeps_negative_zero_apart_and_calls_once_per_value() -> None:
+    calls: list[float] = []
+
+    def shown(v: float) -> str:
+        calls.append(v)
+        return f"{v:+}"
+
+    out = map_distinct(pd.Series([0.0, -0.0, 0.0, 2.5, -0.0]), shown)
+    assert out.tolist() == ["+0.0", "-0.0", "+0.0", "+2.5", "-0.0"]
+    assert len(calls) == 3
+
+
+def test_a_text_test_runs_only_on_the_rows_selected() -> None:
+    texts = pd.Series(["step:1", "step:2", None, "month:1"])
+    rows = pd.Series([True, False, True, True])
+    seen: list[int] = []
+
+    def starts(s: Any) -> pd.Series:
+        seen.append(len(s._data))
+        return s.startswith("step:")
+
+    assert text_test(rows, texts, starts).tolist() == [True, False, False, False]
+    assert seen == [3]
+    assert text_test(rows & False, texts, starts).tolist() == [False] * 4
+    assert seen == [3]

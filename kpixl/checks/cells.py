@@ -19,6 +19,7 @@ import pandas as pd
 
 from kpixl.checks.registry import Mask, check
 from kpixl.fiscal import format_date_th
+from kpixl.normalize import text_test
 
 INPUTS = ("number", "percent", "date", "tick", "likert", "round", "plan", "text")
 NUMBERS = ("number", "percent", "round")
@@ -91,11 +92,16 @@ def _tick_readable(f: pd.DataFrame) -> pd.Series:
     return ~_typed(f) | f["tick"].notna()
 
 
+def _plan_allowed(f: pd.DataFrame) -> pd.Series:
+    """Plan cells whose text has the allowed characters only."""
+    return text_test(f["expect"].eq("plan"), f["text"], lambda s: s.fullmatch(_PLAN_TEXT.pattern))
+
+
 def _plan_not_text_rule(f: pd.DataFrame) -> pd.Series:
     """Plan cells the character rule does not cover: text of allowed characters only, and
     what is not text at all (TRUE/FALSE)."""
-    allowed = f["text"].str.fullmatch(_PLAN_TEXT.pattern).fillna(False)
-    return f["expect"].eq("plan") & (allowed | ~f["raw"].map(lambda v: isinstance(v, str)))
+    plan = f["expect"].eq("plan")
+    return _plan_allowed(f) | (plan & ~f["is_text"])
 
 
 @check(
@@ -113,8 +119,7 @@ def _plan_readable(f: pd.DataFrame) -> pd.Series:
 
 
 def _normalisable(f: pd.DataFrame) -> pd.Series:
-    allowed = f["text"].str.fullmatch(_PLAN_TEXT.pattern).fillna(False)
-    return f["expect"].isin([*NUMBERS, "likert"]) | (f["expect"].eq("plan") & allowed)
+    return f["expect"].isin([*NUMBERS, "likert"]) | _plan_allowed(f)
 
 
 @check(
@@ -149,8 +154,7 @@ def _survey_round(f: pd.DataFrame) -> pd.Series:
 
 
 def _date_as_text(f: pd.DataFrame) -> pd.Series:
-    is_text = f["raw"].map(lambda v: isinstance(v, str))
-    return f["expect"].eq("date") & f["table"].isin(["form", "data"]) & is_text
+    return f["expect"].eq("date") & f["table"].isin(["form", "data"]) & f["is_text"]
 
 
 @check(
@@ -182,8 +186,7 @@ def _likert(f: pd.DataFrame) -> pd.Series:
 
 @check("invalid-characters", "cells", _expect("plan"))
 def _plan_characters(f: pd.DataFrame) -> pd.Series:
-    is_text = f["raw"].map(lambda v: isinstance(v, str))
-    return ~is_text | f["text"].str.fullmatch(_PLAN_TEXT.pattern).fillna(False)
+    return ~f["is_text"] | f["text"].str.fullmatch(_PLAN_TEXT.pattern).fillna(False)
 
 
 @check(
@@ -247,7 +250,7 @@ def _numerator(f: pd.DataFrame) -> pd.Series:
 @check(
     "milestone-out-of-order",
     "cells",
-    lambda f: f["table"].eq("data") & f["field"].str.startswith("step:"),
+    lambda f: text_test(f["table"].eq("data"), f["field"], lambda s: s.startswith("step:")),
     step="step",
 )
 def _in_order(f: pd.DataFrame) -> pd.Series:
@@ -257,7 +260,7 @@ def _in_order(f: pd.DataFrame) -> pd.Series:
 @check(
     "deadline-missed",
     "cells",
-    lambda f: f["table"].eq("data") & f["field"].str.startswith("month:"),
+    lambda f: text_test(f["table"].eq("data"), f["field"], lambda s: s.startswith("month:")),
     value="date_th",
 )
 def _month_on_time(f: pd.DataFrame) -> pd.Series:
@@ -307,8 +310,7 @@ def message_columns(f: pd.DataFrame) -> pd.DataFrame:
     text_year = f["text"].str.extract(r"(\d{4})\s*$")[0]
     year = written.fillna(pd.to_numeric(text_year, errors="coerce"))
     dates = f["date"].map(lambda d: format_date_th(d) if isinstance(d, dt.date) else "")
-    is_text = f["raw"].map(lambda v: isinstance(v, str))
-    text_note = is_text & f["formula"].eq("")
+    text_note = f["is_text"] & f["formula"].eq("")
     fraction = f["number"].notna() & f["number"].ne(np.floor(f["number"]))
     return f.assign(
         expected_th=expected_th.fillna("ตัวเลข"),

@@ -38,7 +38,7 @@ from kpixl.evaluation.values import message_columns as kpi_messages
 from kpixl.evaluation.values import score
 from kpixl.findings import concat_findings, finding, findings_frame
 from kpixl.master import Master
-from kpixl.normalize import map_distinct
+from kpixl.normalize import map_distinct, text_test
 from kpixl.rubric import Rubric
 from kpixl.scoring import division_totals
 from kpixl.thai import format_number
@@ -250,7 +250,7 @@ def _cells_for_checks(
         how="left",
     )
     out["denominator_shown"] = map_distinct(out["denominator"], format_number)
-    steps = out[data & out["field"].str.startswith("step:")]
+    steps = out[text_test(data, out["field"], lambda s: s.startswith("step:"))]
     stray = pd.Series(False, index=out.index)
     if not steps.empty:
         ordered = steps.assign(
@@ -275,11 +275,8 @@ def _late_months(
     """Monthly reports delivered after the level 1 deadline: the month's own delay is below
     the rubric (the worst month decides the level, and each such month is named)."""
     late = pd.Series(False, index=cells.index)
-    months = cells[
-        cells["table"].eq("data")
-        & cells["field"].str.startswith("month:")
-        & cells["state"].eq("ok")
-    ]
+    data = cells["table"].eq("data") & cells["state"].eq("ok")
+    months = cells[text_test(data, cells["field"], lambda s: s.startswith("month:"))]
     if months.empty:
         return late
     months = (
@@ -360,7 +357,7 @@ def _read_otherwise(cells: pd.DataFrame) -> pd.MultiIndex:
     as unusable where a formula may still use it."""
     inputs = cells[cells["expect"].ne("")]
     read = inputs["number"].notna() | inputs["date"].notna()
-    as_text = inputs["raw"].map(lambda v: isinstance(v, str)) & read
+    as_text = inputs["is_text"] & read
     otherwise = inputs["number_status"].eq("normalised") | as_text | inputs["state"].eq("invalid")
     return pd.MultiIndex.from_frame(inputs.loc[otherwise, KEYS].drop_duplicates())
 

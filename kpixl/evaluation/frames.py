@@ -189,7 +189,8 @@ def prepare_cells(
     ``window_start``/``window_end`` (plausible dates: the fiscal year and the year after),
     ``aggregate`` (target rows) and ``state`` (``blank``, ``ok``, ``invalid``).
     """
-    frames = [b.cells for b in books if b.source in set(info["source"]) and not b.cells.empty]
+    evaluated = set(info["source"])
+    frames = [b.cells for b in books if b.source in evaluated and not b.cells.empty]
     cells = pd.concat(frames, ignore_index=True) if frames else empty_cells()
     cells = normalize_cells(cells[CELL_COLUMNS])
     per_kpi = kpis[[*KEYS, "kind", "percent"]].rename(columns={"percent": "percent_kpi"})
@@ -218,7 +219,12 @@ def prepare_cells(
 def _expectations(cells: pd.DataFrame) -> pd.Series:
     table, field_key, kind = cells["table"], cells["field"], cells["kind"]
     result_kind = map_distinct(kind, lambda k: K.KINDS[k].result if k in K.KINDS else "")
-    plan = field_key.isin(L.TARGET_PLAN_KEYS) | field_key.str.match(r"^(plan|result|est)_")
+    # Text matching row by row, only where it can match: the target and survey rows.
+    target, survey = table.eq("target"), table.eq("survey")
+    plan = field_key.isin(L.TARGET_PLAN_KEYS) | field_key[target].str.match(
+        r"^(plan|result|est)_"
+    ).reindex(cells.index, fill_value=False)
+    item = field_key[survey].str.startswith("item:").reindex(cells.index, fill_value=False)
     form_result = table.eq("form") & field_key.eq("result")
     return pd.Series(
         np.select(
@@ -227,13 +233,13 @@ def _expectations(cells: pd.DataFrame) -> pd.Series:
                 form_result & result_kind.eq("number"),
                 form_result & result_kind.eq("date"),
                 table.eq("data") & cells["data_expect"].notna(),
-                table.eq("survey") & field_key.str.startswith("item:"),
-                table.eq("survey") & field_key.eq("round"),
-                table.eq("target") & plan,
+                item,
+                survey & field_key.eq("round"),
+                target & plan,
                 table.eq("signoff") & field_key.eq("signed_on"),
                 # free text: nothing is read from it, but an error value or a formula
                 # without a result is lost text all the same
-                (table.eq("target") & field_key.eq("success_factor")) | table.eq("signoff"),
+                (target & field_key.eq("success_factor")) | table.eq("signoff"),
             ],
             [
                 "percent",
@@ -312,7 +318,7 @@ def survey_rounds(frame: pd.DataFrame, used: Mapping[str, Definitions]) -> pd.Se
         for kpi in defs.scored
         if kpi.kind == "survey"
     }
-    keys = zip(frame["source"], frame["kpi_id"], strict=True)
+    keys = zip(frame["source"].to_numpy(object), frame["kpi_id"].to_numpy(object), strict=True)
     return pd.Series([rounds.get(k, np.nan) for k in keys], index=frame.index, dtype="float64")
 
 
@@ -434,12 +440,10 @@ def target_rows(cells: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
     target = cells[cells["table"].eq("target") & cells["kpi_id"].ne("")]
     sheets = target.drop_duplicates("source").set_index("source")["sheet"]
     having = targets[targets["source"].isin(sheets.index)]
-    present = set(zip(target["source"], target["kpi_id"], strict=True))
+    present = pd.MultiIndex.from_frame(target[KEYS]).unique()
     return having[KEYS].assign(
         sheet=having["source"].map(sheets),
-        present=[
-            (s, k) in present for s, k in zip(having["source"], having["kpi_id"], strict=True)
-        ],
+        present=pd.MultiIndex.from_frame(having[KEYS]).isin(present),
         row=np.nan,
         column=np.nan,
     )
