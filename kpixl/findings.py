@@ -771,13 +771,18 @@ def findings_frame(records: Iterable[Mapping[str, Any]] = ()) -> pd.DataFrame:
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     for name in FINDING_COLUMNS:
+        column = frame[name]
         if name in ("row", "column"):
-            frame[name] = pd.array(frame[name], dtype="Int64")
-        else:
-            column = frame[name]
+            if column.dtype != "Int64":
+                frame[name] = pd.array(column, dtype="Int64")
+        elif column.dtype != _TEXT or column.hasnans:
             # object first: a column of NaN only (read back from a database) is float64
             frame[name] = column.astype(object).where(column.notna(), "").astype(str)
     return frame
+
+
+_TEXT = pd.Series([""]).astype(str).dtype
+"""The dtype of a findings frame's text columns."""
 
 
 _EMPTY = _typed(pd.DataFrame(columns=FINDING_COLUMNS))

@@ -21,6 +21,7 @@ from kpixl.cells import cell_ref, parse_cell
 from kpixl.checks import CHECKS, TABLES, check, run_checks
 from kpixl.checks.cells import message_columns as cell_messages
 from kpixl.checks.forms import target_messages, target_table
+from kpixl.evaluation.sources import COMPARED_COLUMNS
 from kpixl.evaluation.values import message_columns as kpi_messages
 from kpixl.findings import CATALOGUE, FINDING_COLUMNS
 from kpixl.normalize import normalize_cells, scale_percent
@@ -774,6 +775,33 @@ def test_locked_fields_changed() -> None:
     assert "ใช้ค่าของส่วนกลาง" in message
 
 
+def definitions_frame(*rows: tuple[str, str, Any, Any, bool]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=COMPARED_COLUMNS[2:], dtype=object)
+    return frame.assign(source="a", sheet=L.META_SHEET)[COMPARED_COLUMNS]
+
+
+def test_hidden_definitions_that_differ_from_the_centres() -> None:
+    found = checked(
+        definitions=definitions_frame(
+            ("", "ปีงบประมาณ", "2564", "2565", False),
+            ("", "ปีงบประมาณ", "2565", "2565", False),
+            ("1", "ค่าน้ำหนัก (ข)", 20.0, 10.0, True),
+            ("1", "หน่วยวัด", " ร้อยละ ", "ร้อยละ", True),  # the same text, cleaned
+            ("1", "เกณฑ์ระดับ 5", "ร้อยละ ๘๐", "ร้อยละ 80", True),  # Thai digits, the same
+            ("2", "ตัวชี้วัดที่", "—", "2", False),  # the workbook lacks KPI 2
+        )
+    )
+    assert found["code"].eq("differs-from-master").all()
+    assert list(zip(found["kpi_id"], found["value"], strict=True)) == [
+        ("", "2564"),
+        ("1", "20"),
+        ("2", "—"),
+    ]
+    weight = found[found["kpi_id"].eq("1")].iloc[0]
+    assert "ค่าน้ำหนัก (ข)" in weight["message_th"] and "10" in weight["message_th"]
+    assert set(found["actor"]) == {"centre"}
+
+
 def test_scores_typed_over_formulas() -> None:
     scores = pd.DataFrame(
         {
@@ -1070,6 +1098,7 @@ def test_tables() -> None:
         "target",
         "target_rows",
         "locked",
+        "definitions",
         "scores",
         "workbooks",
         "master_cells",
@@ -1170,6 +1199,7 @@ def _every_table() -> dict[str, list[pd.DataFrame]]:
             pd.DataFrame({"source": ["a"], "kpi_id": ["1"], "sheet": [TARGET], "present": [False]})
         ],
         "locked": [pd.DataFrame({"same": [False]})],
+        "definitions": [definitions_frame(("1", "ค่าน้ำหนัก (ข)", "20", "10", True))],
         "scores": [
             pd.DataFrame(
                 {

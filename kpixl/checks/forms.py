@@ -1,5 +1,6 @@
 """Checks of whole forms: the target sheet's saving rules (form A), the sign-off, the
-cells the centre defines, the scores typed over formulas, the weights.
+cells and the hidden definitions the centre defines, the scores typed over formulas, the
+weights.
 
 Tables (see :mod:`kpixl.checks.registry`):
 
@@ -8,6 +9,8 @@ Tables (see :mod:`kpixl.checks.registry`):
 * ``target_rows`` — the centre's target rows with ``present`` (the sheet has the row);
 * ``locked`` — cells the centre defines: ``shown`` (what the cell holds), ``expected``
   (the centre's), ``same``, ``field_th``;
+* ``definitions`` — the fields of a workbook's hidden definitions beside the centre's
+  (:data:`kpixl.evaluation.sources.COMPARED_COLUMNS`);
 * ``scores`` — (ก)/(ค)/รวม/score cells holding a typed number: ``number``, ``computed``;
 * ``workbooks`` — one row per workbook: ``signed_off`` and the sign-off cell
   (``signoff_sheet``, ``signoff_row``, ``signoff_column``), the weight total of its scored
@@ -21,7 +24,7 @@ import pandas as pd
 
 from kpixl import layout as L
 from kpixl.checks.registry import Mask, check
-from kpixl.thai import format_number
+from kpixl.thai import clean_text, format_number
 
 _TOLERANCE = 1e-6
 
@@ -206,6 +209,15 @@ def _target_row_present(f: pd.DataFrame) -> pd.Series:
 @check("locked-field-changed", "locked", value="shown", expected="expected", field="field_th")
 def _unchanged(f: pd.DataFrame) -> pd.Series:
     return f["same"].astype(bool)
+
+
+@check("differs-from-master", "definitions", value="value", expected="expected", field="field")
+def _as_the_centres(f: pd.DataFrame) -> pd.Series:
+    same = [
+        clean_text(str(mine)) == clean_text(str(theirs)) if as_text else mine == theirs
+        for mine, theirs, as_text in zip(f["value"], f["expected"], f["as_text"], strict=True)
+    ]
+    return pd.Series(same, index=f.index, dtype=bool)
 
 
 @check(

@@ -10,6 +10,8 @@ registered under the finding code it raises, for one *table*:
   and cell;
 * ``target_rows`` — every target row the centre defines, with whether the sheet has it;
 * ``locked`` — every cell the centre defines, with the centre's value beside it;
+* ``definitions`` — every field of a workbook's hidden definitions, when they are not
+  the centre's own, beside the centre's;
 * ``scores`` — the (ก)/(ค)/รวม/score cells showing a number (typed over the formula, or
   the formula's stored result), with kpixl's value;
 * ``workbooks`` — one row per workbook;
@@ -45,6 +47,7 @@ TABLES = (
     "target",
     "target_rows",
     "locked",
+    "definitions",
     "scores",
     "workbooks",
     "master_cells",

@@ -161,7 +161,7 @@ def _no_totals(info: pd.DataFrame) -> pd.DataFrame:
 
 
 def _evaluate(books: Sequence[WorkbookData], masters: Sequence[Master]) -> Evaluation:
-    used, choice = choose_all(books, masters)
+    used, choice, compared = choose_all(books, masters)
     info = F.workbook_info(books, used)
     rubrics = F.Rubrics()
     kpis = F.kpi_frame(used, info, rubrics)
@@ -179,6 +179,7 @@ def _evaluate(books: Sequence[WorkbookData], masters: Sequence[Master]) -> Evalu
         "target": target_table(cells),
         "target_rows": F.target_rows(cells, targets),
         "locked": locked,
+        "definitions": compared,
         "scores": _shown_scores(cells, kpis, totals),
         "workbooks": (workbooks := _workbooks_for_checks(info, cells, totals)),
     }

@@ -14,6 +14,7 @@ import hashlib
 import pickle
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -22,7 +23,6 @@ from kpixl import layout as L
 from kpixl.definitions import Definitions, parse_definitions
 from kpixl.findings import concat_findings, finding, findings_frame
 from kpixl.master import Master, division_definitions, fingerprint
-from kpixl.thai import clean_text
 from kpixl.workbook import WorkbookData
 
 FIELD_TH: dict[str, str] = {
@@ -85,6 +85,18 @@ _NOTHING = findings_frame()
 """No findings (shared: choose_all only reads it)."""
 
 
+@dataclass(frozen=True)
+class Choice:
+    """Which definitions count for a workbook (None: it cannot be scored), the findings
+    of that choice, and its definitions beside the centre's (see
+    :func:`compared_definitions`; None when they are the centre's own or there is no
+    master)."""
+
+    definitions: Definitions | None
+    findings: pd.DataFrame = field(default_factory=lambda: _NOTHING)
+    compared: pd.DataFrame | None = None
+
+
 class DefinitionSource:
     """Builds each master division's :class:`Definitions` once (kept across batches: see
     :func:`master_signature`)."""
@@ -116,27 +128,29 @@ class DefinitionSource:
             )
         return self._cache[key]
 
-    def choose(self, book: WorkbookData) -> tuple[Definitions | None, pd.DataFrame]:
-        """The definitions that count for ``book``, and the findings of the choice."""
+    def choose(self, book: WorkbookData) -> Choice:
+        """The definitions that count for ``book``, the findings of the choice and the
+        workbook's definitions beside the centre's (when they are not the centre's own)."""
         at: dict[str, Any] = {"source": book.source, "sheet": L.META_SHEET}
         if not self.masters:
             if book.trusted and book.definitions is not None:
-                return embedded_definitions(book), _NOTHING
-            return None, findings_frame([_altered(book, at, with_master=False)])
+                return Choice(embedded_definitions(book))
+            return Choice(None, findings_frame([_altered(book, at, with_master=False)]))
         master = self.master_for(book)
         if master is None:
             unknown = finding("master-unknown-division", **at, value=book.division_code or "—")
             embedded = embedded_definitions(book) if book.trusted else None
             altered = [] if book.trusted else [_altered(book, at, with_master=False)]
-            return embedded, findings_frame([unknown, *altered])
+            return Choice(embedded, findings_frame([unknown, *altered]))
         centre, centre_print = self._centre(master, book.division_code)
-        found = [] if book.trusted else [findings_frame([_altered(book, at, with_master=True)])]
+        found = _NOTHING if book.trusted else findings_frame([_altered(book, at, with_master=True)])
         same = book.intact and book.meta.get("fingerprint") == centre_print
         if book.definitions is not None and not same:
             # Even altered definitions are compared: the differences show what was changed.
             # (Definitions with the centre's own fingerprint are the centre's: none differs.)
-            found.append(compare_definitions(book.source, book.definitions, centre.raw))
-        return centre, concat_findings(found) if found else _NOTHING
+            compared = compared_definitions(book.source, book.definitions, centre.raw)
+            return Choice(centre, found, compared)
+        return Choice(centre, found)
 
 
 def _altered(book: WorkbookData, at: Mapping[str, Any], *, with_master: bool) -> dict[str, Any]:
@@ -160,66 +174,58 @@ def _altered(book: WorkbookData, at: Mapping[str, Any], *, with_master: bool) ->
     )
 
 
-def compare_definitions(
+COMPARED_COLUMNS = ["source", "sheet", "kpi_id", "field", "value", "expected", "as_text"]
+"""The ``definitions`` check table: a field of a workbook's definitions (``value``) beside
+the centre's (``expected``), on the hidden definitions sheet; ``as_text``: the two are
+compared as clean text (a KPI's fields), else as written (the fiscal year, whether the KPI
+is there at all)."""
+
+
+def compared_definitions(
     source: str, embedded: Mapping[str, Any], centre: Mapping[str, Any]
 ) -> pd.DataFrame:
-    """``differs-from-master`` for each field the workbook's definitions have otherwise."""
-    records = []
-    at: dict[str, Any] = {"source": source, "sheet": L.META_SHEET}
+    """Every field of the workbook's definitions beside the centre's: the fiscal year, each
+    KPI either defines, and each field both define (see :data:`COMPARED_COLUMNS`)."""
+    rows: list[tuple[str, str, Any, Any, bool]] = []
     fy_book = str((embedded.get("organisation") or {}).get("fiscal_year_be", ""))
     fy_master = str((centre.get("organisation") or {}).get("fiscal_year_be", ""))
-    if fy_book != fy_master:
-        records.append(
-            finding(
-                "differs-from-master",
-                **at,
-                value=fy_book,
-                expected=fy_master,
-                field=FIELD_TH["fiscal_year_be"],
-            )
-        )
+    rows.append(("", FIELD_TH["fiscal_year_be"], fy_book, fy_master, False))
     mine = {k.get("kpi_id"): k for k in embedded.get("kpis", []) or []}
     theirs = {k.get("kpi_id"): k for k in centre.get("kpis", []) or []}
     for kpi_id in sorted(set(mine) | set(theirs), key=str):
         a, b = mine.get(kpi_id), theirs.get(kpi_id)
         if a is None or b is None:
-            records.append(
-                finding(
-                    "differs-from-master",
-                    **at,
-                    kpi_id=str(kpi_id),
-                    value=kpi_id if a else "—",
-                    expected=kpi_id if b else "—",
-                    field=FIELD_TH["kpi_id"],
-                )
-            )
+            shown = (kpi_id if a else "—", kpi_id if b else "—")
+            rows.append((str(kpi_id), FIELD_TH["kpi_id"], *shown, False))
             continue
-        for key, label in FIELD_TH.items():
-            if key in a and key in b and clean_text(str(a[key])) != clean_text(str(b[key])):
-                records.append(
-                    finding(
-                        "differs-from-master",
-                        **at,
-                        kpi_id=str(kpi_id),
-                        value=a[key],
-                        expected=b[key],
-                        field=label,
-                    )
-                )
-    return findings_frame(records)
+        rows += [
+            (str(kpi_id), label, a[key], b[key], True)
+            for key, label in FIELD_TH.items()
+            if key in a and key in b
+        ]
+    frame = pd.DataFrame(rows, columns=COMPARED_COLUMNS[2:], dtype=object)
+    frame.insert(0, "sheet", L.META_SHEET)
+    frame.insert(0, "source", source)
+    return frame[COMPARED_COLUMNS]
 
 
 def choose_all(
     books: Sequence[WorkbookData], masters: Sequence[Master]
-) -> tuple[dict[str, Definitions], pd.DataFrame]:
-    """The definitions that count for each workbook (source → definitions) and the
-    findings of the choice; a workbook without usable definitions is left out."""
+) -> tuple[dict[str, Definitions], pd.DataFrame, pd.DataFrame]:
+    """The definitions that count for each workbook (source → definitions; a workbook
+    without usable definitions is left out), the findings of the choice, and the
+    ``definitions`` check table (:data:`COMPARED_COLUMNS`)."""
     chooser = DefinitionSource(masters)
     used: dict[str, Definitions] = {}
-    found = []
-    for book in books:
-        definitions, findings = chooser.choose(book)
-        found.append(findings)
-        if definitions is not None:
-            used[book.source] = definitions
-    return used, concat_findings(found)
+    choices = [chooser.choose(book) for book in books]
+    for book, choice in zip(books, choices, strict=True):
+        if choice.definitions is not None:
+            used[book.source] = choice.definitions
+    compared = [c.compared for c in choices if c.compared is not None]
+    return (
+        used,
+        concat_findings([c.findings for c in choices]),
+        pd.concat(compared, ignore_index=True)
+        if compared
+        else pd.DataFrame(columns=COMPARED_COLUMNS),
+    )
