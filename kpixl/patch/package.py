@@ -68,6 +68,8 @@ class Package:
     deleted: set[str] = field(default_factory=set)
     fresh: set[str] = field(default_factory=set)
     journal: dict[str, list[Splice]] = field(default_factory=dict)
+    checked: set[str] = field(default_factory=set)
+    """Source parts found to be XML the editing can handle (a part's source never changes)."""
 
     @classmethod
     def open(cls, path: Path) -> Package:
@@ -121,8 +123,9 @@ class Package:
     def read_xml(self, name: str) -> bytes:
         """Part ``name``, checked to be XML the byte-level editing can handle."""
         data = self.read(name)
-        if name not in self.changed:
+        if name not in self.changed and name not in self.checked:
             X.check_part(name, data)
+            self.checked.add(name)
         return data
 
     def splice(self, name: str, start: int, end: int, new: bytes) -> bytes:
