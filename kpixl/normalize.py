@@ -104,7 +104,7 @@ def distinct(values: np.ndarray) -> tuple[list[object], np.ndarray]:
         codes, uniques = pd.factorize(values)
         return list(uniques), codes
     if values.dtype.kind == "f":
-        codes, bits = pd.factorize(values.view(np.int64 if values.itemsize == 8 else np.int32))
+        codes, bits = pd.factorize(values.view(f"i{values.itemsize}"))
         return list(bits.view(values.dtype)), codes
     if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
         codes, uniques = pd.factorize(values)

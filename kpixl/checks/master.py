@@ -1,7 +1,7 @@
 """Checks of the centre's master: its cells, references and weights, and its rubrics.
 
-The cell and row rules are registered checks (see :mod:`kpixl.checks.registry`) over two
-tables built here from a :class:`~kpixl.master.Master`:
+The cell, row and KPI rules are registered checks (see :mod:`kpixl.checks.registry`) over
+four tables built here from a :class:`~kpixl.master.Master`:
 
 * ``master_cells`` — one row per cell of every master sheet (the ``องค์กร`` sheet's values
   included): ``source, sheet, sheet_key, row, column, key, field`` (the column's Thai
@@ -11,11 +11,14 @@ tables built here from a :class:`~kpixl.master.Master`:
   division and KPI are on the ``ตัวชี้วัด`` sheet), ``example`` (marked as kpixl's example)
   and ``division_example`` (its division is an example);
 * ``master_weights`` — one row per division with scored KPIs: its weights' ``total``, at
-  the weight cell of its first scored KPI.
+  the weight cell of its first scored KPI;
+* ``master_kpis`` — one row per KPI whose criteria read (:func:`master_kpis`): what its
+  steps, survey items or sub-items give it;
+* ``master_groups`` — one row per group of quarterly KPI rows: the quarters it lacks.
 
-The rubric checks read each KPI's criteria as a :class:`~kpixl.rubric.Rubric` and report
-what :meth:`~kpixl.rubric.Rubric.lint` finds, and what its steps, items or Likert table
-lack; they run per KPI, after the registered checks.
+Each KPI's criteria are read once as a :class:`~kpixl.rubric.Rubric`; what
+:meth:`~kpixl.rubric.Rubric.lint` finds in them (gaps, overlaps, order …), criteria that
+cannot be read and the Likert tables' flaws are reported after the registered checks.
 """
 
 from __future__ import annotations
@@ -148,14 +151,12 @@ def master_weights(master: Master) -> pd.DataFrame:
         zip(master.divisions["division_code"], master.divisions["division_name"], strict=True)
     )
     named = per["division_code"].map(lambda code: names.get(code) or "")
-    return per.assign(
-        source=master.source,
-        sheet=SHEET_BY_KEY["kpis"].name,
-        column=master.columns.get("kpis", {}).get("weight", pd.NA),
+    shown = per.assign(
         total_shown=per["total"].map(format_number),
         division=named.where(named.ne(""), "กอง " + per["division_code"]),
         division_en="division " + per["division_code"],
     )
+    return _at_column(master, shown, "weight")
 
 
 Parsed = tuple[dict[str, Any], Rubric | CriterionError]
