@@ -35,7 +35,9 @@ KEYS = ("checked_copy", "annotations")
 
 @dataclass
 class Meta:
-    """The ``_kpixl`` sheet: its part and key/value rows."""
+    """The ``_kpixl`` sheet: its part and key/value rows (the value read only for the
+    record's own keys, :data:`KEYS`: the others, such as the definitions' chunks, are not
+    needed here and are long)."""
 
     part: str
     rows: dict[int, tuple[str, str]]
@@ -70,11 +72,16 @@ def read_meta(package: Package, book: Workbook) -> Meta | None:
         return None
     sheet = Worksheet(package, entry.part)
     shared = shared_strings(package, book)
-    rows: dict[int, dict[int, str]] = {}
-    for (row, column), cell in sheet.cells().items():
-        if column in (1, 2):
-            rows.setdefault(row, {})[column] = cell_text(cell.xml, sheet.prefix, shared)
-    return Meta(entry.part, {r: (v.get(1, ""), v.get(2, "")) for r, v in rows.items()})
+    cells = sheet.cells()
+    rows: dict[int, tuple[str, str]] = {}
+    for (row, column), cell in cells.items():
+        if column == 1:
+            key = cell_text(cell.xml, sheet.prefix, shared)
+            value = cells.get((row, 2)) if key in KEYS else None
+            rows[row] = (key, cell_text(value.xml, sheet.prefix, shared) if value else "")
+        elif column == 2 and row not in rows and (row, 1) not in cells:
+            rows[row] = ("", "")
+    return Meta(entry.part, rows)
 
 
 def recorded(meta: Meta | None) -> dict[str, Any] | None:
