@@ -186,7 +186,7 @@ def _likert(f: pd.DataFrame) -> pd.Series:
 
 @check("invalid-characters", "cells", _expect("plan"))
 def _plan_characters(f: pd.DataFrame) -> pd.Series:
-    return ~f["is_text"] | f["text"].str.fullmatch(_PLAN_TEXT.pattern).fillna(False)
+    return ~f["is_text"] | _plan_allowed(f)
 
 
 @check(

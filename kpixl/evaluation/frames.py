@@ -18,7 +18,7 @@ from kpixl.checks.cells import implausible
 from kpixl.definitions import Definitions, KpiDef, parse_number
 from kpixl.evaluation.sources import FIELD_TH
 from kpixl.fiscal import fiscal_year_end, fiscal_year_start, month_year_ce
-from kpixl.normalize import map_distinct, normalize_cells, scale_percent
+from kpixl.normalize import map_distinct, normalize_cells, scale_percent, text_test
 from kpixl.rubric import Rubric
 from kpixl.thai import clean_text, format_number
 from kpixl.workbook import CELL_COLUMNS, WorkbookData, empty_cells
@@ -219,12 +219,11 @@ def prepare_cells(
 def _expectations(cells: pd.DataFrame) -> pd.Series:
     table, field_key, kind = cells["table"], cells["field"], cells["kind"]
     result_kind = map_distinct(kind, lambda k: K.KINDS[k].result if k in K.KINDS else "")
-    # Text matching row by row, only where it can match: the target and survey rows.
     target, survey = table.eq("target"), table.eq("survey")
-    plan = field_key.isin(L.TARGET_PLAN_KEYS) | field_key[target].str.match(
-        r"^(plan|result|est)_"
-    ).reindex(cells.index, fill_value=False)
-    item = field_key[survey].str.startswith("item:").reindex(cells.index, fill_value=False)
+    plan = field_key.isin(L.TARGET_PLAN_KEYS) | text_test(
+        target, field_key, lambda s: s.match(r"^(plan|result|est)_")
+    )
+    item = text_test(survey, field_key, lambda s: s.startswith("item:"))
     form_result = table.eq("form") & field_key.eq("result")
     return pd.Series(
         np.select(

@@ -175,15 +175,11 @@ def display(col: Col, value: Any) -> str:
     return value_text(value)
 
 
-units = L.text_units
-"""Width units of ``text`` in TH Sarabun New (one measure for the workbooks and these)."""
-
-
 def text_width(text: str, *, bold: bool = False) -> float:
     """Width units that show ``text`` on one line (its longest line)."""
     if not text:
         return 0.0
-    longest = max(units(line) for line in text.split("\n"))
+    longest = max(L.text_units(line) for line in text.split("\n"))
     return longest * (_BOLD if bold else 1.0) / CHARS + 1.0
 
 
@@ -199,7 +195,7 @@ def lines_needed(text: str, width: float, *, bold: bool = False) -> int:
     per_line = max((width - 0.5) * CHARS / (_BOLD if bold else 1.0), 1.0)
     total = 0
     for part in text.split("\n"):
-        size = units(part)
+        size = L.text_units(part)
         lines = max(1, math.ceil(size / per_line))
         while size + _BREAK_LOSS * (lines - 1) > lines * per_line:
             lines += 1

@@ -79,8 +79,8 @@ def read_meta(package: Package, book: Workbook) -> Meta | None:
             key = cell_text(cell.xml, sheet.prefix, shared)
             value = cells.get((row, 2)) if key in KEYS else None
             rows[row] = (key, cell_text(value.xml, sheet.prefix, shared) if value else "")
-        elif column == 2 and row not in rows and (row, 1) not in cells:
-            rows[row] = ("", "")
+        elif column == 2:
+            rows.setdefault(row, ("", ""))
     return Meta(entry.part, rows)
 
 
