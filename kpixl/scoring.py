@@ -10,12 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import overload
 
 import pandas as pd
 
 WEIGHT_TOTAL = 100.0
 _TOLERANCE = 1e-9
 _DIGITS = 6
+
+
+@overload
+def weights_add_up(total: float) -> bool: ...
+@overload
+def weights_add_up(total: pd.Series) -> pd.Series: ...
+def weights_add_up(total: float | pd.Series) -> bool | pd.Series:
+    """Whether a division's weights (ข) total the form's 100, up to binary noise (a total
+    or a Series of totals)."""
+    return abs(total - WEIGHT_TOTAL) <= _TOLERANCE
 
 
 def weighted_scores(kpis: pd.DataFrame) -> pd.Series:
@@ -112,5 +123,5 @@ def score_division(levels: Sequence[int | None], weights: Sequence[float]) -> Di
         total=None if pd.isna(totals["total"]) else float(totals["total"]),
         score_100=None if pd.isna(totals["score_100"]) else float(totals["score_100"]),
         complete=bool(totals["complete"]),
-        weights_ok=abs(float(totals["weight_total"]) - WEIGHT_TOTAL) <= _TOLERANCE,
+        weights_ok=weights_add_up(float(totals["weight_total"])),
     )

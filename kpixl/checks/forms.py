@@ -24,6 +24,7 @@ import pandas as pd
 
 from kpixl import layout as L
 from kpixl.checks.registry import Mask, check
+from kpixl.scoring import weights_add_up
 from kpixl.thai import clean_text, format_number
 
 _TOLERANCE = 1e-6
@@ -272,4 +273,4 @@ def _signed_off(f: pd.DataFrame) -> pd.Series:
     total="weight_shown",
 )
 def _weights_100(f: pd.DataFrame) -> pd.Series:
-    return (f["weight_total"] - 100).abs().le(1e-9)
+    return weights_add_up(f["weight_total"])

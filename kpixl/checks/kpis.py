@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from kpixl import kinds as K
-from kpixl.checks.registry import Mask, check
+from kpixl.checks.registry import Mask, check, never
 
 _BANDS = list(K.BAND_KINDS)
 _REPORTED_DATES = K.kinds_where(lambda k: k.result == "date")
@@ -29,15 +29,11 @@ def _status(*states: str, kinds: list[str] | None = None) -> Mask:
     return applies
 
 
-def _never(f: pd.DataFrame) -> pd.Series:
-    return pd.Series(False, index=f.index)
-
-
 @check(
     "kpi-row-missing", "kpis", lambda f: f["result_row"].isna(), value="kpi_id", sheet_name="sheet"
 )
 def _row_present(f: pd.DataFrame) -> pd.Series:
-    return _never(f)
+    return never(f)
 
 
 @check(
@@ -61,7 +57,7 @@ def _has_value(f: pd.DataFrame) -> pd.Series:
     problem_en="problem_en",
 )
 def _scorable(f: pd.DataFrame) -> pd.Series:
-    return _never(f)
+    return never(f)
 
 
 _OUTSIDE_BANDS: tuple[tuple[str, str, dict[str, Any]], ...] = (
@@ -71,7 +67,7 @@ _OUTSIDE_BANDS: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("above", "value-above-rubric", {}),
 )
 for _state, _code, _params in _OUTSIDE_BANDS:
-    check(_code, "kpis", _status(_state, kinds=_BANDS), value="shown", **_params)(_never)
+    check(_code, "kpis", _status(_state, kinds=_BANDS), value="shown", **_params)(never)
 
 check(
     "value-out-of-range",
@@ -80,9 +76,9 @@ check(
     value="shown",
     minimum="minimum",
     maximum="maximum",
-)(_never)
-check("milestone-none-done", "kpis", _status("below", kinds=["milestones"]), value="shown")(_never)
-check("deadline-missed", "kpis", _status("below", kinds=_REPORTED_DATES), value="date_th")(_never)
+)(never)
+check("milestone-none-done", "kpis", _status("below", kinds=["milestones"]), value="shown")(never)
+check("deadline-missed", "kpis", _status("below", kinds=_REPORTED_DATES), value="date_th")(never)
 
 
 @check(
@@ -106,4 +102,4 @@ def _reported_agrees(f: pd.DataFrame) -> pd.Series:
     where_en="where_en",
 )
 def _supported(f: pd.DataFrame) -> pd.Series:
-    return _never(f)
+    return never(f)

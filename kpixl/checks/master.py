@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from kpixl.checks.registry import check, run_checks
+from kpixl.checks.registry import check, never, run_checks
 from kpixl.criteria import CriterionError
 from kpixl.definitions import build_rubric
 from kpixl.findings import concat_findings, finding, findings_frame
@@ -45,6 +45,7 @@ from kpixl.master import (
     level_texts,
 )
 from kpixl.rubric import BandRubric, MilestoneRubric, Rubric, RubricIssue, lint_detail
+from kpixl.scoring import weights_add_up
 from kpixl.thai import format_number, parse_number_text
 
 
@@ -441,7 +442,7 @@ def _kpi_known(f: pd.DataFrame) -> pd.Series:
     total="total_shown",
 )
 def _weights_total_100(f: pd.DataFrame) -> pd.Series:
-    return (f["total"] - 100).abs().le(1e-9)
+    return weights_add_up(f["total"])
 
 
 @check(
@@ -460,7 +461,7 @@ def _weights_total_100(f: pd.DataFrame) -> pd.Series:
     what_en="what_en",
 )
 def _no_example_left(f: pd.DataFrame) -> pd.Series:
-    return pd.Series(False, index=f.index)
+    return never(f)
 
 
 # --- each KPI's parts, each quarterly group's quarters ---------------------------------

@@ -80,6 +80,12 @@ def _everything(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(True, index=frame.index)
 
 
+def never(frame: pd.DataFrame) -> pd.Series:
+    """A check's ``passes`` when every row it applies to is a finding (``applies`` says it
+    all)."""
+    return pd.Series(False, index=frame.index)
+
+
 def check(
     code: str,
     table: str,
