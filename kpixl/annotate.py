@@ -41,7 +41,7 @@ import pandas as pd
 from kpixl import layout as L
 from kpixl.atomic import atomic_path
 from kpixl.cells import cell_ref, column_letter, parse_cell
-from kpixl.findings import FINDING_COLUMNS, SEVERITIES, finding, findings_frame
+from kpixl.findings import FINDING_COLUMNS, SEVERITIES, finding, findings_frame, frame_records
 from kpixl.fiscal import format_date_th
 from kpixl.outputs.status import local_time
 from kpixl.patch import PatchUnsupported, fallback
@@ -179,7 +179,8 @@ def annotate_workbook(
     source = str(summary.get("source") or src.name)
     records = _records(findings)
     wanted = [
-        (str(r["sheet"]), str(r["cell"]), _plain(r["value"])) for r in fills.to_dict("records")
+        (str(r["sheet"]), str(r["cell"]), _plain(r["value"]))
+        for r in frame_records(fills, FILLS_COLUMNS)
     ]
     job = _Job(records, wanted, summary, source)
     try:
@@ -224,7 +225,7 @@ def _records(findings: pd.DataFrame) -> list[dict[str, Any]]:
     )
     columns = [*FINDING_COLUMNS, *extras]
     records = []
-    for rec in findings[columns].to_dict("records"):
+    for rec in frame_records(findings, columns):
         clean: dict[str, Any] = {k: ("" if not _present(v) else str(v)) for k, v in rec.items()}
         clean["row"], clean["column"] = _int(rec["row"]), _int(rec["column"])
         clean.setdefault("actor", "")
@@ -321,11 +322,9 @@ class _Job:
         own = findings_frame(
             finding("file-part-dropped", source=self.source, value=part, part=part) for part in lost
         )
-        for rec in own.to_dict("records"):
-            rec.update(actor="", kpi_name="")
         everything = [
             *self.records,
-            *({**r, "actor": "", "kpi_name": ""} for r in own.to_dict("records")),
+            *({**r, "actor": "", "kpi_name": ""} for r in frame_records(own)),
         ]
         entries = {s.name: s for s in book.sheets()}
         worksheets: dict[str, Worksheet] = {}

@@ -10,12 +10,12 @@ comments and the ``tabSelected`` flag of its views.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from kpixl.cells import cell_ref, parse_cell
 from kpixl.patch import xmltext as X
@@ -49,8 +49,7 @@ class CellEdit:
     restyle: Callable[[int], int] | None = None
 
 
-@dataclass
-class Cell:
+class Cell(NamedTuple):
     """A ``<c>`` element as found."""
 
     row: int
@@ -148,28 +147,24 @@ class Worksheet:
         data = self.data
         cells = []
         previous = 0
-        formula = re.compile(b"<" + re.escape(X.qname(self.prefix, b"f")) + rb"[\s/>]")
-        for found in X.find_all(data, self.prefix, b"c", *element.inner):
-            tag = data[found.start : found.open_end]
-            ref = X.get_attr(tag, b"r")
-            try:
-                number, column = parse_cell(ref.decode()) if ref else (0, 0)
-            except ValueError:
-                number = column = 0
+        formula = X.tag_pattern(self.prefix, b"f")
+        for found in X.element_pattern(self.prefix, b"c").finditer(data, *element.inner):
+            tag = found.group(1)
+            number, column = _position(X.get_attr(tag, b"r") or b"")
             if number != row.number or column <= previous:
                 raise PatchUnsupported(f"{self.part}: a cell without a usable reference (r)")
             previous = column
             style = X.get_attr(tag, b"s")
-            xml = data[found.start : found.end]
+            xml = found.group(0)
             cells.append(
                 Cell(
                     number,
                     column,
-                    found.start,
-                    found.end,
+                    found.start(),
+                    found.end(),
                     xml,
                     int(style) if style and style.isdigit() else 0,
-                    formula.search(xml) is not None,
+                    formula.search(xml, len(tag)) is not None,
                 )
             )
         return cells
@@ -445,6 +440,18 @@ class Worksheet:
         )
         plan.append((at, at, element))
         return plan
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _position(ref: bytes) -> tuple[int, int]:
+    """(row, column) of a cell's ``r`` attribute; (0, 0) when it is not an address.
+
+    Cached: the same addresses come back in every workbook made from one template.
+    """
+    try:
+        return parse_cell(ref.decode())
+    except (ValueError, UnicodeDecodeError):
+        return 0, 0
 
 
 def _bounds(ref: str) -> tuple[int, int, int, int] | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 from xml.parsers import expat
 
 from kpixl.patch.errors import PatchUnsupported
@@ -59,11 +59,10 @@ def check_part(name: str, data: bytes) -> None:
         raise PatchUnsupported(f"{name} holds CDATA sections or XML comments")
 
 
-@dataclass(frozen=True)
-class Element:
+class Element(NamedTuple):
     """Where an element lies in a part: ``start`` … ``end`` (exclusive), its start tag
     ending at ``open_end``; ``empty`` when the start tag closes itself; ``close_len`` the
-    length of its end tag."""
+    length of its end tag. (A tuple: a sheet's scan makes one per row and cell.)"""
 
     start: int
     open_end: int
@@ -82,6 +81,15 @@ def tag_pattern(prefix: bytes, local: bytes) -> re.Pattern[bytes]:
     """A start tag ``<prefix:local …>`` or ``<prefix:local …/>`` (group 1: ``/`` if empty)."""
     name = re.escape(prefix + b":" + local if prefix else local)
     return re.compile(b"<" + name + rb"(?=[\s/>])" + _ATTRS + rb"(/?)>")
+
+
+@functools.cache
+def element_pattern(prefix: bytes, local: bytes) -> re.Pattern[bytes]:
+    """A whole ``<prefix:local>`` element that does not nest in itself, in well-formed XML:
+    group 1 its start tag, group 2 ``/`` when that closes it."""
+    name = re.escape(prefix + b":" + local if prefix else local)
+    start = b"(<" + name + rb"(?=[\s/>])" + _ATTRS + rb"(/)?>)"
+    return re.compile(start + b"(?(2)|.*?</" + name + b">)", re.S)
 
 
 def find_all(
