@@ -199,6 +199,7 @@ def run_batch(
         evaluations.append(evaluate(books, master))
         unusable.append(bad)
         evaluated += [Evaluated(book.source, book.path, book.unsupported_parts) for book in books]
+        del books  # let this chunk's cells go before the next chunk is read
     result = BatchResult(combine(evaluations), concat_findings(unusable), sources)
     if out_dir is not None:
         write_outputs(result, evaluated, Path(out_dir))

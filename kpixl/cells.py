@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 _A1 = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]+)$")
@@ -36,8 +37,12 @@ def cell_ref(row: int, column: int, *, absolute: bool = False) -> str:
     return f"{dollar}{column_letter(column)}{dollar}{row}"
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def parse_cell(ref: str) -> tuple[int, int]:
-    """1-based (row, column) of an A1 address such as ``B12`` or ``$B$12``."""
+    """1-based (row, column) of an A1 address such as ``B12`` or ``$B$12``.
+
+    Cached: the readers and the patcher meet the template's addresses in every workbook.
+    """
     match = _A1.match(ref.strip())
     if not match:
         raise ValueError(f"not an A1 cell address: {ref!r}")

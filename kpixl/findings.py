@@ -760,7 +760,8 @@ def finding(
 def frame_records(
     frame: pd.DataFrame, columns: Sequence[str] | None = None
 ) -> list[dict[str, Any]]:
-    """The rows of ``frame`` as dicts of Python values, as ``to_dict("records")`` gives them.
+    """The rows of ``frame`` as dicts of Python values, as ``to_dict("records")`` gives them
+    except that a missing value in a nullable column (``row``, ``column``) is ``pd.NA``.
 
     For the small frames of one workbook (its findings, its fills), where ``to_dict`` costs
     a pandas lookup per column per call, several times what building the dicts costs.

@@ -7,7 +7,7 @@ operations; nothing here reads Excel.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -143,6 +143,26 @@ def map_distinct(values: pd.Series, function: Callable[[Any], Any]) -> pd.Series
     uniques, codes = distinct(values.to_numpy() if numeric else values.to_numpy(dtype=object))
     mapped = pd.Series(uniques, dtype=object).map(function)
     return pd.Series(mapped.to_numpy()[codes], index=values.index, dtype=mapped.dtype)
+
+
+def select_text(
+    cases: Sequence[tuple[Any, str | pd.Series]], default: str, index: pd.Index
+) -> pd.Series:
+    """``np.select`` for text: per row, the choice of the first ``(condition, choice)`` case
+    that holds, as a str Series whose equal texts are one shared object.
+
+    ``np.select`` over strings builds a fixed-width array, and a str Series of that one new
+    object per row: on a round's cells, ~7 MiB of copies of a handful of words per column.
+    A choice is a text or a Series (its value on the rows it is chosen for).
+    """
+    out = np.empty(len(index), dtype=object)
+    out.fill(default)  # one object (np.full would make one per row)
+    free = np.ones(len(index), dtype=bool)
+    for condition, choice in cases:
+        take = free & np.asarray(condition, dtype=bool)
+        out[take] = choice if isinstance(choice, str) else choice.to_numpy(dtype=object)[take]
+        free &= ~take
+    return pd.Series(out, index=index, dtype=str)
 
 
 def text_test(rows: pd.Series, texts: pd.Series, test: Callable[[Any], pd.Series]) -> pd.Series:

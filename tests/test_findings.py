@@ -27,6 +27,7 @@ from kpixl.findings import (
     finding,
     findings_frame,
     findings_where,
+    frame_records,
     with_kpi_names,
 )
 from kpixl.rubric import LEVEL_STATUSES
@@ -206,6 +207,21 @@ def test_finding_record() -> None:
     assert record["severity"] == CATALOGUE["rubric-gap"].severity
     assert "(3, 4)" in record["message_th"] and "(3, 4)" in record["message_en"]
     assert "ระดับ 1" in record["message_th"]
+
+
+def test_frame_records_are_to_dict_records() -> None:
+    frame = findings_frame(
+        [
+            finding("value-missing", source="a.xlsx", sheet="s", row=3, column=2),
+            finding("rubric-gap"),
+        ]
+    ).assign(extra=[1.5, 2.0])
+    # pd.NA where to_dict gives None
+    records = [{k: None if v is pd.NA else v for k, v in r.items()} for r in frame_records(frame)]
+    assert records == frame.to_dict("records")
+    assert records[0]["row"] == 3 and type(records[0]["row"]) is int
+    assert frame_records(frame, ["code"]) == frame[["code"]].to_dict("records")
+    assert frame_records(frame.iloc[:0]) == []
 
 
 def test_finding_without_params_marks_them() -> None:

@@ -21,6 +21,7 @@ from kpixl.normalize import (
     map_distinct,
     normalize_cells,
     scale_percent,
+    select_text,
     text_test,
 )
 from kpixl.workbook import CELL_COLUMNS
@@ -360,3 +361,18 @@ def test_a_text_test_runs_only_on_the_rows_selected() -> None:
     assert seen == [3]
     assert text_test(rows & False, texts, starts).tolist() == [False] * 4
     assert seen == [3]
+
+
+def test_select_text_is_np_select_with_one_object_per_text() -> None:
+    index = pd.Index([10, 11, 12, 13, 14])
+    first = pd.Series([True, False, True, False, False], index=index)
+    second = np.array([True, True, False, False, True])
+    given = pd.Series(["x", "y", None, "z", "w"], index=index)
+    chosen = select_text([(first, "one"), (second, given)], "none", index)
+    expected = np.select([first, second], ["one", given.fillna("")], "none")
+    assert chosen.tolist() == expected.tolist() == ["one", "y", "one", "none", "w"]
+    assert chosen.dtype == pd.Series(["a"]).astype(str).dtype
+    assert list(chosen.index) == list(index)
+    # equal texts are one object: a round's cells do not hold a copy per row
+    assert chosen.iloc[0] is chosen.iloc[2]
+    assert select_text([], "ok", pd.RangeIndex(3)).tolist() == ["ok"] * 3

@@ -192,7 +192,7 @@ def _evaluate(books: Sequence[WorkbookData], masters: Sequence[Master]) -> Evalu
         },
     )
     findings = concat_findings([*(b.findings for b in books), choice, found])
-    return Evaluation(
+    frames = (
         info.assign(
             signed_off=workbooks["signed_off"].to_numpy(),
             filled_inputs=_filled_inputs(cells, info),
@@ -203,6 +203,25 @@ def _evaluate(books: Sequence[WorkbookData], masters: Sequence[Master]) -> Evalu
         build_fills(kpis, totals, cells, locked),
         F.target_values(cells, targets, info),
     )
+    return Evaluation(*(_shared_texts(frame) for frame in frames))
+
+
+def _shared_texts(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each text column holding one string object per distinct text.
+
+    What an evaluation returns outlives its cells (a batch keeps every chunk's), and its
+    texts repeat: the source on every row, the codes, severities, KPI names and most
+    messages. Each row built its own copy of the same text; sharing one per distinct text
+    keeps the values and the dtype and makes a batch's memory grow by little per workbook.
+    """
+    out = frame.copy(deep=False)
+    for name in frame.columns:
+        column = frame[name]
+        if isinstance(column.dtype, pd.StringDtype):
+            codes, uniques = column.array.factorize()
+            if len(uniques) < len(column):
+                out[name] = pd.Series(uniques.take(codes, allow_fill=True), index=frame.index)
+    return out
 
 
 def _filled_inputs(cells: pd.DataFrame, info: pd.DataFrame) -> np.ndarray:
@@ -263,7 +282,7 @@ def _cells_for_checks(
     out["stray"] = stray
     out["late"] = _late_months(out, kpis, month_ends, rubrics)
     out["what_th"] = out["label"].where(out["label"].ne(""), "ข้อมูลประกอบ")
-    out["what_en"] = "The supporting value " + out["field"]
+    out["what_en"] = map_distinct(out["field"], lambda key: f"The supporting value {key}")
     return out
 
 

@@ -18,7 +18,7 @@ from kpixl.checks.cells import implausible
 from kpixl.definitions import Definitions, KpiDef, parse_number
 from kpixl.evaluation.sources import FIELD_TH
 from kpixl.fiscal import fiscal_year_end, fiscal_year_start, month_year_ce
-from kpixl.normalize import map_distinct, normalize_cells, scale_percent, text_test
+from kpixl.normalize import map_distinct, normalize_cells, scale_percent, select_text, text_test
 from kpixl.rubric import Rubric
 from kpixl.thai import clean_text, format_number
 from kpixl.workbook import CELL_COLUMNS, WorkbookData, empty_cells
@@ -225,35 +225,22 @@ def _expectations(cells: pd.DataFrame) -> pd.Series:
     )
     item = text_test(survey, field_key, lambda s: s.startswith("item:"))
     form_result = table.eq("form") & field_key.eq("result")
-    return pd.Series(
-        np.select(
-            [
-                form_result & result_kind.eq("number") & cells["percent_kpi"],
-                form_result & result_kind.eq("number"),
-                form_result & result_kind.eq("date"),
-                table.eq("data") & cells["data_expect"].notna(),
-                item,
-                survey & field_key.eq("round"),
-                target & plan,
-                table.eq("signoff") & field_key.eq("signed_on"),
-                # free text: nothing is read from it, but an error value or a formula
-                # without a result is lost text all the same
-                (target & field_key.eq("success_factor")) | table.eq("signoff"),
-            ],
-            [
-                "percent",
-                "number",
-                "date",
-                cells["data_expect"].fillna(""),
-                "likert",
-                "round",
-                "plan",
-                "date",
-                "text",
-            ],
-            default="",
-        ),
-        index=cells.index,
+    return select_text(
+        [
+            (form_result & result_kind.eq("number") & cells["percent_kpi"], "percent"),
+            (form_result & result_kind.eq("number"), "number"),
+            (form_result & result_kind.eq("date"), "date"),
+            (table.eq("data") & cells["data_expect"].notna(), cells["data_expect"]),
+            (item, "likert"),
+            (survey & field_key.eq("round"), "round"),
+            (target & plan, "plan"),
+            (table.eq("signoff") & field_key.eq("signed_on"), "date"),
+            # free text: nothing is read from it, but an error value or a formula without a
+            # result is lost text all the same
+            ((target & field_key.eq("success_factor")) | table.eq("signoff"), "text"),
+        ],
+        "",
+        cells.index,
     )
 
 
@@ -282,9 +269,7 @@ def _states(cells: pd.DataFrame) -> pd.Series:
         ).astype(bool),
         index=cells.index,
     )
-    return pd.Series(
-        np.where(cells["blank"], "blank", np.where(invalid, "invalid", "ok")), index=cells.index
-    )
+    return select_text([(cells["blank"], "blank"), (invalid, "invalid")], "ok", cells.index)
 
 
 def locate_form(kpis: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:

@@ -10,7 +10,6 @@ comments and the ``tabSelected`` flag of its views.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import itertools
 import math
 from collections.abc import Callable
@@ -442,12 +441,8 @@ class Worksheet:
         return plan
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def _position(ref: bytes) -> tuple[int, int]:
-    """(row, column) of a cell's ``r`` attribute; (0, 0) when it is not an address.
-
-    Cached: the same addresses come back in every workbook made from one template.
-    """
+    """(row, column) of a cell's ``r`` attribute; (0, 0) when it is not an address."""
     try:
         return parse_cell(ref.decode())
     except (ValueError, UnicodeDecodeError):
