@@ -167,10 +167,18 @@ def select_text(
 
 def text_test(rows: pd.Series, texts: pd.Series, test: Callable[[Any], pd.Series]) -> pd.Series:
     """``rows & test(texts)``, with ``test`` (a text method such as ``.str.startswith``,
-    which runs value by value) run only on the rows selected."""
+    which runs value by value) run only on the rows selected, or, when ``texts`` are
+    categories, once per category."""
     out = pd.Series(False, index=rows.index)
-    if rows.any():
-        out[rows] = test(texts[rows].str).fillna(False).astype(bool).to_numpy()
+    if not rows.any():
+        return out
+    if isinstance(texts.dtype, pd.CategoricalDtype):
+        categories = pd.Series(texts.cat.categories, dtype=str)
+        passed = test(categories.str).fillna(False).astype(bool).to_numpy()
+        # code -1 (missing) takes the appended False
+        hit = np.append(passed, False)[texts.cat.codes.to_numpy()]
+        return out | (rows.to_numpy(dtype=bool) & hit)
+    out[rows] = test(texts[rows].str).fillna(False).astype(bool).to_numpy()
     return out
 
 

@@ -391,19 +391,6 @@ class _Grid:
             return None
         return None if value == "" else value
 
-    def record(self, row: int, column: int) -> dict[str, Any]:
-        """The cell's raw value and what the XML says of it, as cells-frame fields."""
-        meta = self.meta.get((row, column), _CellMeta())
-        return {
-            "raw": self.value(row, column),
-            "formula": meta.formula,
-            "row": row,
-            "column": column,
-            "error": meta.error,
-            "percent": meta.style in self.percent_styles,
-            "cached": meta.cached,
-        }
-
     def text(self, row: int, column: int) -> str:
         value = self.value(row, column)
         return _id_text(value)

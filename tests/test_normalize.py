@@ -361,6 +361,11 @@ def test_a_text_test_runs_only_on_the_rows_selected() -> None:
     assert seen == [3]
     assert text_test(rows & False, texts, starts).tolist() == [False] * 4
     assert seen == [3]
+    # categories: the test runs once per category, the answer is the same
+    categories = pd.Series(["step:1", "step:2", None, "month:1", "step:1"]).astype("category")
+    rows = pd.Series([True, False, True, True, True])
+    assert text_test(rows, categories, starts).tolist() == [True, False, False, False, True]
+    assert seen == [3, 3]
 
 
 def test_select_text_is_np_select_with_one_object_per_text() -> None:
