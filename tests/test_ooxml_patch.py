@@ -87,6 +87,30 @@ def test_cells_are_spliced_with_the_sheets_own_prefix(tmp_path: Path) -> None:
     pkg.close()
 
 
+def test_cells_are_read_whatever_the_order_of_their_attributes(tmp_path: Path) -> None:
+    # r and s first, as Excel, LibreOffice and openpyxl write them, and any other order
+    cells = (
+        '<x:c r="A2" s="4" t="n"><x:v>1</x:v></x:c><x:c t="n" s="5" r="B2"><x:v>2</x:v></x:c>'
+        '<x:c r=\'C2\'  s=\'6\'/><x:c s="7" r="D2"/><x:c r="E2" t="s" s="8"><x:v>0</x:v></x:c>'
+        '<x:c r="F2"><x:f>A2</x:f><x:v>1</x:v></x:c>'
+    )
+    sheet = SHEET.replace('<x:row r="3">', f'<x:row r="2">{cells}</x:row><x:row r="3">')
+    pkg = Package.open(package(tmp_path, sheet))
+    found = Worksheet(pkg, "xl/worksheets/sheet1.xml").cells({2})
+    assert {k: (c.style, c.formula) for k, c in found.items()} == {
+        (2, 1): (4, False),
+        (2, 2): (5, False),
+        (2, 3): (6, False),
+        (2, 4): (7, False),
+        (2, 5): (8, False),
+        (2, 6): (0, True),
+    }
+    data = pkg.read("xl/worksheets/sheet1.xml")
+    assert all(data[c.start : c.end] == c.xml for c in found.values())
+    assert found[(2, 4)].xml == b'<x:c s="7" r="D2"/>'
+    pkg.close()
+
+
 def test_rows_without_references_are_refused(tmp_path: Path) -> None:
     pkg = Package.open(package(tmp_path, SHEET.replace(' r="3"', "")))
     with pytest.raises(PatchUnsupported, match="row without"):

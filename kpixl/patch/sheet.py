@@ -10,8 +10,10 @@ comments and the ``tabSelected`` flag of its views.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -147,13 +149,13 @@ class Worksheet:
         cells = []
         previous = 0
         formula = X.tag_pattern(self.prefix, b"f")
-        for found in X.element_pattern(self.prefix, b"c").finditer(data, *element.inner):
-            tag = found.group(1)
-            number, column = _position(X.get_attr(tag, b"r") or b"")
+        for found in _cell_pattern(self.prefix).finditer(data, *element.inner):
+            tag, ref, style = found.group(1, 2, 3)
+            number, column = _position(ref or X.get_attr(tag, b"r") or b"")
             if number != row.number or column <= previous:
                 raise PatchUnsupported(f"{self.part}: a cell without a usable reference (r)")
             previous = column
-            style = X.get_attr(tag, b"s")
+            style = style or X.get_attr(tag, b"s")
             xml = found.group(0)
             cells.append(
                 Cell(
@@ -439,6 +441,18 @@ class Worksheet:
         )
         plan.append((at, at, element))
         return plan
+
+
+@functools.cache
+def _cell_pattern(prefix: bytes) -> re.Pattern[bytes]:
+    """A whole ``<c>`` element (:func:`kpixl.patch.xmltext.element_pattern`), its ``r`` and
+    ``s`` attributes taken on the way (groups 2 and 3) when they come first and in that
+    order, as Excel, LibreOffice and openpyxl write them; another order leaves them None.
+    """
+    name = re.escape(X.qname(prefix, b"c"))
+    first = rb'(?:(?=\s+r="([A-Za-z]{1,3}[0-9]{1,7})"(?:\s+s="([0-9]{1,9})")?))?'
+    start = b"(<" + name + rb"(?=[\s/>])" + first + X.ATTRS + rb"(/)?>)"
+    return re.compile(start + b"(?(4)|.*?</" + name + b">)", re.S)
 
 
 def _position(ref: bytes) -> tuple[int, int]:

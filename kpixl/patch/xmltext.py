@@ -25,8 +25,9 @@ _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 MAX_CELL_TEXT = 32_767
 """Excel keeps at most this many characters in a cell (and in a comment)."""
 
-# One attribute: name = "value" | 'value' (a quoted value may hold ">" in well-formed XML).
-_ATTRS = rb"(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*"
+ATTRS = rb"(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*"
+"""A start tag's attributes: name = "value" | 'value' (a quoted value may hold ">" in
+well-formed XML)."""
 
 
 class _Refused(Exception):
@@ -80,7 +81,7 @@ class Element(NamedTuple):
 def tag_pattern(prefix: bytes, local: bytes) -> re.Pattern[bytes]:
     """A start tag ``<prefix:local …>`` or ``<prefix:local …/>`` (group 1: ``/`` if empty)."""
     name = re.escape(prefix + b":" + local if prefix else local)
-    return re.compile(b"<" + name + rb"(?=[\s/>])" + _ATTRS + rb"(/?)>")
+    return re.compile(b"<" + name + rb"(?=[\s/>])" + ATTRS + rb"(/?)>")
 
 
 @functools.cache
@@ -88,7 +89,7 @@ def element_pattern(prefix: bytes, local: bytes) -> re.Pattern[bytes]:
     """A whole ``<prefix:local>`` element that does not nest in itself, in well-formed XML:
     group 1 its start tag, group 2 ``/`` when that closes it."""
     name = re.escape(prefix + b":" + local if prefix else local)
-    start = b"(<" + name + rb"(?=[\s/>])" + _ATTRS + rb"(/)?>)"
+    start = b"(<" + name + rb"(?=[\s/>])" + ATTRS + rb"(/)?>)"
     return re.compile(start + b"(?(2)|.*?</" + name + b">)", re.S)
 
 
@@ -136,7 +137,7 @@ def find_one(
 
 def root_tag(data: bytes) -> tuple[int, int, bytes, bytes]:
     """(start, end, prefix, local name) of the root element's start tag."""
-    match = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)(?=[\s/>])" + _ATTRS + rb"/?>")
+    match = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)(?=[\s/>])" + ATTRS + rb"/?>")
     position = 0
     while True:
         found = match.search(data, position)
@@ -239,7 +240,7 @@ def unescape(raw: bytes) -> str:
 def text_runs(data: bytes, prefix: bytes) -> str:
     """The text of every ``<t>`` element in ``data`` (a cell's ``<is>`` or a comment)."""
     name = re.escape(qname(prefix, b"t"))
-    pattern = re.compile(b"<" + name + _ATTRS + rb"(?:/>|>(.*?)</" + name + b">)", re.S)
+    pattern = re.compile(b"<" + name + ATTRS + rb"(?:/>|>(.*?)</" + name + b">)", re.S)
     return "".join(unescape(m.group(1) or b"") for m in pattern.finditer(data))
 
 
