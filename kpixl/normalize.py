@@ -177,7 +177,7 @@ def text_test(rows: pd.Series, texts: pd.Series, test: Callable[[Any], pd.Series
         passed = test(categories.str).fillna(False).astype(bool).to_numpy()
         # code -1 (missing) takes the appended False
         hit = np.append(passed, False)[texts.cat.codes.to_numpy()]
-        return out | (rows.to_numpy(dtype=bool) & hit)
+        return pd.Series(rows.to_numpy(dtype=bool) & hit, index=rows.index)
     out[rows] = test(texts[rows].str).fillna(False).astype(bool).to_numpy()
     return out
 

@@ -445,9 +445,10 @@ class Worksheet:
 
 @functools.cache
 def _cell_pattern(prefix: bytes) -> re.Pattern[bytes]:
-    """A whole ``<c>`` element (:func:`kpixl.patch.xmltext.element_pattern`), its ``r`` and
-    ``s`` attributes taken on the way (groups 2 and 3) when they come first and in that
-    order, as Excel, LibreOffice and openpyxl write them; another order leaves them None.
+    """A whole ``<c>`` element in well-formed XML (a cell holds no ``<c>``): group 1 its
+    start tag, its ``r`` and ``s`` attributes taken on the way (groups 2 and 3) when they
+    come first and in that order, as Excel, LibreOffice and openpyxl write them (another
+    order leaves them None), group 4 ``/`` when the start tag closes the element.
     """
     name = re.escape(X.qname(prefix, b"c"))
     first = rb'(?:(?=\s+r="([A-Za-z]{1,3}[0-9]{1,7})"(?:\s+s="([0-9]{1,9})")?))?'

@@ -84,15 +84,6 @@ def tag_pattern(prefix: bytes, local: bytes) -> re.Pattern[bytes]:
     return re.compile(b"<" + name + rb"(?=[\s/>])" + ATTRS + rb"(/?)>")
 
 
-@functools.cache
-def element_pattern(prefix: bytes, local: bytes) -> re.Pattern[bytes]:
-    """A whole ``<prefix:local>`` element that does not nest in itself, in well-formed XML:
-    group 1 its start tag, group 2 ``/`` when that closes it."""
-    name = re.escape(prefix + b":" + local if prefix else local)
-    start = b"(<" + name + rb"(?=[\s/>])" + ATTRS + rb"(/)?>)"
-    return re.compile(start + b"(?(2)|.*?</" + name + b">)", re.S)
-
-
 def find_all(
     data: bytes, prefix: bytes, local: bytes, start: int = 0, end: int | None = None
 ) -> list[Element]:
