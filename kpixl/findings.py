@@ -818,12 +818,18 @@ def findings_where(
     names a column of ``frame`` whose value fills the message field of that name;
     ``value`` defaults to the ``raw`` column.
     """
+    hits = frame[failed.fillna(False).astype(bool).to_numpy()]
+    return findings_frame(finding_records(hits, code, **params))
+
+
+def finding_records(frame: pd.DataFrame, code: str, **params: str) -> list[dict[str, Any]]:
+    """A finding record of ``code`` for every row of ``frame`` (the columns and ``params``
+    as :func:`findings_where` reads them)."""
     value_column = params.pop("value", "raw")
     # Only the columns a finding reads: the tables the checks run on are wide.
     wanted = {*_PLACE_COLUMNS, value_column, *params.values()}
-    hits = frame.loc[failed.fillna(False).astype(bool), [c for c in frame if c in wanted]]
     records = []
-    for rec in hits.to_dict("records"):
+    for rec in frame_records(frame, [c for c in frame.columns if c in wanted]):
         fields = {name: rec.get(column, "") for name, column in params.items()}
         records.append(
             finding(
@@ -838,7 +844,7 @@ def findings_where(
                 **fields,
             )
         )
-    return findings_frame(records)
+    return records
 
 
 def concat_findings(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:

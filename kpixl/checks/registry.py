@@ -36,9 +36,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from kpixl.findings import concat_findings, findings_frame, findings_where
+from kpixl.findings import finding_records, findings_frame
 
 Mask = Callable[[pd.DataFrame], pd.Series]
 TABLES = (
@@ -129,35 +130,56 @@ def run_checks(
     Args:
         tables: table name → frame (tables not given are not checked).
         prepare: table name → a function adding the columns only messages need, applied
-            once to the failing rows of that table.
+            once to the rows of that table that fail any check.
 
     Returns:
         A findings frame.
     """
-    results = []
-    for item in CHECKS:
-        frame = tables.get(item.table)
-        if frame is None or frame.empty:
-            continue
-        applies = item.applies(frame).fillna(False).astype(bool)
-        # Selecting rows copies every column: most checks apply to none or all of them.
-        if not applies.any():
-            continue
-        rows = frame if applies.all() else frame[applies]
-        failed = ~item.passes(rows).fillna(True).astype(bool)
-        if not failed.any():
-            continue
-        hits = rows[failed]
-        if prepare and item.table in prepare:
-            hits = prepare[item.table](hits)
-        at = item.at or _DEFAULT_AT.get(item.table, "")
-        if at:
-            hits = hits.assign(row=hits[f"{at}_row"], column=hits[f"{at}_column"])
-            if f"{at}_sheet" in hits:
-                hits = hits.assign(sheet=hits[f"{at}_sheet"])
+    failures = [(item, at) for item in CHECKS if len(at := _failing(item, tables)) > 0]
+    failing: dict[str, pd.DataFrame] = {}
+    for name in {item.table for item, _ in failures}:
+        positions = np.unique(np.concatenate([at for item, at in failures if item.table == name]))
+        rows = tables[name].iloc[positions]
+        if prepare and name in prepare:
+            rows = prepare[name](rows)
+        failing[name] = rows.set_axis(positions)
+    records = []
+    for item, at in failures:
+        hits = failing[item.table].loc[at]
+        place = item.at or _DEFAULT_AT.get(item.table, "")
+        if place:
+            hits = hits.assign(row=hits[f"{place}_row"], column=hits[f"{place}_column"])
+            if f"{place}_sheet" in hits:
+                hits = hits.assign(sheet=hits[f"{place}_sheet"])
         params = {"value": item.value, **dict(item.params)}
         for name, text in item.texts:
             hits = hits.assign(**{f"_text_{name}": text})
             params[name] = f"_text_{name}"
-        results.append(findings_where(hits, pd.Series(True, index=hits.index), item.code, **params))
-    return concat_findings(results) if results else findings_frame()
+        records.extend(finding_records(hits, item.code, **params))
+    return findings_frame(records)
+
+
+def _failing(item: Check, tables: Mapping[str, pd.DataFrame]) -> np.ndarray:
+    """The positions of the rows of ``item``'s table that fail it."""
+    frame = tables.get(item.table)
+    if frame is None or frame.empty:
+        return _NONE
+    applies = _flags(item.applies(frame), missing=False)
+    # Selecting rows copies every column: most checks apply to none or all of them.
+    if not applies.any():
+        return _NONE
+    if applies.all():
+        return np.flatnonzero(~_flags(item.passes(frame), missing=True))
+    positions = np.flatnonzero(applies)
+    passed = _flags(item.passes(frame.iloc[positions]), missing=True)
+    return positions[~passed]
+
+
+_NONE = np.empty(0, dtype="int64")
+
+
+def _flags(mask: pd.Series, missing: bool) -> np.ndarray:
+    """``mask`` as a numpy bool array, ``missing`` where it has no value."""
+    if mask.dtype == bool:
+        return mask.to_numpy()
+    return mask.fillna(missing).astype(bool).to_numpy()
