@@ -19,6 +19,8 @@ Tables (see :mod:`kpixl.checks.registry`):
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -44,59 +46,69 @@ def target_table(cells: pd.DataFrame) -> pd.DataFrame:
         total is missing": an unreadable total has its own finding), ``k_row``,
         ``k_column``.
     """
-    target = cells[cells["table"].eq("target") & cells["expect"].eq("plan")]
-    if target.empty:
+    selected = (cells["table"].eq("target") & cells["expect"].eq("plan")).to_numpy()
+    if not selected.any():
         return pd.DataFrame(columns=["source", "kpi_id", "sheet", "aggregate", "fiscal_year_be"])
-    target = target.assign(filled=target["state"].eq("ok"), typed=~target["blank"])
-    index = ["source", "kpi_id"]
-    wide = target.pivot_table(
-        index=index,
-        columns="field",
-        values=["number", "filled", "typed", "row", "column"],
-        aggfunc="first",
-        dropna=False,
-    )
-    wide.columns = [f"{k}" if v == "number" else f"{k}_{v}" for v, k in wide.columns]
-    wide = wide.reset_index()
-    meta = (
-        target.groupby(index, sort=False)
-        .agg(
-            aggregate=("aggregate", "first"),
-            sheet=("sheet", "first"),
-            fiscal_year_be=("fiscal_year_be", "first"),
-        )
-        .reset_index()
-    )
-    table = meta.merge(wide, on=index, how="left")
-    return _with_prior_years(table)
+    target = cells[selected]
+    # One row per KPI, in the order the cells come; one column per field and value.
+    kpi = target.groupby(["source", "kpi_id"], sort=False, dropna=False).ngroup().to_numpy()
+    field, fields = pd.factorize(target["field"].astype(str), sort=True)
+    place = kpi * len(fields) + field
+    kpis = np.unique(kpi, return_index=True)[1]
+    table: dict[str, Any] = {
+        name: target[name].to_numpy()[kpis]
+        for name in ("source", "kpi_id", "sheet", "aggregate", "fiscal_year_be")
+    }
+    values = {
+        "number": target["number"].to_numpy(dtype="float64", na_value=np.nan),
+        "filled": target["state"].eq("ok").to_numpy(),
+        "typed": ~target["blank"].to_numpy(dtype=bool),
+        "row": target["row"].to_numpy(dtype="float64"),
+        "column": target["column"].to_numpy(dtype="float64"),
+    }
+    for name, value in values.items():
+        flag = name in _FLAGS
+        size = len(kpis) * len(fields)
+        grid = np.zeros(size, dtype=bool) if flag else np.full(size, np.nan)
+        known = np.arange(len(value)) if flag else np.flatnonzero(~np.isnan(value))
+        # The first of a KPI's cells that holds the value, as a groupby's first() takes it.
+        at, first = np.unique(place[known], return_index=True)
+        grid[at] = value[known[first]]
+        grid = grid.reshape(len(kpis), len(fields))
+        for j, key in enumerate(fields):
+            table[key if name == "number" else f"{key}_{name}"] = grid[:, j]
+    _add_prior_years(table)
+    return pd.DataFrame(table)
 
 
-def _with_prior_years(table: pd.DataFrame) -> pd.DataFrame:
-    """``prior_<n>_filled/_row/_column``: the result cell of the year ``n`` years before
-    each row's fiscal year (workbooks of different years have different columns)."""
-    years = table["fiscal_year_be"].fillna(0).astype(int)
+_FLAGS = ("filled", "typed")
+
+
+def _add_prior_years(table: dict[str, Any]) -> None:
+    """Add ``prior_<n>_filled/_typed/_row/_column`` to the columns of ``table``: the result
+    cell of the year ``n`` years before each row's fiscal year (workbooks of different years
+    have different columns)."""
+    years = pd.Series(table["fiscal_year_be"]).fillna(0).astype(int).to_numpy()
     for back in (3, 2, 1):
-        for suffix in ("filled", "typed", "row", "column"):
-            values = pd.Series(np.nan, index=table.index, dtype=object)
-            for year in years.unique():
+        for suffix in (*_FLAGS, "row", "column"):
+            flag = suffix in _FLAGS
+            values = np.zeros(len(years), dtype=bool) if flag else np.full(len(years), np.nan)
+            for year in np.unique(years):
                 column = f"result_{year - back}_{suffix}"
                 if column in table:
-                    rows = years.eq(year)
-                    values[rows] = table.loc[rows, column]
+                    rows = years == year
+                    values[rows] = table[column][rows]
+            if flag:
+                # Without a fiscal year no previous year is known, so none is asked for.
+                values[years <= 0] = True
             table[f"prior_{back}_{suffix}"] = values
-    # Without a fiscal year no previous year is known, so none is asked for.
-    for back in (3, 2, 1):
-        for suffix in ("filled", "typed"):
-            column = f"prior_{back}_{suffix}"
-            table[column] = table[column].where(years.gt(0), True)
-    return table
 
 
 def _filled(table: pd.DataFrame, key: str, suffix: str = "filled") -> pd.Series:
     column = f"{key}_{suffix}"
     if column not in table:
         return pd.Series(False, index=table.index)
-    return table[column].fillna(False).astype(bool)
+    return table[column]
 
 
 def _typed(table: pd.DataFrame, key: str) -> pd.Series:
@@ -139,14 +151,19 @@ def _quarters_need_total(f: pd.DataFrame) -> pd.Series:
 
 
 def _sum_of(f: pd.DataFrame, key: str) -> pd.Series:
+    parts = (
+        [f"q{q}" for q in range(1, 5)]
+        if key == "total"
+        else [L.month_key(m) for m in L.QUARTER_MONTHS[int(key[1])]]
+    )
+    values = np.column_stack([_number(f, k).to_numpy(dtype="float64") for k in parts])
+    present = ~np.isnan(values)
+    summed = np.where(present.any(axis=1), np.nansum(values, axis=1), np.nan)
     if key == "total":
-        quarters = pd.concat([_number(f, f"q{q}") for q in range(1, 5)], axis=1)
-        summed = quarters.sum(axis=1, min_count=1)
-        last = quarters.ffill(axis=1).iloc[:, -1]
         # Counts add up; a cumulative figure's total is its last quarter.
-        return summed.where(f["aggregate"].eq("sum"), last)
-    months = L.QUARTER_MONTHS[int(key[1])]
-    return pd.concat([_number(f, L.month_key(m)) for m in months], axis=1).sum(axis=1, min_count=1)
+        last = values[np.arange(len(f)), len(parts) - 1 - present[:, ::-1].argmax(axis=1)]
+        summed = np.where(f["aggregate"].eq("sum").to_numpy(), summed, last)
+    return pd.Series(summed, index=f.index)
 
 
 for _key, _aggregates in (*((f"q{q}", ("sum",)) for q in range(1, 5)), ("total", ("sum", "last"))):
