@@ -386,7 +386,12 @@ def locked_table(
         for key in ("name", "unit", "kpi_type"):
             rows.append(("target", rec["source"], rec["kpi_id"], key, str(rec[key])))
     expected = pd.DataFrame(rows, columns=["table", "source", "kpi_id", "field", "expected"])
-    shown = cells[cells["table"].isin(["form", "target"]) & cells["kpi_id"].ne("")]
+    shown = cells.loc[
+        cells["table"].isin(["form", "target"]) & cells["kpi_id"].ne(""), _LOCKED_CELL_COLUMNS
+    ]
+    # Keys of the cells' own categories, so that the merge compares their codes.
+    keys = {name: _like(expected[name], cells[name]) for name in ("table", "field")}
+    expected = expected.assign(**keys)[pd.notna(keys["table"]) & pd.notna(keys["field"])]
     both = shown.merge(expected, on=["table", *KEYS, "field"], how="inner")
     actual = both["text"].where(both["formula"].eq(""), both["formula"])
     expected_text = map_distinct(both["expected"], lambda v: clean_text(str(v)))
@@ -406,16 +411,22 @@ def locked_table(
     return pd.concat([locked, unknown], ignore_index=True) if not unknown.empty else locked
 
 
+_LOCKED_CELL_COLUMNS = [
+    *("table", "source", "sheet", "kpi_id", "field", "row", "column"),
+    *("raw", "text", "formula", "written", "number"),
+]
+"""The cells' columns a locked cell's check and fill read."""
+
+
 def _unknown_rows(shown: pd.DataFrame, kpis: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
     """A row whose KPI id is not one of the centre's, reported on its id cell."""
-    known = pd.concat(
-        [kpis[KEYS].assign(table="form"), targets[KEYS].assign(table="target")], ignore_index=True
-    )
-    ids = shown[shown["field"].eq("kpi_id")]
-    merged = ids.merge(known.drop_duplicates(), on=["table", *KEYS], how="left", indicator=True)
-    unknown = merged[merged["_merge"].eq("left_only")].drop(columns="_merge")
+    known = {("form", *key) for key in zip(kpis["source"], kpis["kpi_id"], strict=True)}
+    known |= {("target", *key) for key in zip(targets["source"], targets["kpi_id"], strict=True)}
     # Only workbooks whose definitions count: the others are not compared at all.
-    unknown = unknown[unknown["source"].isin(set(kpis["source"]) | set(targets["source"]))]
+    compared = set(kpis["source"]) | set(targets["source"])
+    ids = shown[shown["field"].eq("kpi_id")]
+    keys = zip(ids["table"], ids["source"], ids["kpi_id"], strict=True)
+    unknown = ids[[key not in known and key[1] in compared for key in keys]]
     return unknown.assign(
         shown=unknown["written"],
         expected="—",
@@ -423,6 +434,14 @@ def _unknown_rows(shown: pd.DataFrame, kpis: pd.DataFrame, targets: pd.DataFrame
         field_th=FIELD_TH["kpi_id"],
         fill=None,
     )
+
+
+def _like(values: pd.Series, cells: pd.Series) -> pd.Series:
+    """``values`` as a category of ``cells``'s categories when ``cells`` is one (NaN for a
+    value that is not one of them)."""
+    if isinstance(cells.dtype, pd.CategoricalDtype):
+        return values.astype(cells.dtype)
+    return values
 
 
 def target_rows(cells: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
