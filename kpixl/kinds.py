@@ -174,17 +174,22 @@ class Kind:
 
 
 def _wide(inputs: pd.DataFrame, kpis: pd.DataFrame, fields: Sequence[str]) -> pd.DataFrame:
-    """Per KPI row of ``kpis``, ``<field>.number`` and ``<field>.state`` of each field."""
-    base = kpis[KEYS].reset_index(drop=True)
+    """Per KPI row of ``kpis``, ``<field>.number`` and ``<field>.state`` of each field (the
+    first cell of a field that a KPI has twice)."""
     part = inputs[inputs["field"].isin(fields)]
-    out = base.copy()
+    first: dict[tuple[str, str, str], int] = {}
+    for position, key in enumerate(zip(part["source"], part["kpi_id"], part["field"], strict=True)):
+        first.setdefault(key, position)
+    # A field the KPI does not have takes the last place: no number, blank.
+    number = np.append(part["number"].to_numpy(dtype="float64", na_value=np.nan), np.nan)
+    state = np.append(part["state"].to_numpy(dtype=object), "blank")
+    rows = list(zip(kpis["source"], kpis["kpi_id"], strict=True))
+    out = {}
     for name in fields:
-        rows = part[part["field"].eq(name)].drop_duplicates(KEYS)[[*KEYS, "number", "state"]]
-        merged = base.merge(rows, on=KEYS, how="left")
-        out[f"{name}.number"] = merged["number"].to_numpy(dtype="float64", na_value=np.nan)
-        out[f"{name}.state"] = merged["state"].fillna("blank").to_numpy()
-    out.index = kpis.index
-    return out
+        at = np.array([first.get((source, kpi, name), -1) for source, kpi in rows], dtype=np.int64)
+        out[f"{name}.number"] = number[at]
+        out[f"{name}.state"] = state[at]
+    return pd.DataFrame(out, index=kpis.index)
 
 
 def _readiness(states: pd.DataFrame) -> pd.Series:
@@ -287,30 +292,20 @@ def _weighted_items(kpis: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
     items = inputs.items.merge(kpis[KEYS], on=KEYS)
     values = inputs.data[inputs.data["field"].str.startswith("item:")]
     long = items.merge(values[[*KEYS, "field", "number", "state"]], on=[*KEYS, "field"], how="left")
-    long["state"] = long["state"].fillna("blank")
-    states = long.assign(
-        invalid=long["state"].eq("invalid"), blank=long["state"].eq("blank")
-    ).groupby(KEYS, sort=False)[["invalid", "blank"]]
-    flags = states.agg(["any", "all"])
-    mean = weighted_mean(long.rename(columns={"number": "value"}), KEYS)
-    per = kpis[KEYS].merge(mean, on=KEYS, how="left")
-    flags = kpis[KEYS].merge(
-        pd.DataFrame(
-            {
-                "invalid": flags[("invalid", "any")],
-                "all_blank": flags[("blank", "all")],
-                "any_blank": flags[("blank", "any")],
-            }
-        ).reset_index(),
-        on=KEYS,
-        how="left",
+    state = long["state"].fillna("blank")
+    long = long.assign(
+        value=long["number"], invalid=state.eq("invalid"), blank=state.eq("blank"), listed=True
+    )
+    per = kpis[KEYS].merge(
+        weighted_mean(long, KEYS, counts=["invalid", "blank", "listed"]), on=KEYS, how="left"
     )
     status = pd.Series(
         np.select(
             [
-                flags["invalid"].fillna(False).astype(bool),
-                flags["all_blank"].fillna(True).astype(bool),
-                flags["any_blank"].fillna(False).astype(bool),
+                per["invalid"].gt(0).to_numpy(),
+                # A KPI the centre lists no sub-item for has nothing filled in either.
+                per["blank"].fillna(0).ge(per["listed"].fillna(0)).to_numpy(),
+                per["blank"].gt(0).to_numpy(),
             ],
             ["invalid", "blank", "incomplete"],
             "ok",

@@ -97,25 +97,31 @@ def survey_item_means(answers: pd.DataFrame, keys: Sequence[str]) -> pd.DataFram
     return every.merge(means, on=[*keys, "round", "aspect", "item"], how="left")
 
 
-def weighted_mean(items: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+def weighted_mean(
+    items: pd.DataFrame, keys: Sequence[str], counts: Sequence[str] = ()
+) -> pd.DataFrame:
     """The weighted mean of a KPI's sub-items, ``Σ wᵢvᵢ / Σ wᵢ``.
 
     Args:
-        items: columns ``*keys, item, value, weight``.
+        items: columns ``*keys, item, value, weight`` and the ``counts``.
+        counts: boolean columns of ``items`` to count per key as well.
 
     Returns:
         One row per key: ``*keys, value`` (NaN when any sub-item has no value), ``missing``
-        (number of sub-items without a value).
+        (number of sub-items without a value) and, per column of ``counts``, how many of
+        the key's sub-items it holds.
     """
     keys = list(keys)
     frame = items.assign(
         product=items["value"] * items["weight"],
         missing=items["value"].isna().astype("int64"),
     )
-    grouped = frame.groupby(keys, sort=False).agg(
-        product=("product", "sum"), weight=("weight", "sum"), missing=("missing", "sum")
-    )
+    grouped = frame.groupby(keys, sort=False)[["product", "weight", "missing", *counts]].sum()
     value = (grouped["product"] / grouped["weight"].where(grouped["weight"] != 0)).where(
         grouped["missing"] == 0
     )
-    return pd.DataFrame({"value": value, "missing": grouped["missing"]}).reset_index()
+    return (
+        grouped[["missing", *counts]]
+        .assign(value=value)[["value", "missing", *counts]]
+        .reset_index()
+    )
