@@ -1265,3 +1265,43 @@ def test_every_code_passed_to_finding_or_check_is_catalogued() -> None:
     assert {"value-error", "not-signed-off", "internal-error", "sheet-duplicated"} <= set(used)
     assert {code: where for code, where in used.items() if code not in CATALOGUE} == {}
     assert {c.code for c in CHECKS} <= set(CATALOGUE)
+
+
+def test_run_checks_prepares_each_tables_failing_rows_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kpixl.checks import registry
+
+    monkeypatch.setattr(registry, "CHECKS", [])
+    check("value-unreadable", "cells", expected="kind")(lambda f: f["number"].notna())
+    check("value-error", "cells", lambda f: f["row"].gt(5))(lambda f: f["number"].lt(50))
+    check("not-signed-off", "workbooks", at="signoff", value="none")(lambda f: f["signed"])
+    cells = pd.DataFrame(
+        {
+            "source": ["a.xlsx"] * 4,
+            "sheet": ["S"] * 4,
+            "row": [5, 6, 7, 8],
+            "column": [2, 2, 2, 2],
+            "raw": ["x", "60", "", "10"],
+            "number": [np.nan, 60.0, np.nan, 10.0],
+        }
+    )
+    workbooks = pd.DataFrame(
+        {"source": ["a.xlsx"], "signed": [False], "signoff_row": [40], "signoff_column": [3]}
+    )
+    prepared: list[list[int]] = []
+
+    def kinds(rows: pd.DataFrame) -> pd.DataFrame:
+        prepared.append(rows["row"].tolist())
+        return rows.assign(kind="ตัวเลข", none="")
+
+    found = run_checks({"cells": cells, "workbooks": workbooks}, prepare={"cells": kinds})
+    # once, for every row that fails some check of the table, in the table's order
+    assert prepared == [[5, 6, 7]]
+    assert found[["code", "cell"]].values.tolist() == [
+        ["value-unreadable", "B5"],
+        ["value-unreadable", "B7"],
+        ["value-error", "B6"],
+        ["value-error", "B7"],
+        ["not-signed-off", "C40"],
+    ]
+    assert list(found.columns) == FINDING_COLUMNS
+    assert "ตัวเลข" in found["message_th"].iloc[0]

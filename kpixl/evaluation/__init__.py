@@ -252,7 +252,7 @@ def _cells_for_checks(
 ) -> pd.DataFrame:
     """The cells with what their KPI's computation found, for the supporting-data and
     survey checks."""
-    out = cells.merge(kpis[[*KEYS, "computed_status"]], on=KEYS, how="left")
+    out = cells.assign(**F.lookup(cells, kpis, KEYS, ["computed_status"]))
     out["survey_rounds"] = F.survey_rounds(out, used)
     survey = out[out["table"].eq("survey")]
     row = ["source", "sheet", "row"]
@@ -261,14 +261,9 @@ def _cells_for_checks(
         pd.MultiIndex.from_frame(answered.drop_duplicates())
     )
     data = out["table"].eq("data")
-    denominators = out[data & out["field"].eq("denominator") & out["state"].eq("ok")]
-    out = out.merge(
-        denominators[[*KEYS, "number"]]
-        .rename(columns={"number": "denominator"})
-        .drop_duplicates(KEYS),
-        on=KEYS,
-        how="left",
-    )
+    denominator = data & out["field"].eq("denominator") & out["state"].eq("ok")
+    denominators = out.loc[denominator, [*KEYS, "number"]]
+    out["denominator"] = F.lookup(out, denominators, KEYS, ["number"])["number"]
     out["denominator_shown"] = map_distinct(out["denominator"], format_number)
     steps = out[text_test(data, out["field"], lambda s: s.startswith("step:"))]
     stray = pd.Series(False, index=out.index)

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import take
 
 from kpixl import kinds as K
 from kpixl import layout as L
@@ -193,18 +194,18 @@ def prepare_cells(
     frames = [b.cells for b in books if b.source in evaluated and not b.cells.empty]
     cells = pd.concat(frames, ignore_index=True) if frames else empty_cells()
     cells = normalize_cells(cells[CELL_COLUMNS])
-    per_kpi = kpis[[*KEYS, "kind", "percent"]].rename(columns={"percent": "percent_kpi"})
-    cells = cells.merge(per_kpi.drop_duplicates(KEYS), on=KEYS, how="left")
-    cells["kind"] = cells["kind"].fillna("")
-    cells["percent_kpi"] = cells["percent_kpi"].astype("boolean").fillna(False).astype(bool)
-    data = fields.rename(columns={"expect": "data_expect"})[
-        [*KEYS, "field", "data_expect", "label"]
-    ]
-    cells = cells.merge(data, on=[*KEYS, "field"], how="left")
-    cells = cells.merge(info[["source", "fiscal_year_be"]], on="source", how="left")
-    cells = cells.merge(targets[[*KEYS, "aggregate"]], on=KEYS, how="left")
-    cells["aggregate"] = cells["aggregate"].fillna("none")
-    cells["label"] = cells["label"].fillna("")
+    per_kpi = lookup(cells, kpis, KEYS, ["kind", "percent"])
+    data = lookup(cells, fields, [*KEYS, "field"], ["expect", "label"])
+    cells = cells.assign(
+        kind=pd.Series(per_kpi["kind"]).fillna("").to_numpy(),
+        percent_kpi=pd.array(per_kpi["percent"], dtype="boolean").fillna(False).to_numpy(bool),
+        data_expect=data["expect"],
+        label=pd.Series(data["label"]).fillna("").to_numpy(),
+        fiscal_year_be=lookup(cells, info, ["source"], ["fiscal_year_be"])["fiscal_year_be"],
+        aggregate=pd.Series(lookup(cells, targets, KEYS, ["aggregate"])["aggregate"])
+        .fillna("none")
+        .to_numpy(),
+    )
     # Compared with a word dozens of times over every cell: as categories, each comparison
     # is one of small integers (a text column's costs ~75 ns a cell).
     for name in ("table", "field"):
@@ -218,6 +219,25 @@ def prepare_cells(
     )
     cells["state"] = _states(cells).astype(STATES)
     return cells
+
+
+def lookup(
+    left: pd.DataFrame, right: pd.DataFrame, on: Sequence[str], columns: Sequence[str]
+) -> dict[str, Any]:
+    """Per row of ``left``, the ``columns`` of the first row of ``right`` with the same
+    values of ``on`` (missing where there is none): what a left merge with ``right`` without
+    duplicate keys adds, without copying every column of ``left``."""
+    keys = _keys(right, on)
+    first = np.flatnonzero(~keys.duplicated())
+    at = keys[first].get_indexer(_keys(left, on))
+    positions = np.where(at >= 0, first[at], -1)
+    return {name: take(right[name].array, positions, allow_fill=True) for name in columns}
+
+
+def _keys(frame: pd.DataFrame, on: Sequence[str]) -> pd.Index:
+    if len(on) == 1:
+        return pd.Index(frame[on[0]])
+    return pd.MultiIndex.from_arrays([frame[name] for name in on])
 
 
 STATES = pd.CategoricalDtype(["blank", "invalid", "ok"])
@@ -286,21 +306,25 @@ def locate_form(kpis: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
     value_column, level_row, level_column, weighted_column`` (NaN where the row was not
     found) and the result cell's ``raw``/``written``/``number``/``date``/``state``."""
     form = cells[cells["table"].eq("form") & cells["kpi_id"].ne("")]
-    out = kpis.copy()
     sheets = form.drop_duplicates("source").set_index("source")["sheet"]
-    out["sheet"] = out["source"].map(sheets).fillna(L.FORM_SHEET)
-    for name in ("result", "value", "level", "weighted"):
-        part = form[form["field"].eq(name)].drop_duplicates(KEYS)[[*KEYS, "row", "column"]]
-        part = part.rename(columns={"row": f"{name}_row", "column": f"{name}_column"})
-        out = out.merge(part, on=KEYS, how="left")
-    result = form[form["field"].eq("result")].drop_duplicates(KEYS)
-    result = result[[*KEYS, "raw", "written", "number", "date", "state", "number_status"]].rename(
-        columns={"number": "reported_number", "date": "reported_date", "state": "result_state"}
-    )
-    out = out.merge(result, on=KEYS, how="left")
+    added = {"sheet": kpis["source"].map(sheets).fillna(L.FORM_SHEET)}
+    part = form[form["field"].isin(_FORM_PLACES)]
+    for name in _FORM_PLACES:
+        columns = _FORM_PLACE_COLUMNS | (_RESULT_COLUMNS if name == "result" else {})
+        found = lookup(kpis.assign(field=name), part, [*KEYS, "field"], list(columns))
+        added |= {to.format(name): found[column] for column, to in columns.items()}
+    out = kpis.assign(**added)
     out["result_state"] = out["result_state"].fillna("blank")
-    out.index = kpis.index
     return out
+
+
+_FORM_PLACES = ("result", "value", "level", "weighted")
+_FORM_PLACE_COLUMNS = {"row": "{}_row", "column": "{}_column"}
+_RESULT_COLUMNS = {
+    **{"raw": "raw", "written": "written", "number": "reported_number"},
+    **{"date": "reported_date", "state": "result_state", "number_status": "number_status"},
+}
+"""The result cell's columns a KPI row takes, and their names there."""
 
 
 def survey_rounds(frame: pd.DataFrame, used: Mapping[str, Definitions]) -> pd.Series:
