@@ -74,9 +74,9 @@ def target_table(cells: pd.DataFrame) -> pd.DataFrame:
         # The first of a KPI's cells that holds the value, as a groupby's first() takes it.
         at, first = np.unique(place[known], return_index=True)
         grid[at] = value[known[first]]
-        grid = grid.reshape(len(kpis), len(fields))
+        by_field = grid.reshape(len(kpis), len(fields))
         for j, key in enumerate(fields):
-            table[key if name == "number" else f"{key}_{name}"] = grid[:, j]
+            table[key if name == "number" else f"{key}_{name}"] = by_field[:, j]
     _add_prior_years(table)
     return pd.DataFrame(table)
 

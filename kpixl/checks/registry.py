@@ -169,10 +169,11 @@ def _failing(item: Check, tables: Mapping[str, pd.DataFrame]) -> np.ndarray:
     if not applies.any():
         return _NONE
     if applies.all():
-        return np.flatnonzero(~_flags(item.passes(frame), missing=True))
-    positions = np.flatnonzero(applies)
-    passed = _flags(item.passes(frame.iloc[positions]), missing=True)
-    return positions[~passed]
+        failed: np.ndarray = np.flatnonzero(~_flags(item.passes(frame), missing=True))
+    else:
+        positions = np.flatnonzero(applies)
+        failed = positions[~_flags(item.passes(frame.iloc[positions]), missing=True)]
+    return failed
 
 
 _NONE = np.empty(0, dtype="int64")
@@ -180,6 +181,5 @@ _NONE = np.empty(0, dtype="int64")
 
 def _flags(mask: pd.Series, missing: bool) -> np.ndarray:
     """``mask`` as a numpy bool array, ``missing`` where it has no value."""
-    if mask.dtype == bool:
-        return mask.to_numpy()
-    return mask.fillna(missing).astype(bool).to_numpy()
+    flags: np.ndarray = (mask if mask.dtype == bool else mask.fillna(missing)).to_numpy(dtype=bool)
+    return flags
