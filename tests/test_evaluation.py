@@ -1539,3 +1539,6 @@ def test_lookup_adds_what_a_left_merge_on_the_first_rows_adds(on: list[str]) -> 
     # every key found: whole numbers stay whole numbers, as a merge keeps them
     some = left[left["source"].isin(["a", "b"])].reset_index(drop=True)
     assert F.lookup(some, right, ["source"], ["count"])["count"].dtype == "int64"
+    # nothing to find
+    nothing = F.lookup(left, right.iloc[:0], on, ["count"])["count"]
+    assert len(nothing) == len(left) and pd.isna(nothing).all()

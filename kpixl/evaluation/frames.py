@@ -230,7 +230,8 @@ def lookup(
     keys = _keys(right, on)
     first = np.flatnonzero(~keys.duplicated())
     at = keys[first].get_indexer(_keys(left, on))
-    positions = np.where(at >= 0, first[at], -1)
+    positions = np.full(len(at), -1)
+    positions[at >= 0] = first[at[at >= 0]]
     return {name: take(right[name].array, positions, allow_fill=True) for name in columns}
 
 
@@ -450,7 +451,7 @@ def _unknown_rows(shown: pd.DataFrame, kpis: pd.DataFrame, targets: pd.DataFrame
     compared = set(kpis["source"]) | set(targets["source"])
     ids = shown[shown["field"].eq("kpi_id")]
     keys = zip(ids["table"], ids["source"], ids["kpi_id"], strict=True)
-    unknown = ids[[key not in known and key[1] in compared for key in keys]]
+    unknown = ids[np.array([key not in known and key[1] in compared for key in keys], dtype=bool)]
     return unknown.assign(
         shown=unknown["written"],
         expected="—",
