@@ -19,6 +19,7 @@ Tables (see :mod:`kpixl.checks.registry`):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -50,15 +51,6 @@ def target_table(cells: pd.DataFrame) -> pd.DataFrame:
     if not selected.any():
         return pd.DataFrame(columns=["source", "kpi_id", "sheet", "aggregate", "fiscal_year_be"])
     target = cells[selected]
-    # One row per KPI, in the order the cells come; one column per field and value.
-    kpi = target.groupby(["source", "kpi_id"], sort=False, dropna=False).ngroup().to_numpy()
-    field, fields = pd.factorize(target["field"].astype(str), sort=True)
-    place = kpi * len(fields) + field
-    kpis = np.unique(kpi, return_index=True)[1]
-    table: dict[str, Any] = {
-        name: target[name].to_numpy()[kpis]
-        for name in ("source", "kpi_id", "sheet", "aggregate", "fiscal_year_be")
-    }
     values = {
         "number": target["number"].to_numpy(dtype="float64", na_value=np.nan),
         "filled": target["state"].eq("ok").to_numpy(),
@@ -66,19 +58,43 @@ def target_table(cells: pd.DataFrame) -> pd.DataFrame:
         "row": target["row"].to_numpy(dtype="float64"),
         "column": target["column"].to_numpy(dtype="float64"),
     }
-    for name, value in values.items():
-        flag = name in _FLAGS
-        size = len(kpis) * len(fields)
-        grid = np.zeros(size, dtype=bool) if flag else np.full(size, np.nan)
-        known = np.arange(len(value)) if flag else np.flatnonzero(~np.isnan(value))
-        # The first of a KPI's cells that holds the value, as a groupby's first() takes it.
-        at, first = np.unique(place[known], return_index=True)
-        grid[at] = value[known[first]]
-        by_field = grid.reshape(len(kpis), len(fields))
-        for j, key in enumerate(fields):
-            table[key if name == "number" else f"{key}_{name}"] = by_field[:, j]
+    first, wide = by_field(target, values)
+    table: dict[str, Any] = {
+        name: target[name].to_numpy()[first]
+        for name in ("source", "kpi_id", "sheet", "aggregate", "fiscal_year_be")
+    }
+    table |= wide
     _add_prior_years(table)
     return pd.DataFrame(table)
+
+
+def by_field(
+    cells: pd.DataFrame, values: Mapping[str, np.ndarray]
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The ``values`` (arrays beside ``cells``) laid out one row per KPI of ``cells``, in the
+    order the KPIs come, one column per field and value.
+
+    Returns:
+        The position of each KPI's first cell, and the columns: per field key ``k``, ``k``
+        for the ``number`` value, else ``k_<value>``. Each holds the first of the KPI's cells
+        of the field with a value (NaN, or False for a boolean value, where none has one).
+    """
+    kpi = cells.groupby(["source", "kpi_id"], sort=False, dropna=False).ngroup().to_numpy()
+    field, fields = pd.factorize(cells["field"].astype(str), sort=True)
+    place = kpi * len(fields) + field
+    first = np.unique(kpi, return_index=True)[1]
+    columns = {}
+    for name, value in values.items():
+        flag = value.dtype == bool
+        size = len(first) * len(fields)
+        grid = np.zeros(size, dtype=bool) if flag else np.full(size, np.nan)
+        known = np.arange(len(value)) if flag else np.flatnonzero(~np.isnan(value))
+        at, earliest = np.unique(place[known], return_index=True)
+        grid[at] = value[known[earliest]]
+        wide = grid.reshape(len(first), len(fields))
+        for j, key in enumerate(fields):
+            columns[key if name == "number" else f"{key}_{name}"] = wide[:, j]
+    return first, columns
 
 
 _FLAGS = ("filled", "typed")

@@ -16,6 +16,7 @@ from pandas.api.extensions import take
 from kpixl import kinds as K
 from kpixl import layout as L
 from kpixl.checks.cells import implausible
+from kpixl.checks.forms import by_field
 from kpixl.definitions import Definitions, KpiDef, parse_number
 from kpixl.evaluation.sources import FIELD_TH
 from kpixl.fiscal import fiscal_year_end, fiscal_year_start, month_year_ce
@@ -227,18 +228,24 @@ def lookup(
     """Per row of ``left``, the ``columns`` of the first row of ``right`` with the same
     values of ``on`` (missing where there is none): what a left merge with ``right`` without
     duplicate keys adds, without copying every column of ``left``."""
-    keys = _keys(right, on)
-    first = np.flatnonzero(~keys.duplicated())
-    at = keys[first].get_indexer(_keys(left, on))
-    positions = np.full(len(at), -1)
-    positions[at >= 0] = first[at[at >= 0]]
+    # Each side's keys as one whole number: the position of each key's value among the
+    # values ``right`` has, column after column.
+    mine = np.zeros(len(left), dtype=np.int64)
+    theirs = np.zeros(len(right), dtype=np.int64)
+    unknown = np.zeros(len(left), dtype=bool)
+    for name in on:
+        codes, values = pd.factorize(right[name].to_numpy(), use_na_sentinel=False)
+        found = pd.Index(values).get_indexer(left[name].to_numpy())
+        unknown |= found < 0
+        mine = mine * max(len(values), 1) + found
+        theirs = theirs * max(len(values), 1) + codes
+    keys, first = np.unique(theirs, return_index=True)
+    at = np.minimum(np.searchsorted(keys, mine), max(len(keys) - 1, 0))
+    positions = np.full(len(left), -1)
+    if len(keys):
+        hit = ~unknown & (keys[at] == mine)
+        positions[hit] = first[at[hit]]
     return {name: take(right[name].array, positions, allow_fill=True) for name in columns}
-
-
-def _keys(frame: pd.DataFrame, on: Sequence[str]) -> pd.Index:
-    if len(on) == 1:
-        return pd.Index(frame[on[0]])
-    return pd.MultiIndex.from_arrays([frame[name] for name in on])
 
 
 STATES = pd.CategoricalDtype(["blank", "invalid", "ok"])
@@ -356,18 +363,14 @@ def kind_inputs(
     cells: pd.DataFrame, used: Mapping[str, Definitions], fields: pd.DataFrame
 ) -> K.Inputs:
     """What the kinds' computations read (see :class:`kpixl.kinds.Inputs`)."""
-    data = cells[cells["table"].eq("data") & cells["expect"].ne("")]
-    data = data[[*KEYS, "field", "number", "tick", "date", "state"]]
-    survey = cells[cells["table"].eq("survey")]
-    rounds = survey[survey["field"].eq("round")][["source", "sheet", "row", "number"]].rename(
-        columns={"number": "round"}
-    )
-    answers = survey[survey["field"].str.startswith("item:")]
-    answers = answers[[*KEYS, "sheet", "row", "field", "number", "state"]].merge(
-        rounds.drop_duplicates(["source", "sheet", "row"]),
-        on=["source", "sheet", "row"],
-        how="left",
-    )
+    table = cells["table"]
+    data = cells.loc[table.eq("data") & cells["expect"].ne(""), [*KEYS, *_KIND_DATA]]
+    survey = table.eq("survey")
+    rounds = cells.loc[survey & cells["field"].eq("round"), ["source", "sheet", "row", "number"]]
+    answered = text_test(survey, cells["field"], lambda s: s.startswith("item:"))
+    answers = cells.loc[answered, [*KEYS, "sheet", "row", "field", "number", "state"]]
+    row = ["source", "sheet", "row"]
+    answers["round"] = lookup(answers, rounds, row, ["number"])["number"]
     answers["round"] = usable_rounds(answers, used)
     items = fields[fields["field"].str.startswith("item:") & fields["weight"].notna()]
     items = items[[*KEYS, "field", "weight"]].astype({"weight": "float64"})
@@ -381,6 +384,10 @@ def kind_inputs(
     )
     month_ends["month_end"] = pd.to_datetime(month_ends["month_end"])
     return K.Inputs(data, answers, survey_items(used), items, month_ends)
+
+
+_KIND_DATA = ["field", "number", "tick", "date", "state"]
+"""The supporting-data cells' columns the kinds' computations read."""
 
 
 def _month_end(fiscal_year_be: int, month: int) -> dt.date | None:
@@ -497,19 +504,20 @@ def target_values(cells: pd.DataFrame, targets: pd.DataFrame, info: pd.DataFrame
     base = targets.merge(info[["source", "fiscal_year_be"]], on="source", how="inner")
     if part.empty:
         return base.assign(success_factor="")
-    numbers = part[part["expect"].eq("plan")].pivot_table(
-        index=KEYS, columns="field", values="number", aggfunc="first", dropna=False
+    plan = part[part["expect"].eq("plan").to_numpy()]
+    first, numbers = by_field(
+        plan, {"number": plan["number"].to_numpy(dtype="float64", na_value=np.nan)}
     )
-    numbers.columns = [str(c) for c in numbers.columns]
-    texts = part[part["field"].eq("success_factor")].drop_duplicates(KEYS)
-    texts = texts[[*KEYS, "text"]].rename(columns={"text": "success_factor"})
-    out = base.merge(numbers.reset_index(), on=KEYS, how="left").merge(texts, on=KEYS, how="left")
-    out["success_factor"] = out["success_factor"].fillna("")
+    keys = plan[KEYS].iloc[first]
+    found = lookup(base, keys.assign(**numbers), KEYS, list(numbers))
+    texts = part[part["field"].eq("success_factor")]
+    text = lookup(base, texts, KEYS, ["text"])["text"]
+    out = base.assign(**found, success_factor=pd.Series(text).fillna("").to_numpy())
     order = [
         f.key
         for year in sorted(set(base["fiscal_year_be"]) - {0})
         for f in L.target_fields(int(year))
     ]
-    plan = [c for c in dict.fromkeys(order) if c in numbers.columns and c != "success_factor"]
-    rest = [c for c in numbers.columns if c not in plan]
-    return out[[*base.columns, *plan, *rest, "success_factor"]]
+    known = [c for c in dict.fromkeys(order) if c in numbers and c != "success_factor"]
+    rest = [c for c in numbers if c not in known]
+    return out[[*base.columns, *known, *rest, "success_factor"]]
