@@ -1518,18 +1518,18 @@ def test_an_unexpected_error_is_that_workbooks_internal_error(
 def test_lookup_adds_what_a_left_merge_on_the_first_rows_adds(on: list[str]) -> None:
     left = pd.DataFrame(
         {
-            "source": ["a", "b", "a", "c", "b"],
-            "kpi_id": ["1", "1", "2", "1", "9"],
-            "other": [1.5, 2.5, 3.5, 4.5, 5.5],
+            "source": ["a", "b", "a", "c", "b", "e"],
+            "kpi_id": ["1", "1", "2", "1", "9", None],
+            "other": [1.5, 2.5, 3.5, 4.5, 5.5, 6.5],
         }
     ).astype({"source": str, "kpi_id": str})
     right = pd.DataFrame(
         {
-            "source": ["a", "a", "b", "b", "d"],
-            "kpi_id": ["2", "2", "1", "9", "1"],
-            "count": [10, 20, 30, 40, 50],
-            "name": ["x", "y", "z", "w", "v"],
-            "state": pd.Categorical(["ok", "blank", "ok", "invalid", "ok"]),
+            "source": ["a", "a", "b", "b", "d", "e"],
+            "kpi_id": ["2", "2", "1", "9", "1", None],
+            "count": [10, 20, 30, 40, 50, 60],
+            "name": ["x", "y", "z", "w", "v", "u"],
+            "state": pd.Categorical(["ok", "blank", "ok", "invalid", "ok", "ok"]),
         }
     ).astype({"source": str, "kpi_id": str, "name": str})
     columns = ["count", "name", "state"]
