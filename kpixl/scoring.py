@@ -62,12 +62,14 @@ def division_totals(kpis: pd.DataFrame, keys: Sequence[str] = ("source",)) -> pd
         unscored=pd.to_numeric(kpis["level"], errors="coerce").isna().astype("int64"),
     )
     grouped = frame.groupby(keys, sort=False)
-    result = grouped.agg(
-        kpis=("weight", "size"),
-        unscored=("unscored", "sum"),
-        weight_total=("weight", "sum"),
-        # Nothing scored is no score, never 0.
-        total=("weighted", lambda s: s.sum(min_count=1)),
+    result = pd.DataFrame(
+        {
+            "kpis": grouped.size(),
+            "unscored": grouped["unscored"].sum(),
+            "weight_total": grouped["weight"].sum(),
+            # Nothing scored is no score, never 0.
+            "total": grouped["weighted"].sum(min_count=1),
+        }
     ).reset_index()
     # Sums of (ค) carry binary noise (84.39999999999999); the form shows 2 places.
     result["total"] = result["total"].round(_DIGITS)
