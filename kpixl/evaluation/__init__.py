@@ -138,6 +138,8 @@ def _failed(book: WorkbookData, masters: Sequence[Master]) -> Evaluation:
 def combine(parts: Sequence[Evaluation]) -> Evaluation:
     """The evaluations of disjoint sets of workbooks as one (findings sorted as
     :func:`evaluate` sorts them)."""
+    if len(parts) == 1:
+        return parts[0]
 
     def cat(frames: list[pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:
         filled = [f for f in frames if not f.empty]
