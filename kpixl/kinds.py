@@ -49,6 +49,7 @@ from kpixl.measures import (
     survey_percent_from_means,
     weighted_mean,
 )
+from kpixl.normalize import lookup
 from kpixl.precision import excel_round
 from kpixl.thai import INVISIBLE
 
@@ -174,21 +175,13 @@ class Kind:
 
 
 def _wide(inputs: pd.DataFrame, kpis: pd.DataFrame, fields: Sequence[str]) -> pd.DataFrame:
-    """Per KPI row of ``kpis``, ``<field>.number`` and ``<field>.state`` of each field (the
-    first cell of a field that a KPI has twice)."""
-    part = inputs[inputs["field"].isin(fields)]
-    first: dict[tuple[str, str, str], int] = {}
-    for position, key in enumerate(zip(part["source"], part["kpi_id"], part["field"], strict=True)):
-        first.setdefault(key, position)
-    # A field the KPI does not have takes the last place: no number, blank.
-    number = np.append(part["number"].to_numpy(dtype="float64", na_value=np.nan), np.nan)
-    state = np.append(part["state"].to_numpy(dtype=object), "blank")
-    rows = list(zip(kpis["source"], kpis["kpi_id"], strict=True))
+    """Per KPI row of ``kpis``, ``<field>.number`` and ``<field>.state`` of each field (of
+    its first cell, where a KPI has two; NaN and ``blank`` where it has none)."""
     out = {}
     for name in fields:
-        at = np.array([first.get((source, kpi, name), -1) for source, kpi in rows], dtype=np.int64)
-        out[f"{name}.number"] = number[at]
-        out[f"{name}.state"] = state[at]
+        found = lookup(kpis.assign(field=name), inputs, [*KEYS, "field"], ["number", "state"])
+        out[f"{name}.number"] = np.asarray(found["number"], dtype="float64")
+        out[f"{name}.state"] = pd.Series(found["state"]).fillna("blank").to_numpy(dtype=object)
     return pd.DataFrame(out, index=kpis.index)
 
 

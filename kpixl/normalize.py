@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import take
 
 from kpixl import layout as L
 from kpixl.findings import value_text
@@ -135,6 +136,32 @@ def _distinct_mixed(values: np.ndarray) -> tuple[list[object], np.ndarray]:
                 positions[key] = code
         codes[i] = code
     return uniques, codes
+
+
+def lookup(
+    left: pd.DataFrame, right: pd.DataFrame, on: Sequence[str], columns: Sequence[str]
+) -> dict[str, Any]:
+    """Per row of ``left``, the ``columns`` of the first row of ``right`` with the same
+    values of ``on`` (missing where there is none): what a left merge with ``right`` without
+    duplicate keys adds, without copying every column of ``left``."""
+    # Each side's keys as one whole number: the position of each key's value among the
+    # values ``right`` has, column after column.
+    mine = np.zeros(len(left), dtype=np.int64)
+    theirs = np.zeros(len(right), dtype=np.int64)
+    unknown = np.zeros(len(left), dtype=bool)
+    for name in on:
+        codes, values = pd.factorize(right[name].to_numpy(), use_na_sentinel=False)
+        found = pd.Index(values).get_indexer(left[name].to_numpy())
+        unknown |= found < 0
+        mine = mine * max(len(values), 1) + found
+        theirs = theirs * max(len(values), 1) + codes
+    keys, first = np.unique(theirs, return_index=True)
+    at = np.minimum(np.searchsorted(keys, mine), max(len(keys) - 1, 0))
+    positions = np.full(len(left), -1)
+    if len(keys):
+        hit = ~unknown & (keys[at] == mine)
+        positions[hit] = first[at[hit]]
+    return {name: take(right[name].array, positions, allow_fill=True) for name in columns}
 
 
 def map_distinct(values: pd.Series, function: Callable[[Any], Any]) -> pd.Series:

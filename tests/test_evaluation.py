@@ -43,7 +43,6 @@ from kpixl import layout as L
 from kpixl import master as M
 from kpixl.checks.master import check_master
 from kpixl.evaluation import Evaluation, evaluate
-from kpixl.evaluation import frames as F
 from kpixl.fill import Filler
 from kpixl.findings import CENTRE
 from kpixl.measures import survey_item_means, survey_percent_from_means
@@ -1512,33 +1511,3 @@ def test_an_unexpected_error_is_that_workbooks_internal_error(
         pd.testing.assert_frame_equal(
             part(evaluation, name).kpis, part(batch, name).kpis, check_dtype=False, obj=name
         )
-
-
-@pytest.mark.parametrize("on", [["source"], ["source", "kpi_id"]])
-def test_lookup_adds_what_a_left_merge_on_the_first_rows_adds(on: list[str]) -> None:
-    left = pd.DataFrame(
-        {
-            "source": ["a", "b", "a", "c", "b", "e"],
-            "kpi_id": ["1", "1", "2", "1", "9", None],
-            "other": [1.5, 2.5, 3.5, 4.5, 5.5, 6.5],
-        }
-    ).astype({"source": str, "kpi_id": str})
-    right = pd.DataFrame(
-        {
-            "source": ["a", "a", "b", "b", "d", "e"],
-            "kpi_id": ["2", "2", "1", "9", "1", None],
-            "count": [10, 20, 30, 40, 50, 60],
-            "name": ["x", "y", "z", "w", "v", "u"],
-            "state": pd.Categorical(["ok", "blank", "ok", "invalid", "ok", "ok"]),
-        }
-    ).astype({"source": str, "kpi_id": str, "name": str})
-    columns = ["count", "name", "state"]
-    found = F.lookup(left, right, on, columns)
-    merged = left.merge(right.drop_duplicates(on)[[*on, *columns]], on=on, how="left")
-    pd.testing.assert_frame_equal(left.assign(**found), merged)
-    # every key found: whole numbers stay whole numbers, as a merge keeps them
-    some = left[left["source"].isin(["a", "b"])].reset_index(drop=True)
-    assert F.lookup(some, right, ["source"], ["count"])["count"].dtype == "int64"
-    # nothing to find
-    nothing = F.lookup(left, right.iloc[:0], on, ["count"])["count"]
-    assert len(nothing) == len(left) and pd.isna(nothing).all()

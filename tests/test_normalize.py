@@ -18,6 +18,7 @@ from kpixl.normalize import (
     NUMBER_STATUSES,
     _distinct_mixed,
     distinct,
+    lookup,
     map_distinct,
     normalize_cells,
     scale_percent,
@@ -381,3 +382,33 @@ def test_select_text_is_np_select_with_one_object_per_text() -> None:
     # equal texts are one object: a round's cells do not hold a copy per row
     assert chosen.iloc[0] is chosen.iloc[2]
     assert select_text([], "ok", pd.RangeIndex(3)).tolist() == ["ok"] * 3
+
+
+@pytest.mark.parametrize("on", [["source"], ["source", "kpi_id"]])
+def test_lookup_adds_what_a_left_merge_on_the_first_rows_adds(on: list[str]) -> None:
+    left = pd.DataFrame(
+        {
+            "source": ["a", "b", "a", "c", "b", "e"],
+            "kpi_id": ["1", "1", "2", "1", "9", None],
+            "other": [1.5, 2.5, 3.5, 4.5, 5.5, 6.5],
+        }
+    ).astype({"source": str, "kpi_id": str})
+    right = pd.DataFrame(
+        {
+            "source": ["a", "a", "b", "b", "d", "e"],
+            "kpi_id": ["2", "2", "1", "9", "1", None],
+            "count": [10, 20, 30, 40, 50, 60],
+            "name": ["x", "y", "z", "w", "v", "u"],
+            "state": pd.Categorical(["ok", "blank", "ok", "invalid", "ok", "ok"]),
+        }
+    ).astype({"source": str, "kpi_id": str, "name": str})
+    columns = ["count", "name", "state"]
+    found = lookup(left, right, on, columns)
+    merged = left.merge(right.drop_duplicates(on)[[*on, *columns]], on=on, how="left")
+    pd.testing.assert_frame_equal(left.assign(**found), merged)
+    # every key found: whole numbers stay whole numbers, as a merge keeps them
+    some = left[left["source"].isin(["a", "b"])].reset_index(drop=True)
+    assert lookup(some, right, ["source"], ["count"])["count"].dtype == "int64"
+    # nothing to find
+    nothing = lookup(left, right.iloc[:0], on, ["count"])["count"]
+    assert len(nothing) == len(left) and pd.isna(nothing).all()

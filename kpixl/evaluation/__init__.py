@@ -38,7 +38,7 @@ from kpixl.evaluation.values import message_columns as kpi_messages
 from kpixl.evaluation.values import score
 from kpixl.findings import concat_findings, finding, findings_frame
 from kpixl.master import Master
-from kpixl.normalize import map_distinct, text_test
+from kpixl.normalize import lookup, map_distinct, text_test
 from kpixl.rubric import Rubric
 from kpixl.scoring import division_totals
 from kpixl.thai import format_number
@@ -254,7 +254,7 @@ def _cells_for_checks(
 ) -> pd.DataFrame:
     """The cells with what their KPI's computation found, for the supporting-data and
     survey checks."""
-    out = cells.assign(**F.lookup(cells, kpis, KEYS, ["computed_status"]))
+    out = cells.assign(**lookup(cells, kpis, KEYS, ["computed_status"]))
     out["survey_rounds"] = F.survey_rounds(out, used)
     survey = out[out["table"].eq("survey")]
     row = ["source", "sheet", "row"]
@@ -265,7 +265,7 @@ def _cells_for_checks(
     data = out["table"].eq("data")
     denominator = data & out["field"].eq("denominator") & out["state"].eq("ok")
     denominators = out.loc[denominator, [*KEYS, "number"]]
-    out["denominator"] = F.lookup(out, denominators, KEYS, ["number"])["number"]
+    out["denominator"] = lookup(out, denominators, KEYS, ["number"])["number"]
     out["denominator_shown"] = map_distinct(out["denominator"], format_number)
     steps = out[text_test(data, out["field"], lambda s: s.startswith("step:"))]
     stray = pd.Series(False, index=out.index)

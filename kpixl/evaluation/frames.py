@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas.api.extensions import take
 
 from kpixl import kinds as K
 from kpixl import layout as L
@@ -20,7 +19,14 @@ from kpixl.checks.forms import by_field
 from kpixl.definitions import Definitions, KpiDef, parse_number
 from kpixl.evaluation.sources import FIELD_TH
 from kpixl.fiscal import fiscal_year_end, fiscal_year_start, month_year_ce
-from kpixl.normalize import map_distinct, normalize_cells, scale_percent, select_text, text_test
+from kpixl.normalize import (
+    lookup,
+    map_distinct,
+    normalize_cells,
+    scale_percent,
+    select_text,
+    text_test,
+)
 from kpixl.rubric import Rubric
 from kpixl.thai import clean_text, format_number
 from kpixl.workbook import CELL_COLUMNS, WorkbookData, empty_cells
@@ -220,32 +226,6 @@ def prepare_cells(
     )
     cells["state"] = _states(cells).astype(STATES)
     return cells
-
-
-def lookup(
-    left: pd.DataFrame, right: pd.DataFrame, on: Sequence[str], columns: Sequence[str]
-) -> dict[str, Any]:
-    """Per row of ``left``, the ``columns`` of the first row of ``right`` with the same
-    values of ``on`` (missing where there is none): what a left merge with ``right`` without
-    duplicate keys adds, without copying every column of ``left``."""
-    # Each side's keys as one whole number: the position of each key's value among the
-    # values ``right`` has, column after column.
-    mine = np.zeros(len(left), dtype=np.int64)
-    theirs = np.zeros(len(right), dtype=np.int64)
-    unknown = np.zeros(len(left), dtype=bool)
-    for name in on:
-        codes, values = pd.factorize(right[name].to_numpy(), use_na_sentinel=False)
-        found = pd.Index(values).get_indexer(left[name].to_numpy())
-        unknown |= found < 0
-        mine = mine * max(len(values), 1) + found
-        theirs = theirs * max(len(values), 1) + codes
-    keys, first = np.unique(theirs, return_index=True)
-    at = np.minimum(np.searchsorted(keys, mine), max(len(keys) - 1, 0))
-    positions = np.full(len(left), -1)
-    if len(keys):
-        hit = ~unknown & (keys[at] == mine)
-        positions[hit] = first[at[hit]]
-    return {name: take(right[name].array, positions, allow_fill=True) for name in columns}
 
 
 STATES = pd.CategoricalDtype(["blank", "invalid", "ok"])
