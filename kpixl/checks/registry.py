@@ -135,7 +135,10 @@ def run_checks(
     Returns:
         A findings frame.
     """
-    failures = [(item, at) for item in CHECKS if len(at := _failing(item, tables)) > 0]
+    # The latest selection of rows of each table: consecutive checks often apply to the
+    # same rows (every input cell, every date cell), and selecting copies every column.
+    selections: dict[str, tuple[np.ndarray, pd.DataFrame]] = {}
+    failures = [(item, at) for item in CHECKS if len(at := _failing(item, tables, selections)) > 0]
     failing: dict[str, pd.DataFrame] = {}
     for name in {item.table for item, _ in failures}:
         positions = np.unique(np.concatenate([at for item, at in failures if item.table == name]))
@@ -159,20 +162,27 @@ def run_checks(
     return findings_frame(records)
 
 
-def _failing(item: Check, tables: Mapping[str, pd.DataFrame]) -> np.ndarray:
-    """The positions of the rows of ``item``'s table that fail it."""
+def _failing(
+    item: Check,
+    tables: Mapping[str, pd.DataFrame],
+    selections: dict[str, tuple[np.ndarray, pd.DataFrame]],
+) -> np.ndarray:
+    """The positions of the rows of ``item``'s table that fail it (``selections``: the latest
+    selection of rows of each table, reused when ``item`` applies to the same rows)."""
     frame = tables.get(item.table)
     if frame is None or frame.empty:
         return _NONE
     applies = _flags(item.applies(frame), missing=False)
-    # Selecting rows copies every column: most checks apply to none or all of them.
     if not applies.any():
         return _NONE
     if applies.all():
         failed: np.ndarray = np.flatnonzero(~_flags(item.passes(frame), missing=True))
-    else:
-        positions = np.flatnonzero(applies)
-        failed = positions[~_flags(item.passes(frame.iloc[positions]), missing=True)]
+        return failed
+    positions = np.flatnonzero(applies)
+    latest = selections.get(item.table)
+    if latest is None or not np.array_equal(latest[0], positions):
+        latest = selections[item.table] = (positions, frame.iloc[positions])
+    failed = positions[~_flags(item.passes(latest[1]), missing=True)]
     return failed
 
 
