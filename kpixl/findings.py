@@ -799,7 +799,14 @@ _TEXT = pd.Series([""]).astype(str).dtype
 """The dtype of a findings frame's text columns."""
 
 
-_EMPTY = _typed(pd.DataFrame(columns=FINDING_COLUMNS))
+_EMPTY = pd.DataFrame(
+    {
+        name: pd.array([], dtype="Int64")
+        if name in ("row", "column")
+        else pd.Series([], dtype=_TEXT)
+        for name in FINDING_COLUMNS
+    }
+)
 
 
 _PLACE_COLUMNS = ("source", "sheet", "row", "column", "kpi_id", "actor")
