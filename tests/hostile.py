@@ -447,8 +447,26 @@ def store_with_password(
 
     soffice runs headless with a private profile, in its own process group, ended
     afterwards; the UNO client runs under ``KPIXL_UNO_PYTHON`` (default
-    ``/usr/bin/python3``, Debian package ``python3-uno``).
+    ``/usr/bin/python3``, Debian package ``python3-uno``). A client killed by a signal (the
+    UNO bridge crashes now and then on a loaded machine) is tried once more, with a fresh
+    soffice; any other failure is reported at once.
     """
+    for attempt in (1, 2):
+        client = _store_with_password_once(src, dst, filter_name, password, timeout)
+        if client.returncode >= 0 or attempt == 2:
+            break
+    if client.returncode != 0 or not dst.is_file():
+        raise RuntimeError(
+            f"LibreOffice did not store {src} as {filter_name} with a password "
+            f"(is python3-uno installed for {client.args[0]}?): {client.returncode}\n"
+            f"{client.stdout}\n{client.stderr}"
+        )
+    return dst
+
+
+def _store_with_password_once(
+    src: Path, dst: Path, filter_name: str, password: str, timeout: float
+) -> subprocess.CompletedProcess[str]:
     python = os.environ.get("KPIXL_UNO_PYTHON", "/usr/bin/python3")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONHOME", "PYTHONPATH")}
     env.setdefault("SAL_USE_VCLPLUGIN", "svp")
@@ -494,13 +512,7 @@ def store_with_password(
             )
         finally:
             _stop_group(office)
-    if client.returncode != 0 or not dst.is_file():
-        raise RuntimeError(
-            f"LibreOffice did not store {src} as {filter_name} with a password "
-            f"(is python3-uno installed for {python}?): {client.returncode}\n"
-            f"{client.stdout}\n{client.stderr}"
-        )
-    return dst
+    return client
 
 
 def encrypted_xls(directory: Path) -> Path:
