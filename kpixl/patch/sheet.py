@@ -149,23 +149,35 @@ class Worksheet:
         cells = []
         previous = 0
         formula = X.tag_pattern(self.prefix, b"f")
-        for found in _cell_pattern(self.prefix).finditer(data, *element.inner):
-            tag, ref, style = found.group(1, 2, 3)
+        start_tag = _cell_start(self.prefix)
+        # A cell's end is found by its end tag (a cell holds no <c>): a search at C speed
+        # through a long text, where a lazy pattern would try at every character.
+        end_tag = b"</" + X.qname(self.prefix, b"c") + b">"
+        position, stop = element.inner
+        while (found := start_tag.search(data, position, stop)) is not None:
+            tag, ref, style, empty = found.group(0, 1, 2, 3)
+            end = found.end()
+            if not empty:
+                end = data.find(end_tag, end, stop)
+                if end < 0:
+                    raise PatchUnsupported(f"{self.part}: a cell that does not end")
+                end += len(end_tag)
+            position = end
             number, column = _position(ref or X.get_attr(tag, b"r") or b"")
             if number != row.number or column <= previous:
                 raise PatchUnsupported(f"{self.part}: a cell without a usable reference (r)")
             previous = column
             style = style or X.get_attr(tag, b"s")
-            xml = found.group(0)
+            xml = data[found.start() : end]
             cells.append(
                 Cell(
                     number,
                     column,
                     found.start(),
-                    found.end(),
+                    end,
                     xml,
                     int(style) if style and style.isdigit() else 0,
-                    formula.search(xml, len(tag)) is not None,
+                    not empty and formula.search(xml, len(tag)) is not None,
                 )
             )
         return cells
@@ -444,16 +456,15 @@ class Worksheet:
 
 
 @functools.cache
-def _cell_pattern(prefix: bytes) -> re.Pattern[bytes]:
-    """A whole ``<c>`` element in well-formed XML (a cell holds no ``<c>``): group 1 its
-    start tag, its ``r`` and ``s`` attributes taken on the way (groups 2 and 3) when they
-    come first and in that order, as Excel, LibreOffice and openpyxl write them (another
-    order leaves them None), group 4 ``/`` when the start tag closes the element.
+@functools.lru_cache(maxsize=8)
+def _cell_start(prefix: bytes) -> re.Pattern[bytes]:
+    """A ``<c>`` start tag: its ``r`` and ``s`` attributes taken on the way (groups 1 and 2)
+    when they come first and in that order, as Excel, LibreOffice and openpyxl write them
+    (another order leaves them None), group 3 ``/`` when the tag closes the element.
     """
     name = re.escape(X.qname(prefix, b"c"))
     first = rb'(?:(?=\s+r="([A-Za-z]{1,3}[0-9]{1,7})"(?:\s+s="([0-9]{1,9})")?))?'
-    start = b"(<" + name + rb"(?=[\s/>])" + first + X.ATTRS + rb"(/)?>)"
-    return re.compile(start + b"(?(4)|.*?</" + name + b">)", re.S)
+    return re.compile(b"<" + name + rb"(?=[\s/>])" + first + X.ATTRS + rb"(/)?>")
 
 
 def _position(ref: bytes) -> tuple[int, int]:
