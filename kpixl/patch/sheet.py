@@ -456,7 +456,6 @@ class Worksheet:
 
 
 @functools.cache
-@functools.lru_cache(maxsize=8)
 def _cell_start(prefix: bytes) -> re.Pattern[bytes]:
     """A ``<c>`` start tag: its ``r`` and ``s`` attributes taken on the way (groups 1 and 2)
     when they come first and in that order, as Excel, LibreOffice and openpyxl write them
