@@ -208,7 +208,12 @@ _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?ref="([A-Z]{1,3}[0-9]+):([A-Z]
 def _merges(xml: bytes) -> dict[tuple[int, int], int]:
     """(row, column) of each cell of a merged range's first row → the range's last column."""
     found: dict[tuple[int, int], int] = {}
-    for match in _MERGE.finditer(xml):
+    # The pattern is tried only from the first merged range on: trying it at every tag of
+    # the sheet's data cost more than the rest of the sheet's scan.
+    first = xml.find(b"mergeCell")
+    if first < 0:
+        return found
+    for match in _MERGE.finditer(xml, max(xml.rfind(b"<", 0, first), 0)):
         top, left = parse_cell(match.group(1).decode())
         _bottom, right = parse_cell(match.group(2).decode())
         for column in range(left, right + 1):
