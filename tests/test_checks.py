@@ -1305,3 +1305,54 @@ def test_run_checks_prepares_each_tables_failing_rows_once(monkeypatch: pytest.M
     ]
     assert list(found.columns) == FINDING_COLUMNS
     assert "ตัวเลข" in found["message_th"].iloc[0]
+
+
+def test_a_check_on_some_rows_sees_those_rows_however_it_reads_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from kpixl.checks import registry
+
+    monkeypatch.setattr(registry, "CHECKS", [])
+    seen: dict[str, object] = {}
+
+    def passes(f: pd.DataFrame) -> pd.Series:
+        # a column twice (the second from the runner's cache), a list of columns, the
+        # index, the length, a membership test and a method of a frame
+        seen.update(
+            rows=f["row"].tolist(),
+            again=f["row"] is f["row"],
+            pair=f[["row", "number"]].values.tolist(),
+            index=list(f.index),
+            length=len(f),
+            has=("number" in f, "nothing" in f),
+            grouped=f.groupby("sheet")["number"].sum().to_dict(),
+        )
+        return f.assign(big=f["number"].gt(20))["big"]
+
+    check("value-error", "cells", lambda f: f["row"].ne(6))(passes)
+    check("value-unreadable", "cells", lambda f: f["row"].ne(6))(lambda f: f["number"].lt(100))
+    cells = pd.DataFrame(
+        {
+            "source": ["a.xlsx"] * 4,
+            "sheet": ["S", "S", "T", "T"],
+            "row": [5, 6, 7, 8],
+            "column": [2, 2, 2, 2],
+            "raw": ["10", "60", "30", "200"],
+            "number": [10.0, 60.0, 30.0, 200.0],
+        },
+        index=[10, 11, 12, 13],
+    )
+    found = run_checks({"cells": cells})
+    assert seen == {
+        "rows": [5, 7, 8],
+        "again": True,
+        "pair": [[5, 10.0], [7, 30.0], [8, 200.0]],
+        "index": [10, 12, 13],
+        "length": 3,
+        "has": (True, False),
+        "grouped": {"S": 10.0, "T": 230.0},
+    }
+    assert found[["code", "cell"]].values.tolist() == [
+        ["value-error", "B5"],
+        ["value-unreadable", "B8"],
+    ]

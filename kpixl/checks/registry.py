@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -137,7 +138,7 @@ def run_checks(
     """
     # The latest selection of rows of each table: consecutive checks often apply to the
     # same rows (every input cell, every date cell), and selecting copies every column.
-    selections: dict[str, tuple[np.ndarray, pd.DataFrame]] = {}
+    selections: dict[str, tuple[np.ndarray, _Rows]] = {}
     failures = [(item, at) for item in CHECKS if len(at := _failing(item, tables, selections)) > 0]
     failing: dict[str, pd.DataFrame] = {}
     for name in {item.table for item, _ in failures}:
@@ -165,7 +166,7 @@ def run_checks(
 def _failing(
     item: Check,
     tables: Mapping[str, pd.DataFrame],
-    selections: dict[str, tuple[np.ndarray, pd.DataFrame]],
+    selections: dict[str, tuple[np.ndarray, _Rows]],
 ) -> np.ndarray:
     """The positions of the rows of ``item``'s table that fail it (``selections``: the latest
     selection of rows of each table, reused when ``item`` applies to the same rows)."""
@@ -181,9 +182,49 @@ def _failing(
     positions = np.flatnonzero(applies)
     latest = selections.get(item.table)
     if latest is None or not np.array_equal(latest[0], positions):
-        latest = selections[item.table] = (positions, frame.iloc[positions])
-    failed = positions[~_flags(item.passes(latest[1]), missing=True)]
+        latest = selections[item.table] = (positions, _Rows(frame, positions))
+    # A check reads a frame's columns and index: _Rows gives it those of the selected rows.
+    failed = positions[~_flags(item.passes(cast(pd.DataFrame, latest[1])), missing=True)]
     return failed
+
+
+class _Rows:
+    """Some rows of a table, for a check's ``passes``, selected column by column as the
+    check reads them: selecting the rows of every column of the ~40-column cells table
+    cost more than most checks, which read two or three. Anything else of a frame (a
+    list of columns, ``assign``, ``groupby`` …) is that of the rows selected whole."""
+
+    def __init__(self, frame: pd.DataFrame, positions: np.ndarray) -> None:
+        self._frame = frame
+        self._positions = positions
+        self._columns: dict[str, pd.Series] = {}
+        self._whole: pd.DataFrame | None = None
+
+    def __getitem__(self, key: object) -> object:
+        if isinstance(key, str):
+            column = self._columns.get(key)
+            if column is None:
+                column = self._columns[key] = self._frame[key].iloc[self._positions]
+            return column
+        return self._selected()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._frame
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    @property
+    def index(self) -> pd.Index:
+        return self._frame.index[self._positions]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._selected(), name)
+
+    def _selected(self) -> pd.DataFrame:
+        if self._whole is None:
+            self._whole = self._frame.iloc[self._positions]
+        return self._whole
 
 
 _NONE = np.empty(0, dtype="int64")
