@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import xlsxwriter
@@ -42,6 +43,7 @@ from kpixl.master import (
 )
 from kpixl.master_guide import KINDS_SHEET, row_height, write_guidance, write_kinds_sheet
 from kpixl.safety import UnusableFile, inspect_workbook
+from kpixl.scoring import WEIGHT_TOLERANCE, WEIGHT_TOTAL, weights_add_up
 from kpixl.templates.styles import FONT
 from kpixl.thai import clean_text, parse_number_text
 
@@ -440,6 +442,17 @@ def _kind_help(sheet: Any, formats: dict[str, Any], frame: pd.DataFrame, keys: l
         sheet.write_formula(row, col, formula, formats["helper"], cached)
 
 
+_TOLERANCE = np.format_float_positional(WEIGHT_TOLERANCE)
+"""The formulas' tolerance of a weights' total, the checks' own (``0.000000001``)."""
+
+
+def _total_text(total: float) -> str:
+    """A weights' total as the status formula writes it: to 2 decimals, unless that shows
+    100 for a total that is not (then every digit)."""
+    rounded = round(total, 2)
+    return f"{total:.15g}" if rounded == WEIGHT_TOTAL else _text(rounded)
+
+
 def weight_status(master: Master) -> dict[str, tuple[float | None, str]]:
     """Division code → (weight total, status) as the division sheet's formulas compute
     them from the written cells: weights written as numbers add up; a weight kept as text
@@ -454,10 +467,10 @@ def weight_status(master: Master) -> dict[str, tuple[float | None, str]]:
             status = _NO_SCORED_TH
         elif any(n is None and w for n, w in zip(numbers, scored["weight"], strict=True)):
             status = _TEXT_WEIGHT_TH
-        elif abs(total - 100) < 1e-6:
+        elif weights_add_up(total):
             status = _WEIGHT_OK_TH
         else:
-            status = f"⚠ รวมได้ {_text(round(total, 2))} ไม่เท่ากับ 100"
+            status = f"⚠ รวมได้ {_total_text(total)} ไม่เท่ากับ 100"
         result[code] = (total, status)
     return result
 
@@ -497,8 +510,9 @@ def _weight_totals(sheet: Any, formats: dict[str, Any], master: Master, keys: li
             status_col,
             f'=IF({code}="","",IF(COUNTIFS({whole(code_k)},{code},{whole(kind_k)},"<>")=0,'
             f'"{_NO_SCORED_TH}",IF(SUMPRODUCT(({rows(code_k)}={code})*({rows(kind_k)}<>"")'
-            f'*ISTEXT({rows(weight_k)}))>0,"{_TEXT_WEIGHT_TH}",IF(ABS({total}-100)<0.000001,'
-            f'"{_WEIGHT_OK_TH}","⚠ รวมได้ "&ROUND({total},2)&" ไม่เท่ากับ 100"))))',
+            f'*ISTEXT({rows(weight_k)}))>0,"{_TEXT_WEIGHT_TH}",IF(ABS({total}-100)<={_TOLERANCE},'
+            f'"{_WEIGHT_OK_TH}","⚠ รวมได้ "&IF(ROUND({total},2)=100,{total},ROUND({total},2))'
+            f'&" ไม่เท่ากับ 100"))))',
             formats["helper"],
             cached[1],
         )

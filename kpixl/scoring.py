@@ -14,8 +14,12 @@ from typing import overload
 
 import pandas as pd
 
+from kpixl.thai import format_number
+
 WEIGHT_TOTAL = 100.0
-_TOLERANCE = 1e-9
+WEIGHT_TOLERANCE = 1e-9
+"""How far from 100 a division's weights may total: binary noise only (33.3 + 33.3 + 33.4
+is 99.99999999999999 in floating point), never a weight typed a little off."""
 _DIGITS = 6
 
 
@@ -26,7 +30,17 @@ def weights_add_up(total: pd.Series) -> pd.Series: ...
 def weights_add_up(total: float | pd.Series) -> bool | pd.Series:
     """Whether a division's weights (ข) total the form's 100, up to binary noise (a total
     or a Series of totals)."""
-    return abs(total - WEIGHT_TOTAL) <= _TOLERANCE
+    return abs(total - WEIGHT_TOTAL) <= WEIGHT_TOLERANCE
+
+
+def weight_total_text(total: float) -> str:
+    """A weights' total as a message shows it: as :func:`kpixl.thai.format_number` does
+    (2 decimals at most), except a total that is not 100 but would show as 100
+    (100.0000005), which shows every digit it has: "100 must total 100" says nothing."""
+    shown = format_number(total)
+    if shown == format_number(WEIGHT_TOTAL) and not weights_add_up(total):
+        return f"{total:.15g}"
+    return shown
 
 
 def weighted_scores(kpis: pd.DataFrame) -> pd.Series:

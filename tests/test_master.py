@@ -510,8 +510,10 @@ def test_steps_items_and_survey_rows_of_an_unknown_kpi() -> None:
         (["60", "50"], "110"),
         (["33.3", "33.3", "33.4"], None),
         (["๕๐", "50"], None),
+        # off by less than a display's 2 decimals: the message shows every digit
+        (["60", "40.0000005"], "100.0000005"),
     ],
-    ids=["under", "over", "decimals-add-up", "thai-digits"],
+    ids=["under", "over", "decimals-add-up", "thai-digits", "just-over"],
 )
 def test_weights_of_a_division_must_sum_to_100(weights: list[str], expected: str | None) -> None:
     kpis = [kpi(kpi_id=str(n), weight=w) for n, w in enumerate(weights, 1)]

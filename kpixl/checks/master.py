@@ -45,8 +45,8 @@ from kpixl.master import (
     level_texts,
 )
 from kpixl.rubric import BandRubric, MilestoneRubric, Rubric, RubricIssue, lint_detail
-from kpixl.scoring import weights_add_up
-from kpixl.thai import format_number, parse_number_text
+from kpixl.scoring import weight_total_text, weights_add_up
+from kpixl.thai import parse_number_text
 
 
 def check_master(master: Master) -> pd.DataFrame:
@@ -153,7 +153,7 @@ def master_weights(master: Master) -> pd.DataFrame:
     )
     named = per["division_code"].map(lambda code: names.get(code) or "")
     shown = per.assign(
-        total_shown=per["total"].map(format_number),
+        total_shown=per["total"].map(weight_total_text),
         division=named.where(named.ne(""), "กอง " + per["division_code"]),
         division_en="division " + per["division_code"],
     )

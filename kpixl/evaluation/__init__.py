@@ -40,7 +40,7 @@ from kpixl.findings import concat_findings, finding, findings_frame
 from kpixl.master import Master
 from kpixl.normalize import lookup, map_distinct, text_test
 from kpixl.rubric import Rubric
-from kpixl.scoring import division_totals
+from kpixl.scoring import division_totals, weight_total_text
 from kpixl.thai import format_number
 from kpixl.workbook import WorkbookData
 
@@ -396,7 +396,7 @@ def _workbooks_for_checks(
     out["signed_off"] = out["signed_off"].astype("boolean").fillna(False).astype(bool)
     out["has_target"] = out["scored"].astype(bool)
     out["kpis"] = out["kpis"].fillna(0)
-    out["weight_shown"] = out["weight_total"].map(format_number)
+    out["weight_shown"] = out["weight_total"].map(weight_total_text)
     named = out["division_name"].fillna("").astype(str)
     out["division_th"] = named.where(named.ne(""), "กอง " + out["division_code"].astype(str))
     out["division_en"] = "division " + out["division_code"].astype(str)
