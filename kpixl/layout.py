@@ -116,8 +116,33 @@ def wrapped_lines(text: str, width: float, chars_per_unit: float = 1.0) -> int:
         lines = max(1, math.ceil(size / per_line))
         while size + min(BREAK_LOSS, per_line / 3) * (lines - 1) > lines * per_line:
             lines += 1
+        if not _THAI.search(part):
+            lines = max(lines, _greedy_lines(part, per_line))
         total += lines
     return total
+
+
+_THAI = re.compile("[\u0e00-\u0e7f]")
+_BREAKS = re.compile(r"(?<=[ /\-])")
+"""Where a line of text without Thai may break: after a space, a slash or a hyphen."""
+
+
+def _greedy_lines(text: str, per_line: float) -> int:
+    """Lines ``text`` takes when each line is filled up to its last break opportunity: a
+    path breaks only after its slashes, and its lines leave far more room empty than Thai
+    text does. A part longer than a line is broken anywhere."""
+    lines, used = 1, 0.0
+    for part in _BREAKS.split(text):
+        size = text_units(part)
+        if used + size <= per_line:
+            used += size
+            continue
+        if used > 0:
+            lines, used = lines + 1, 0.0
+        while size > per_line:
+            lines, size = lines + 1, size - per_line
+        used = size
+    return lines
 
 
 def cut_columns(

@@ -323,3 +323,38 @@ def test_kill_9_mid_write_leaves_a_consistent_ledger(tmp_path: Path) -> None:
             scored["content_hash"]
         )
         assert len(ledger.pending()) == 19  # a rerun picks up exactly these
+
+
+def test_the_export_holds_every_table_as_the_ledger_does(ledger: Ledger, tmp_path: Path) -> None:
+    import openpyxl
+
+    from kpixl.ledger_export import TABLES, export_ledger
+
+    run = ledger.start_run(ROUND, "kpixl round inbox")
+    formula = '=HYPERLINK("http://example.invalid","คลิก")'
+    content_hash = receive(ledger, "FIN", 1, run, subject=formula)
+    ledger.record_results([result(content_hash, errors=1, score=82.123456789)], run)
+    ledger.settle(ROUND, run)
+    [workbook] = export_ledger(ledger, tmp_path / "ledger.xlsx")
+    book = openpyxl.load_workbook(workbook)
+    assert book.sheetnames == list(TABLES)
+    for name in TABLES:
+        sheet = book[name]
+        assert sheet.cell(1, 1).value == f"บัญชีคุมการรับ ledger.sqlite — ตาราง {name}"
+        frame = ledger.frame(f"SELECT * FROM {name}")
+        header = [c.value for c in sheet[4]]
+        assert header == list(frame.columns), name
+        rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=5)]
+        assert len(rows) == len(frame), name
+    contents = book["contents"]
+    header = [c.value for c in contents[4]]
+    # a number as the ledger holds it, not rounded to the forms' two places
+    assert contents.cell(5, header.index("score_100") + 1).value == 82.123456789
+    receipts = book["receipts"]
+    header = [c.value for c in receipts[4]]
+    subject = receipts.cell(5, header.index("subject") + 1)
+    assert (subject.value, subject.data_type) == (formula, "s")  # text, never a formula
+    assert receipts.cell(5, header.index("content_hash") + 1).value == content_hash
+    csvs = export_ledger(ledger, tmp_path / "csv")
+    assert [p.name for p in csvs] == [f"{name}.csv" for name in TABLES]
+    assert pd.read_csv(csvs[1])["score_100"].tolist() == [82.123456789]

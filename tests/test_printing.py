@@ -46,6 +46,7 @@ from kpixl.definitions import parse_definitions
 from kpixl.fill import Filler
 from kpixl.findings import CATALOGUE
 from kpixl.ledger import Ledger
+from kpixl.ledger_export import TABLES, export_ledger
 from kpixl.master import Master, division_definitions
 from kpixl.round import run_round
 from kpixl.summary import build_summary, write_summary_workbook
@@ -246,6 +247,9 @@ def printed(
         summary = build_summary(ledger, [master], fiscal_year_be=2565, round_label="2565-Q4")
     books["summary"] = out / "summary.xlsx"
     write_summary_workbook(summary, books["summary"])
+    books["ledger export"] = out / "ledger.xlsx"
+    with Ledger(report.ledger) as ledger:
+        export_ledger(ledger, books["ledger export"])
     names = list(books)
     pdfs = to_pdf([books[n] for n in names], out / "pdf")
     pages = {}
@@ -279,6 +283,10 @@ def test_every_kind_of_workbook_is_printed(printed: Printed) -> None:
     }
     for name, pages in printed.pages.items():
         assert pages, name
+    # every table of the ledger, each under its title
+    export = "".join(page.text for page in printed.pages["ledger export"])
+    for table in TABLES:
+        assert norm(f"ตาราง {table}") in export, table
 
 
 # --- every page ---------------------------------------------------------------------------

@@ -71,7 +71,8 @@ class Col:
         kind: how the value is written: ``text`` (a string, never a formula), ``code``
             (an id, centred), ``count`` (``#,##0``), ``score`` (``0.00``), ``level``
             (``0``), ``weight`` (``0`` or ``0.0#``), ``amount`` (``#,##0`` or
-            ``#,##0.0#``), ``date``, ``datetime``, ``words`` (a key shown as its word
+            ``#,##0.0#``), ``number`` (as it is, unrounded, in Excel's General format),
+            ``date``, ``datetime``, ``words`` (a key shown as its word
             from ``words``, in its format from ``fills``). A :class:`datetime.date` in
             any number column is written as a date.
         wrap: long text wraps within ``max_width`` instead of widening the column.
@@ -109,6 +110,7 @@ _NUMBER_FORMATS = {
     "level": "0",
     "date": L.DATE_FORMAT,
     "datetime": DATETIME_FORMAT,
+    "number": "General",
 }
 _SHOWN_DATE = "30 ธ.ค. 2564"
 _SHOWN_MOMENT = "30 ธ.ค. 2564 10:55"
@@ -169,6 +171,8 @@ def display(col: Col, value: Any) -> str:
         return col.words.get(str(value), value_text(value))
     if col.kind == "score":
         return f"{_plain(value):,.2f}"
+    if col.kind == "number":
+        return value_text(value)
     if col.kind in ("count", "level", "weight", "amount"):
         number = _plain(value)
         return f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}"
@@ -185,22 +189,12 @@ def text_width(text: str, *, bold: bool = False) -> float:
 
 _BOLD = 1.03
 """Bold TH Sarabun New is hardly wider than regular (its digits are, its letters not)."""
-_BREAK_LOSS = 2.0
-"""Units a wrapped line leaves empty on average: Thai breaks between words only."""
 
 
 def lines_needed(text: str, width: float, *, bold: bool = False) -> int:
-    """Lines ``text`` takes when wrapped in a column ``width`` units wide."""
-    # A column shows its width plus most of the cell padding (0.7 units) as text.
-    per_line = max((width - 0.5) * CHARS / (_BOLD if bold else 1.0), 1.0)
-    total = 0
-    for part in text.split("\n"):
-        size = L.text_units(part)
-        lines = max(1, math.ceil(size / per_line))
-        while size + _BREAK_LOSS * (lines - 1) > lines * per_line:
-            lines += 1
-        total += lines
-    return total
+    """Lines ``text`` takes when wrapped in a column ``width`` units wide (as the division
+    workbooks measure it: :func:`kpixl.layout.wrapped_lines`)."""
+    return L.wrapped_lines(text, width, CHARS / (_BOLD if bold else 1.0))
 
 
 MAX_ROW = 409.0
@@ -374,7 +368,8 @@ class Book:
         elif moment is not None:
             sheet.write_datetime(row, col, moment, cell_format)
         else:
-            sheet.write_number(row, col, _plain(value), cell_format)
+            number = float(value) if kind == "number" else _plain(value)
+            sheet.write_number(row, col, number, cell_format)
         return ""
 
 
