@@ -681,3 +681,14 @@ def test_a_reply_without_attachment_is_text_only(tmp_path: Path) -> None:
     message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     assert not message.is_multipart() and message["From"] is None
     assert "ยังไม่ได้รับ" in message.get_content()
+
+
+def test_a_path_wraps_only_after_its_slashes() -> None:
+    from kpixl.outputs.book import lines_needed
+
+    # 31.65 units in a column of 19.5 a line: two lines by size, but a path breaks only
+    # after a slash, and no two of its 10.55-unit parts share a line
+    assert lines_needed("0000000000/" * 3, 20) == 3
+    assert lines_needed("0000000000 " * 3, 20) == 3  # spaces likewise
+    assert lines_needed("0" * 45, 20) == 3  # a part longer than a line breaks anywhere
+    assert lines_needed("ก" * 33, 20) == 2  # Thai breaks between its words: by size
