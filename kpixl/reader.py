@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import html
+import itertools
 import json
 import re
 import zipfile
@@ -754,17 +755,15 @@ _SIGNOFF_KEYS = {label: key for key, label in L.SIGNOFF_LABELS.items()}
 
 def _read_signoff(found: _Found, sheet: str, grid: _Grid) -> None:
     labels = _SIGNOFF_KEYS
-    # Most sheets have no sign-off: the repr of every value (made at C speed, Thai
-    # letters as themselves) holds a label wherever a cell does.
-    everything = repr(grid.values)
-    if not any(label in everything for label in labels):
+    # Most sheets have no sign-off, and most of a sheet's values repeat (blanks above all).
+    distinct = set(itertools.chain.from_iterable(grid.values))
+    if not any(isinstance(text, str) and text.strip() in labels for text in distinct):
         return
     for row, line in enumerate(grid.values, 1):
         width = len(line)
-        for column in range(1, width):
-            text = line[column - 1]
+        for column, text in enumerate(line[: width - 1], 1):
             # (an error value is never a label: no "#" in any)
-            key = labels.get(text.strip()) if isinstance(text, str) else None
+            key = labels.get(text.strip()) if isinstance(text, str) and text else None
             if key:
                 # The value is the first filled cell right of the label (a column inserted
                 # between the two leaves a blank cell), else the first cell right of the
