@@ -702,6 +702,8 @@ class _Found:
         c["source"] = [self.source] * count
         data: dict[str, Any] = {name: c[name] for name in CELL_COLUMNS}
         data["raw"] = pd.Series(c["raw"], dtype=object)
+        data["row"] = np.array(c["row"], dtype="int64")
+        data["column"] = np.array(c["column"], dtype="int64")
         data["percent"] = np.array(c["percent"], dtype=bool)
         data["cached"] = np.array(c["cached"], dtype=bool)
         return pd.DataFrame(data, columns=CELL_COLUMNS)
