@@ -50,7 +50,7 @@ def target_table(cells: pd.DataFrame) -> pd.DataFrame:
     selected = (cells["table"].eq("target") & cells["expect"].eq("plan")).to_numpy()
     if not selected.any():
         return pd.DataFrame(columns=["source", "kpi_id", "sheet", "aggregate", "fiscal_year_be"])
-    target = cells[selected]
+    target = cells.loc[selected, _TARGET_CELL_COLUMNS]
     values = {
         "number": target["number"].to_numpy(dtype="float64", na_value=np.nan),
         "filled": target["state"].eq("ok").to_numpy(),
@@ -66,6 +66,13 @@ def target_table(cells: pd.DataFrame) -> pd.DataFrame:
     table |= wide
     _add_prior_years(table)
     return pd.DataFrame(table)
+
+
+_TARGET_CELL_COLUMNS = [
+    *("source", "kpi_id", "sheet", "field", "aggregate", "fiscal_year_be"),
+    *("number", "state", "blank", "row", "column"),
+]
+"""The cells' columns the target table reads."""
 
 
 def by_field(

@@ -228,8 +228,7 @@ def _shared_texts(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _filled_inputs(cells: pd.DataFrame, info: pd.DataFrame) -> np.ndarray:
     """Per workbook, how many input cells hold anything: 0 for an untouched template."""
-    typed = cells[cells["expect"].ne("") & ~cells["blank"]]
-    counts = typed.groupby("source").size()
+    counts = cells.loc[cells["expect"].ne("") & ~cells["blank"], "source"].value_counts()
     filled: np.ndarray = info["source"].map(counts).fillna(0).astype("int64").to_numpy()
     return filled
 
@@ -256,8 +255,8 @@ def _cells_for_checks(
     survey checks."""
     out = cells.assign(**lookup(cells, kpis, KEYS, ["computed_status"]))
     out["survey_rounds"] = F.survey_rounds(out, used)
-    survey = out[out["table"].eq("survey")]
     row = ["source", "sheet", "row"]
+    survey = out.loc[out["table"].eq("survey"), [*row, "field", "blank"]]
     answered = survey[survey["field"].str.startswith("item:") & ~survey["blank"]][row]
     out["answered"] = out["table"].eq("survey") & pd.MultiIndex.from_frame(out[row]).isin(
         pd.MultiIndex.from_frame(answered.drop_duplicates())

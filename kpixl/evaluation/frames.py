@@ -293,7 +293,11 @@ def locate_form(kpis: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
     """``kpis`` with where each row's form cells are: ``sheet, result_row, result_column,
     value_column, level_row, level_column, weighted_column`` (NaN where the row was not
     found) and the result cell's ``raw``/``written``/``number``/``date``/``state``."""
-    form = cells[cells["table"].eq("form") & cells["kpi_id"].ne("")]
+    # (selecting only the columns read: the cells table is ~40 columns wide)
+    form = cells.loc[
+        cells["table"].eq("form") & cells["kpi_id"].ne(""),
+        [*KEYS, "sheet", "field", *_FORM_PLACE_COLUMNS, *_RESULT_COLUMNS],
+    ]
     sheets = form.drop_duplicates("source").set_index("source")["sheet"]
     added = {"sheet": kpis["source"].map(sheets).fillna(L.FORM_SHEET)}
     part = form[form["field"].isin(_FORM_PLACES)]
@@ -461,7 +465,7 @@ def target_rows(cells: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
 
     Columns: ``source, kpi_id, sheet, present``.
     """
-    target = cells[cells["table"].eq("target") & cells["kpi_id"].ne("")]
+    target = cells.loc[cells["table"].eq("target") & cells["kpi_id"].ne(""), [*KEYS, "sheet"]]
     sheets = target.drop_duplicates("source").set_index("source")["sheet"]
     having = targets[targets["source"].isin(sheets.index)]
     present = pd.MultiIndex.from_frame(target[KEYS]).unique()
@@ -480,7 +484,10 @@ def target_values(cells: pd.DataFrame, targets: pd.DataFrame, info: pd.DataFrame
     per plan key of :func:`kpixl.layout.target_fields` that any workbook has (its number,
     NaN when blank or unreadable) and ``success_factor`` (text).
     """
-    part = cells[cells["table"].eq("target") & cells["kpi_id"].ne("")]
+    part = cells.loc[
+        cells["table"].eq("target") & cells["kpi_id"].ne(""),
+        [*KEYS, "field", "expect", "number", "text"],
+    ]
     base = targets.merge(info[["source", "fiscal_year_be"]], on="source", how="inner")
     if part.empty:
         return base.assign(success_factor="")
