@@ -138,7 +138,8 @@ class Kind:
         result: ``number``, ``date`` or ``formula`` (the form's result cell).
         source: ``reported``, ``computed`` or ``computed_or_reported``.
         fields: the supporting-data rows of a KPI in a fiscal year.
-        compute: the pandas value; None for kinds scored on the reported result.
+        compute: the pandas value of the kind's KPI rows (their :data:`KEYS` columns) from
+            the inputs; None for kinds scored on the reported result.
         excel_computed: the Excel formula of the computed value, from its refs.
         computed_unit: the unit shown beside the computed value.
         hint_th: how a division fills it in (the form's วิธีกรอก column).

@@ -292,12 +292,14 @@ def _late_months(
     the rubric (the worst month decides the level, and each such month is named)."""
     late = pd.Series(False, index=cells.index)
     data = cells["table"].eq("data") & cells["state"].eq("ok")
-    months = cells[text_test(data, cells["field"], lambda s: s.startswith("month:"))]
+    months = cells.loc[
+        text_test(data, cells["field"], lambda s: s.startswith("month:")),
+        [*KEYS, "field", "date"],
+    ]
     if months.empty:
         return late
     months = (
-        months[[*KEYS, "field", "date"]]
-        .reset_index(names="_cell")
+        months.reset_index(names="_cell")
         .merge(month_ends, on=[*KEYS, "field"])
         .merge(kpis[[*KEYS, "rubric_id"]].drop_duplicates(KEYS), on=KEYS)
     )
@@ -381,8 +383,10 @@ def _read_otherwise(cells: pd.DataFrame) -> pd.MultiIndex:
 def _workbooks_for_checks(
     info: pd.DataFrame, cells: pd.DataFrame, totals: pd.DataFrame
 ) -> pd.DataFrame:
-    signoff = cells[cells["table"].eq("signoff") & cells["field"].eq("signed_off")]
-    signoff = signoff.drop_duplicates("source")
+    signoff = cells.loc[
+        cells["table"].eq("signoff") & cells["field"].eq("signed_off"),
+        ["source", "sheet", "row", "column", "text"],
+    ].drop_duplicates("source")
     done = signoff.assign(signed_off=signoff["text"].str.lower().isin(SIGNED_OFF))
     # A workbook's own findings have no cell; the sign-off's is the sign-off cell.
     at_signoff = done[["source", "sheet", "row", "column", "signed_off"]].rename(

@@ -19,7 +19,7 @@ _EXCEL_EPOCH_ORDINAL = 693594
 
 def _cells(frame: pd.DataFrame, row: str, column: str, value: pd.Series) -> pd.DataFrame:
     located = frame[row].notna() & frame[column].notna()
-    part = frame[located]
+    part = frame.loc[located, ["source", "sheet", row, column]]
     return pd.DataFrame(
         {
             "source": part["source"].to_numpy(),
@@ -50,7 +50,10 @@ def build_fills(
         _cells(kpis, "level_row", "weighted_column", kpis["weighted"].round(6)),
         _cells(kpis, "level_row", "value_column", value),
     ]
-    form = cells[cells["table"].eq("form") & cells["field"].isin(["total", "score_100"])]
+    form = cells.loc[
+        cells["table"].eq("form") & cells["field"].isin(["total", "score_100"]),
+        ["source", "sheet", "field", "row", "column"],
+    ]
     if not form.empty:
         merged = form.merge(totals[["source", "total", "score_100"]], on="source", how="left")
         scores = np.where(merged["field"].eq("total"), merged["total"], merged["score_100"])

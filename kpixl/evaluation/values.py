@@ -53,7 +53,7 @@ def computed_values(kpis: pd.DataFrame, inputs: K.Inputs) -> pd.DataFrame:
         rows = kpis["kind"].eq(name)
         if kind.compute is None or not rows.any():
             continue
-        result = kind.compute(kpis[rows], inputs)
+        result = kind.compute(kpis.loc[rows, KEYS], inputs)
         computed[rows] = result["computed"].to_numpy()
         status[rows] = result["computed_status"].to_numpy()
     return pd.DataFrame({"computed": computed, "computed_status": status})
