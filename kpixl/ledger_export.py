@@ -1,9 +1,10 @@
 """``kpixl ledger export``: the whole ledger as CSV files or as one workbook.
 
-The workbook has one sheet per table, written as ``results.xlsx`` is (:mod:`kpixl.outputs.book`):
-TH Sarabun New, every text a string (never a formula or a link), long text wrapped, A4
-landscape pages that a clerk can print and file. Numbers are written as the ledger holds
-them, unrounded: the export is the ledger's record, not a report.
+The workbook has one sheet per table, written as ``results.xlsx`` is
+(:mod:`kpixl.outputs.book`): TH Sarabun New, every text a string (never a formula or a
+link), long text wrapped, A4 landscape pages that a clerk can print and file. Numbers are
+written as the ledger holds them, unrounded: the export is the ledger's record, not a
+report.
 """
 
 from __future__ import annotations

@@ -137,7 +137,7 @@ def run_checks(
         A findings frame.
     """
     # The latest selection of rows of each table: consecutive checks often apply to the
-    # same rows (every input cell, every date cell), and selecting copies every column.
+    # same rows (every input cell, every date cell) and share the columns taken of them.
     selections: dict[str, tuple[np.ndarray, _Rows]] = {}
     failures = [(item, at) for item in CHECKS if len(at := _failing(item, tables, selections)) > 0]
     failing: dict[str, pd.DataFrame] = {}
