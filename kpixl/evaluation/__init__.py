@@ -104,7 +104,8 @@ def evaluate(
         raise ValueError("workbook sources must be unique")
     masters = [] if master is None else [master] if isinstance(master, Master) else list(master)
     try:
-        return _evaluate(books, masters)
+        # One workbook checked alone (``kpixl check``) keeps its results to itself.
+        return _evaluate(books, masters, share_texts=len(books) > 1)
     except Exception:
         if len(books) <= 1:
             if not books:
@@ -162,7 +163,11 @@ def _no_totals(info: pd.DataFrame) -> pd.DataFrame:
     return frame[TOTAL_COLUMNS]
 
 
-def _evaluate(books: Sequence[WorkbookData], masters: Sequence[Master]) -> Evaluation:
+def _evaluate(
+    books: Sequence[WorkbookData], masters: Sequence[Master], *, share_texts: bool = True
+) -> Evaluation:
+    """The evaluation of ``books``; ``share_texts``: its frames' texts share one object per
+    distinct text (:func:`_shared_texts`), for results that are kept together with others."""
     used, choice, compared = choose_all(books, masters)
     info = F.workbook_info(books, used)
     rubrics = F.Rubrics()
@@ -205,6 +210,8 @@ def _evaluate(books: Sequence[WorkbookData], masters: Sequence[Master]) -> Evalu
         build_fills(kpis, totals, cells, locked),
         F.target_values(cells, targets, info),
     )
+    if not share_texts:
+        return Evaluation(*frames)
     return Evaluation(*(_shared_texts(frame) for frame in frames))
 
 
