@@ -42,6 +42,7 @@ from kpixl.master import (
     written_keys,
 )
 from kpixl.master_guide import KINDS_SHEET, row_height, write_guidance, write_kinds_sheet
+from kpixl.precision import round_value
 from kpixl.safety import UnusableFile, inspect_workbook
 from kpixl.scoring import WEIGHT_TOLERANCE, WEIGHT_TOTAL, weights_add_up
 from kpixl.templates.styles import FONT
@@ -447,9 +448,10 @@ _TOLERANCE = np.format_float_positional(WEIGHT_TOLERANCE)
 
 
 def _total_text(total: float) -> str:
-    """A weights' total as the status formula writes it: to 2 decimals, unless that shows
-    100 for a total that is not (then every digit)."""
-    rounded = round(total, 2)
+    """A weights' total as the status formula writes it: rounded as ROUND(…, 2) rounds
+    (half away from zero), unless that shows 100 for a total that is not (then every
+    digit)."""
+    rounded = round_value(total)
     return f"{total:.15g}" if rounded == WEIGHT_TOTAL else _text(rounded)
 
 

@@ -645,7 +645,7 @@ def test_weight_status_is_what_the_formulas_say(tmp_path: Path) -> None:
                 DIVISIONS,
                 [
                     {"division_code": code, "division_name": f"กอง {code}"}
-                    for code in ("D1", "D2", "D3", "D4", "D5")
+                    for code in ("D1", "D2", "D3", "D4", "D5", "D6")
                 ],
             ),
             "kpis": table_frame(
@@ -659,6 +659,8 @@ def test_weight_status_is_what_the_formulas_say(tmp_path: Path) -> None:
                     {"division_code": "D4", "kpi_id": "1", "kind": "", "weight": ""},
                     {"division_code": "D5", "kpi_id": "1", "kind": "bands", "weight": "60"},
                     {"division_code": "D5", "kpi_id": "2", "kind": "bands", "weight": "40.0000005"},
+                    {"division_code": "D6", "kpi_id": "1", "kind": "bands", "weight": "50"},
+                    {"division_code": "D6", "kpi_id": "2", "kind": "bands", "weight": "40.125"},
                 ],
             ),
         },
@@ -670,6 +672,7 @@ def test_weight_status_is_what_the_formulas_say(tmp_path: Path) -> None:
     assert status["D4"] == (0.0, "— ยังไม่มีตัวชี้วัดที่คิดคะแนน")
     # what the checks call not 100 (weights-not-100), the sheet does too, with its digits
     assert status["D5"] == (100.0000005, "⚠ รวมได้ 100.0000005 ไม่เท่ากับ 100")
+    assert status["D6"][1] == "⚠ รวมได้ 90.13 ไม่เท่ากับ 100"  # ROUND: half away from zero
 
 
 @pytest.fixture(scope="module")
@@ -689,7 +692,7 @@ def recalculated_helpers(
                 DIVISIONS,
                 [
                     {"division_code": c, "division_name": f"กอง {c}"}
-                    for c in ("D1", "D2", "D3", "D4")
+                    for c in ("D1", "D2", "D3", "D4", "D5")
                 ],
             ),
             "kpis": table_frame(
@@ -701,6 +704,8 @@ def recalculated_helpers(
                     {"division_code": "D3", "kpi_id": "1", "kind": "bands", "weight": "๑๐๐"},
                     {"division_code": "D4", "kpi_id": "1", "kind": "bands", "weight": "60"},
                     {"division_code": "D4", "kpi_id": "2", "kind": "bands", "weight": "40.0000005"},
+                    {"division_code": "D5", "kpi_id": "1", "kind": "bands", "weight": "50"},
+                    {"division_code": "D5", "kpi_id": "2", "kind": "bands", "weight": "40.125"},
                 ],
             ),
         },
@@ -712,8 +717,8 @@ def recalculated_helpers(
     sheet.cell(3, header["weight"]).value = 30  # D1: 60 + 30 = 90
     sheet.cell(4, header["kind"]).value = "milestones"  # D2's KPI changes kind
     for key, value in (("division_code", "D2"), ("kpi_id", "9"), ("kind", "survey")):
-        sheet.cell(8, header[key]).value = value  # a row the clerk adds below the last
-    sheet.cell(8, header["weight"]).value = 5  # D2: 100 + 5 = 105
+        sheet.cell(10, header[key]).value = value  # a row the clerk adds below the last
+    sheet.cell(10, header["weight"]).value = 5  # D2: 100 + 5 = 105
     book.save(edited)
     out = folder / "out"
     return dict(zip(("bundled", "edited"), recalculate([bundled, edited], out), strict=True))
@@ -730,18 +735,19 @@ def test_libreoffice_computes_the_weight_totals_and_kind_meanings(
             divisions.cell(row, header["(คำนวณให้ ไม่ต้องกรอก)"] - 1).value,
             divisions.cell(row, header["(คำนวณให้ ไม่ต้องกรอก)"]).value,
         )
-        for row in (2, 3, 4, 5)
+        for row in (2, 3, 4, 5, 6)
     }
     assert got["D1"] == (90, "⚠ รวมได้ 90 ไม่เท่ากับ 100")
     assert got["D2"] == (105, "⚠ รวมได้ 105 ไม่เท่ากับ 100")
     assert got["D3"][1].startswith("⚠ ค่าน้ำหนักบางแถวเป็นข้อความ")  # Thai digits: text
     # not 100 for the checks (weights-not-100), nor for the sheet, which shows its digits
     assert got["D4"] == (100.0000005, "⚠ รวมได้ 100.0000005 ไม่เท่ากับ 100")
+    assert got["D5"] == (90.125, "⚠ รวมได้ 90.13 ไม่เท่ากับ 100")
     kpis = book[KPIS.name]
     helper = _header(kpis)["kind"] + 1
     assert kpis.cell(4, helper).value == kind_meaning("milestones")
-    assert kpis.cell(8, helper).value == kind_meaning("survey")  # the row added below
-    assert kpis.cell(9, helper).value in (None, "")
+    assert kpis.cell(10, helper).value == kind_meaning("survey")  # the row added below
+    assert kpis.cell(11, helper).value in (None, "")
 
 
 def test_cached_helper_values_are_what_libreoffice_computes(
