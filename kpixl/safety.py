@@ -133,19 +133,13 @@ class UnusableFile(Exception):
 
     def __str__(self) -> str:
         """The code and the English message of the catalogue, with its fields filled."""
-        fields = ", ".join(f"{k}={v}" for k, v in self.params.items())
-        try:
-            from kpixl.findings import CATALOGUE
-        except ImportError:  # pragma: no cover - the catalogue is part of kpixl
+        from kpixl.findings import CATALOGUE, finding
+
+        if self.code not in CATALOGUE:
+            fields = ", ".join(f"{k}={v}" for k, v in self.params.items())
             return f"{self.code} ({fields})" if fields else self.code
-        entry = CATALOGUE.get(self.code)
-        if entry is None:
-            return f"{self.code} ({fields})" if fields else self.code
-        try:
-            message = entry.message_en.format(**self.params)
-        except (KeyError, IndexError, ValueError):
-            message = entry.message_en
-        return f"{self.code}: {message}"
+        # The message a finding of this code shows (optional clauses left out, not "{…}").
+        return f"{self.code}: {finding(self.code, **self.params)['message_en']}"
 
 
 def _corrupt(reason: str) -> UnusableFile:

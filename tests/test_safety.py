@@ -880,6 +880,10 @@ def test_unusable_file_reads_well() -> None:
     assert "xl/worksheets/sheet1.xml > 64 MiB" in text
     assert str(UnusableFile("file-encrypted")).startswith("file-encrypted: ")
     assert "reason=x" in str(UnusableFile("not-a-code", {"reason": "x"}))
+    # An optional clause left out is left out, not shown as its placeholder.
+    assert str(UnusableFile("file-not-workbook")) == (
+        "file-not-workbook: This file is not an Excel workbook (.xlsx)."
+    )
 
 
 def test_an_ods_file_says_how_to_save_it_as_xlsx(tmp_path: Path) -> None:
