@@ -144,17 +144,21 @@ def lookup(
     """Per row of ``left``, the ``columns`` of the first row of ``right`` with the same
     values of ``on`` (missing where there is none): what a left merge with ``right`` without
     duplicate keys adds, without copying every column of ``left``."""
-    # Each side's keys as one whole number: the position of each key's value among the
-    # values ``right`` has, column after column.
+    # Each side's keys as one whole number: the code of each key's value among the values
+    # ``right`` has, column after column (one factorisation of both sides: ``right``'s
+    # values come first, so they get the codes below ``known``; a value only ``left`` has
+    # gets ``known``, one code for all of them).
     mine = np.zeros(len(left), dtype=np.int64)
     theirs = np.zeros(len(right), dtype=np.int64)
     unknown = np.zeros(len(left), dtype=bool)
     for name in on:
-        codes, values = pd.factorize(right[name].to_numpy(), use_na_sentinel=False)
-        found = pd.Index(values).get_indexer(left[name].to_numpy())
-        unknown |= found < 0
-        mine = mine * max(len(values), 1) + found
-        theirs = theirs * max(len(values), 1) + codes
+        ours = right[name].to_numpy()
+        codes, _ = pd.factorize(np.concatenate([ours, left[name].to_numpy()]), use_na_sentinel=False)
+        known = int(codes[: len(ours)].max()) + 1 if len(ours) else 0
+        found = np.minimum(codes[len(ours) :], known)
+        unknown |= found == known
+        mine = mine * (known + 1) + found
+        theirs = theirs * (known + 1) + codes[: len(ours)]
     keys, first = np.unique(theirs, return_index=True)
     at = np.minimum(np.searchsorted(keys, mine), max(len(keys) - 1, 0))
     positions = np.full(len(left), -1)

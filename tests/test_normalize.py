@@ -384,13 +384,16 @@ def test_select_text_is_np_select_with_one_object_per_text() -> None:
     assert select_text([], "ok", pd.RangeIndex(3)).tolist() == ["ok"] * 3
 
 
-@pytest.mark.parametrize("on", [["source"], ["source", "kpi_id"]])
+@pytest.mark.parametrize(
+    "on", [["source"], ["source", "kpi_id"], ["kpi_id", "row", "source"], ["row"]]
+)
 def test_lookup_adds_what_a_left_merge_on_the_first_rows_adds(on: list[str]) -> None:
     left = pd.DataFrame(
         {
             "source": ["a", "b", "a", "c", "b", "e"],
             "kpi_id": ["1", "1", "2", "1", "9", None],
             "other": [1.5, 2.5, 3.5, 4.5, 5.5, 6.5],
+            "row": [7, 7, 8, 7, 3, 7],
         }
     ).astype({"source": str, "kpi_id": str})
     right = pd.DataFrame(
@@ -400,6 +403,7 @@ def test_lookup_adds_what_a_left_merge_on_the_first_rows_adds(on: list[str]) -> 
             "count": [10, 20, 30, 40, 50, 60],
             "name": ["x", "y", "z", "w", "v", "u"],
             "state": pd.Categorical(["ok", "blank", "ok", "invalid", "ok", "ok"]),
+            "row": [8, 7, 7, 3, 7, 7],
         }
     ).astype({"source": str, "kpi_id": str, "name": str})
     columns = ["count", "name", "state"]
