@@ -144,6 +144,13 @@ def lookup(
     """Per row of ``left``, the ``columns`` of the first row of ``right`` with the same
     values of ``on`` (missing where there is none): what a left merge with ``right`` without
     duplicate keys adds, without copying every column of ``left``."""
+    positions = lookup_positions(left, right, on)
+    return {name: take(right[name].array, positions, allow_fill=True) for name in columns}
+
+
+def lookup_positions(left: pd.DataFrame, right: pd.DataFrame, on: Sequence[str]) -> np.ndarray:
+    """Per row of ``left``, the position in ``right`` of its first row with the same values
+    of ``on`` (NaN matching NaN, as in a merge); -1 where there is none."""
     # Each side's keys as one whole number: the code of each key's value among the values
     # ``right`` has, column after column (one factorisation of both sides: ``right``'s
     # values come first, so they get the codes below ``known``; a value only ``left`` has
@@ -165,7 +172,7 @@ def lookup(
     if len(keys):
         hit = ~unknown & (keys[at] == mine)
         positions[hit] = first[at[hit]]
-    return {name: take(right[name].array, positions, allow_fill=True) for name in columns}
+    return positions
 
 
 def map_distinct(values: pd.Series, function: Callable[[Any], Any]) -> pd.Series:

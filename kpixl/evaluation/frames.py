@@ -21,6 +21,7 @@ from kpixl.evaluation.sources import FIELD_TH
 from kpixl.fiscal import fiscal_year_end, fiscal_year_start, month_year_ce
 from kpixl.normalize import (
     lookup,
+    lookup_positions,
     map_distinct,
     normalize_cells,
     scale_percent,
@@ -488,18 +489,21 @@ def target_values(cells: pd.DataFrame, targets: pd.DataFrame, info: pd.DataFrame
         cells["table"].eq("target") & cells["kpi_id"].ne(""),
         [*KEYS, "field", "expect", "number", "text"],
     ]
-    base = targets.merge(info[["source", "fiscal_year_be"]], on="source", how="inner")
+    base = targets.assign(
+        fiscal_year_be=lookup(targets, info, ["source"], ["fiscal_year_be"])["fiscal_year_be"]
+    )
     if part.empty:
         return base.assign(success_factor="")
     plan = part[part["expect"].eq("plan").to_numpy()]
     first, numbers = by_field(
         plan, {"number": plan["number"].to_numpy(dtype="float64", na_value=np.nan)}
     )
-    keys = plan[KEYS].iloc[first]
-    found = lookup(base, keys.assign(**numbers), KEYS, list(numbers))
+    at = lookup_positions(base, plan[KEYS].iloc[first], KEYS)
+    found = {key: np.where(at >= 0, value[at], np.nan) for key, value in numbers.items()}
     texts = part[part["field"].eq("success_factor")]
     text = lookup(base, texts, KEYS, ["text"])["text"]
-    out = base.assign(**found, success_factor=pd.Series(text).fillna("").to_numpy())
+    found["success_factor"] = pd.Series(text).fillna("").to_numpy()
+    out = pd.concat([base, pd.DataFrame(found, index=base.index)], axis=1)
     order = [
         f.key
         for year in sorted(set(base["fiscal_year_be"]) - {0})
