@@ -49,7 +49,7 @@ from kpixl.measures import (
     survey_percent_from_means,
     weighted_mean,
 )
-from kpixl.normalize import lookup
+from kpixl.normalize import lookup, lookup_positions
 from kpixl.precision import excel_round
 from kpixl.thai import INVISIBLE
 
@@ -188,8 +188,9 @@ def _wide(inputs: pd.DataFrame, kpis: pd.DataFrame, fields: Sequence[str]) -> pd
 
 def _readiness(states: pd.DataFrame) -> pd.Series:
     """``ok`` / ``blank`` / ``incomplete`` / ``invalid`` from per-field state columns."""
-    invalid = states.eq("invalid").any(axis=1)
-    blank = states.eq("blank")
+    values = states.to_numpy(dtype=object)
+    invalid = (values == "invalid").any(axis=1)
+    blank = values == "blank"
     return pd.Series(
         np.select(
             [invalid, blank.all(axis=1), blank.any(axis=1)],
@@ -283,16 +284,15 @@ def _items_fields(kpi: KpiDef, fy: int) -> list[DataField]:
 
 
 def _weighted_items(kpis: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
-    items = inputs.items.merge(kpis[KEYS], on=KEYS)
+    items = inputs.items[lookup_positions(inputs.items, kpis, KEYS) >= 0]
     values = inputs.data[inputs.data["field"].str.startswith("item:")]
     long = items.merge(values[[*KEYS, "field", "number", "state"]], on=[*KEYS, "field"], how="left")
     state = long["state"].fillna("blank")
     long = long.assign(
         value=long["number"], invalid=state.eq("invalid"), blank=state.eq("blank"), listed=True
     )
-    per = kpis[KEYS].merge(
-        weighted_mean(long, KEYS, counts=["invalid", "blank", "listed"]), on=KEYS, how="left"
-    )
+    means = weighted_mean(long, KEYS, counts=["invalid", "blank", "listed"])
+    per = pd.DataFrame(lookup(kpis, means, KEYS, ["value", "invalid", "blank", "listed"]))
     status = pd.Series(
         np.select(
             [

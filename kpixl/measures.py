@@ -112,16 +112,35 @@ def weighted_mean(
         the key's sub-items it holds.
     """
     keys = list(keys)
-    frame = items.assign(
-        product=items["value"] * items["weight"],
-        missing=items["value"].isna().astype("int64"),
-    )
-    grouped = frame.groupby(keys, sort=False)[["product", "weight", "missing", *counts]].sum()
-    value = (grouped["product"] / grouped["weight"].where(grouped["weight"] != 0)).where(
-        grouped["missing"] == 0
-    )
-    return (
-        grouped[["missing", *counts]]
-        .assign(value=value)[["value", "missing", *counts]]
-        .reset_index()
-    )
+    group, first = _groups(items, keys)
+    kept = group >= 0
+
+    def total(values: pd.Series) -> np.ndarray:
+        # As a sum over a group does, a missing value adds nothing.
+        numbers = np.nan_to_num(values.to_numpy(dtype="float64", na_value=np.nan)[kept])
+        return np.bincount(group[kept], weights=numbers, minlength=len(first))
+
+    value = items["value"].astype("float64")
+    product, weight = total(value * items["weight"]), total(items["weight"])
+    missing = total(value.isna()).astype("int64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where((weight != 0) & (missing == 0), product / weight, np.nan)
+    out = {key: items[key].array.take(first) for key in keys}
+    out |= {"value": mean, "missing": missing}
+    out |= {name: total(items[name]).astype("int64") for name in counts}
+    return pd.DataFrame(out)
+
+
+def _groups(frame: pd.DataFrame, keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's group of equal ``keys``, numbered in the order the groups first come (-1
+    for a row with a missing key, which a groupby leaves out), and each group's first row."""
+    combined = np.zeros(len(frame), dtype=np.int64)
+    kept = np.ones(len(frame), dtype=bool)
+    for key in keys:
+        codes, uniques = pd.factorize(frame[key].to_numpy())
+        kept &= codes >= 0
+        combined = combined * len(uniques) + codes
+    group = np.full(len(frame), -1, dtype=np.int64)
+    group[kept] = pd.factorize(combined[kept])[0]
+    first = np.flatnonzero(kept)[np.unique(group[kept], return_index=True)[1]]
+    return group, first

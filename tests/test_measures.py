@@ -203,3 +203,29 @@ def test_weighted_mean_zero_weights() -> None:
     items = pd.DataFrame({"kpi": ["a", "a"], "item": [1, 2], "value": [5, 3], "weight": [0, 0]})
     got = weighted_mean(items, ["kpi"])
     assert math.isnan(got["value"].iloc[0])
+
+
+def test_weighted_mean_sums_each_group_as_a_groupby_does() -> None:
+    rng = np.random.default_rng(7)
+    n = 200
+    items = pd.DataFrame(
+        {
+            "source": pd.array(rng.choice(["a", "b", "c", None], n), dtype=str),
+            "kpi_id": pd.array(rng.choice(["1", "2", "3"], n), dtype=str),
+            "value": np.where(rng.random(n) < 0.1, np.nan, rng.integers(0, 100, n)),
+            "weight": np.where(rng.random(n) < 0.05, np.nan, rng.choice([0, 10, 25], n)),
+            "listed": rng.random(n) < 0.7,
+        }
+    )
+    got = weighted_mean(items, ["source", "kpi_id"], counts=["listed"])
+    # The same as sums over a groupby (which leaves out rows with a missing key).
+    frame = items.assign(product=items["value"] * items["weight"], missing=items["value"].isna())
+    sums = frame.groupby(["source", "kpi_id"], sort=False)[
+        ["product", "weight", "missing", "listed"]
+    ].sum()
+    mean = (sums["product"] / sums["weight"].where(sums["weight"] != 0)).where(sums["missing"] == 0)
+    expected = (
+        sums[["missing", "listed"]].astype("int64").assign(value=mean)[["value", "missing", "listed"]]
+    ).reset_index()
+    pd.testing.assert_frame_equal(got, expected)
+    assert got["value"].notna().any() and got["value"].isna().any()
