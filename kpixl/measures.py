@@ -115,19 +115,26 @@ def weighted_mean(
     group, first = _groups(items, keys)
     kept = group >= 0
 
-    def total(values: pd.Series) -> np.ndarray:
-        # As a sum over a group does, a missing value adds nothing.
-        numbers = np.nan_to_num(values.to_numpy(dtype="float64", na_value=np.nan)[kept])
-        return np.bincount(group[kept], weights=numbers, minlength=len(first))
+    def count(flags: pd.Series) -> np.ndarray:
+        return np.bincount(
+            group[kept], weights=flags.to_numpy(dtype="float64")[kept], minlength=len(first)
+        ).astype("int64")
 
     value = items["value"].astype("float64")
-    product, weight = total(value * items["weight"]), total(items["weight"])
-    missing = total(value.isna()).astype("int64")
+    # A groupby's sums (compensated summation), over the group codes: plain sums would
+    # differ from them in the last digits.
+    sums = (
+        pd.DataFrame({"product": value * items["weight"], "weight": items["weight"]})[kept]
+        .groupby(group[kept], sort=False)
+        .sum()
+    )
+    product, weight = sums["product"].to_numpy(), sums["weight"].to_numpy()
+    missing = count(value.isna())
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = np.where((weight != 0) & (missing == 0), product / weight, np.nan)
     out = {key: items[key].array.take(first) for key in keys}
     out |= {"value": mean, "missing": missing}
-    out |= {name: total(items[name]).astype("int64") for name in counts}
+    out |= {name: count(items[name]) for name in counts}
     return pd.DataFrame(out)
 
 

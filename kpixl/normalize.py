@@ -160,7 +160,9 @@ def lookup_positions(left: pd.DataFrame, right: pd.DataFrame, on: Sequence[str])
     unknown = np.zeros(len(left), dtype=bool)
     for name in on:
         ours = right[name].to_numpy()
-        codes, _ = pd.factorize(np.concatenate([ours, left[name].to_numpy()]), use_na_sentinel=False)
+        codes, _ = pd.factorize(
+            np.concatenate([ours, left[name].to_numpy()]), use_na_sentinel=False
+        )
         known = int(codes[: len(ours)].max()) + 1 if len(ours) else 0
         found = np.minimum(codes[len(ours) :], known)
         unknown |= found == known

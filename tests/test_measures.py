@@ -225,7 +225,9 @@ def test_weighted_mean_sums_each_group_as_a_groupby_does() -> None:
     ].sum()
     mean = (sums["product"] / sums["weight"].where(sums["weight"] != 0)).where(sums["missing"] == 0)
     expected = (
-        sums[["missing", "listed"]].astype("int64").assign(value=mean)[["value", "missing", "listed"]]
+        sums[["missing", "listed"]]
+        .astype("int64")
+        .assign(value=mean)[["value", "missing", "listed"]]
     ).reset_index()
     pd.testing.assert_frame_equal(got, expected)
     assert got["value"].notna().any() and got["value"].isna().any()
