@@ -75,7 +75,6 @@ from typing import BinaryIO
 from xml.parsers import expat
 
 import defusedxml.ElementTree as DefusedET
-import olefile  # type: ignore[import-untyped]
 from defusedxml import DefusedXmlException
 
 from kpixl.patch.dropped import (
@@ -283,6 +282,8 @@ def _classify_compound_file(fh: BinaryIO, file_size: int, limits: Limits) -> Unu
     password. Its BIFF reader is called directly: ``msoffcrypto.OfficeFile`` would first
     dispatch on other streams, and for an ``EncryptionInfo`` parse that XML with minidom.
     """
+    import olefile  # type: ignore[import-untyped]  # (only a compound file needs it)
+
     try:
         fh.seek(0)
         ole = olefile.OleFileIO(fh)

@@ -19,6 +19,7 @@ import kpixl
 from kpixl import layout as L
 from kpixl.cells import cell_ref, parse_cell
 from kpixl.checks import CHECKS, TABLES, check, run_checks
+from kpixl.checks.cells import implausible, plan_allowed
 from kpixl.checks.cells import message_columns as cell_messages
 from kpixl.checks.forms import target_messages, target_table
 from kpixl.evaluation.sources import COMPARED_COLUMNS
@@ -62,8 +63,8 @@ def pairs(findings: pd.DataFrame) -> set[tuple[str, str]]:
 def cells_frame(entries: Iterable[dict[str, Any]]) -> pd.DataFrame:
     """The ``cells`` table as the evaluation gives it to the checks: the reader's columns
     (``CELL_COLUMNS``), normalised, with what the evaluation adds (``expect``, ``state``,
-    ``kind``, the date window, and for supporting data its KPI's ``computed_status``,
-    ``denominator``, ``stray``, ``late``, ``what_th``)."""
+    ``kind``, the date window, ``implausible``, ``plan_allowed``, and for supporting data
+    its KPI's ``computed_status``, ``denominator``, ``stray``, ``late``, ``what_th``)."""
     entries = list(entries)
     records = []
     for entry in entries:
@@ -94,6 +95,8 @@ def cells_frame(entries: Iterable[dict[str, Any]]) -> pd.DataFrame:
     frame["fiscal_year_be"] = FY
     frame["window_start"] = WINDOW[0]
     frame["window_end"] = WINDOW[1]
+    frame["implausible"] = implausible(frame)
+    frame["plan_allowed"] = plan_allowed(frame)
     frame["label"] = [e.get("label", "") for e in entries]
     typed = frame.to_dict("records")
     frame["state"] = [e.get("state") or _state(r) for e, r in zip(entries, typed, strict=True)]

@@ -5,8 +5,9 @@ with what the evaluation adds: ``expect`` (what the cell should hold: ``number``
 ``percent``, ``date``, ``tick``, ``likert``, ``round``, ``plan``, ``text`` (free text
 and the sign-off) or ""),
 ``state`` (``blank``, ``ok``, ``invalid``), ``kind``, ``window_start``/``window_end`` (the
-plausible dates) and, for supporting data, the KPI's ``computed_status`` and ``late`` (a
-monthly report delivered after the level 1 deadline).
+plausible dates), ``implausible`` (a date outside them: :func:`implausible`),
+``plan_allowed`` (:func:`plan_allowed`) and, for supporting data, the KPI's
+``computed_status`` and ``late`` (a monthly report delivered after the level 1 deadline).
 """
 
 from __future__ import annotations
@@ -92,9 +93,16 @@ def _tick_readable(f: pd.DataFrame) -> pd.Series:
     return ~_typed(f) | f["tick"].notna()
 
 
+def plan_allowed(cells: pd.DataFrame) -> pd.Series:
+    """Plan cells whose text has the allowed characters only (the cells table's
+    ``plan_allowed``, which several checks read)."""
+    return text_test(
+        cells["expect"].eq("plan"), cells["text"], lambda s: s.fullmatch(_PLAN_TEXT.pattern)
+    )
+
+
 def _plan_allowed(f: pd.DataFrame) -> pd.Series:
-    """Plan cells whose text has the allowed characters only."""
-    return text_test(f["expect"].eq("plan"), f["text"], lambda s: s.fullmatch(_PLAN_TEXT.pattern))
+    return f["plan_allowed"]
 
 
 def _plan_not_text_rule(f: pd.DataFrame) -> pd.Series:
@@ -212,7 +220,7 @@ def _date_era(f: pd.DataFrame) -> pd.Series:
     maximum="window_end_th",
 )
 def _date_plausible(f: pd.DataFrame) -> pd.Series:
-    return ~implausible(f)
+    return ~f["implausible"]
 
 
 def implausible(f: pd.DataFrame) -> pd.Series:

@@ -29,6 +29,7 @@ import pandas as pd
 from kpixl import layout as L
 from kpixl.checks import run_checks
 from kpixl.checks.cells import message_columns as cell_messages
+from kpixl.checks.cells import plan_allowed
 from kpixl.checks.forms import target_messages, target_table
 from kpixl.definitions import Definitions
 from kpixl.evaluation import frames as F
@@ -260,7 +261,7 @@ def _cells_for_checks(
 ) -> pd.DataFrame:
     """The cells with what their KPI's computation found, for the supporting-data and
     survey checks."""
-    out = cells.assign(**lookup(cells, kpis, KEYS, ["computed_status"]))
+    out = cells.assign(**lookup(cells, kpis, KEYS, ["computed_status"]), plan_allowed=plan_allowed)
     out["survey_rounds"] = F.survey_rounds(out, used)
     row = ["source", "sheet", "row"]
     survey = out.loc[out["table"].eq("survey"), [*row, "field", "blank"]]

@@ -196,7 +196,8 @@ def prepare_cells(
     Adds to the normalised cells (:func:`kpixl.normalize.normalize_cells`): ``kind``,
     ``expect``, ``label`` (a supporting row's label), ``fiscal_year_be``,
     ``window_start``/``window_end`` (plausible dates: the fiscal year and the year after),
-    ``aggregate`` (target rows) and ``state`` (``blank``, ``ok``, ``invalid``).
+    ``implausible`` (a date outside them), ``aggregate`` (target rows) and ``state``
+    (``blank``, ``ok``, ``invalid``).
     """
     evaluated = set(info["source"])
     frames = [b.cells for b in books if b.source in evaluated and not b.cells.empty]
@@ -225,6 +226,7 @@ def prepare_cells(
     cells["window_end"] = map_distinct(
         fy, lambda y: fiscal_year_end(y) + dt.timedelta(days=365) if y else None
     )
+    cells["implausible"] = implausible(cells)
     cells["state"] = _states(cells).astype(STATES)
     return cells
 
@@ -278,7 +280,7 @@ def _states(cells: pd.DataFrame) -> pd.Series:
             ],
             [
                 status.eq("unreadable") | broken | (number.isna() & ~cells["blank"]),
-                cells["date"].isna() | broken | implausible(cells),
+                cells["date"].isna() | broken | cells["implausible"],
                 cells["tick"].isna() | broken,
                 ~(number.between(1, 5) & number.eq(np.floor(number))) | broken,
                 broken,
