@@ -47,16 +47,18 @@ def reported_values(kpis: pd.DataFrame) -> pd.Series:
 
 def computed_values(kpis: pd.DataFrame, inputs: K.Inputs) -> pd.DataFrame:
     """Each kind's computation over its rows: ``computed`` and ``computed_status``."""
-    computed = pd.Series(np.nan, index=kpis.index, dtype="float64")
-    status = pd.Series("not_computed", index=kpis.index, dtype=object)
-    for name, kind in K.KINDS.items():
-        rows = kpis["kind"].eq(name)
-        if kind.compute is None or not rows.any():
+    computed = np.full(len(kpis), np.nan)
+    status = np.full(len(kpis), "not_computed", dtype=object)
+    kinds = kpis["kind"].to_numpy(dtype=object)
+    for name in set(kinds):
+        kind = K.KINDS.get(name)
+        if kind is None or kind.compute is None:
             continue
+        rows = kinds == name
         result = kind.compute(kpis.loc[rows, KEYS], inputs)
         computed[rows] = result["computed"].to_numpy()
         status[rows] = result["computed_status"].to_numpy()
-    return pd.DataFrame({"computed": computed, "computed_status": status})
+    return pd.DataFrame({"computed": computed, "computed_status": status}, index=kpis.index)
 
 
 def choose_values(kpis: pd.DataFrame) -> pd.DataFrame:
