@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,7 +40,7 @@ from kpixl.evaluation.values import message_columns as kpi_messages
 from kpixl.evaluation.values import score
 from kpixl.findings import concat_findings, finding, findings_frame
 from kpixl.master import Master
-from kpixl.normalize import lookup, map_distinct, text_test
+from kpixl.normalize import lookup, lookup_positions, map_distinct, text_test
 from kpixl.rubric import Rubric
 from kpixl.scoring import division_totals, weight_total_text
 from kpixl.thai import format_number
@@ -245,11 +246,25 @@ def _totals(kpis: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
     if kpis.empty:
         return _no_totals(info)
     totals = division_totals(kpis[["source", "level", "weight", "weighted"]], keys=["source"])
-    totals = info[["source"]].merge(totals, on="source", how="left")
-    # A workbook without scored rows (a target sheet only, or not scored) totals nothing.
-    totals = totals.fillna({"kpis": 0, "unscored": 0, "weight_total": 0.0, "complete": False})
-    totals = totals.astype({"kpis": "int64", "unscored": "int64", "complete": bool})
-    return totals[TOTAL_COLUMNS]
+    at = lookup_positions(info, totals, ["source"])
+    found = at >= 0
+
+    def column(name: str, missing: Any) -> np.ndarray:
+        # A workbook without scored rows (a target sheet only, or not scored) totals nothing.
+        values = totals[name].to_numpy()
+        return np.where(found, values[np.maximum(at, 0)], missing).astype(values.dtype)
+
+    return pd.DataFrame(
+        {
+            "source": info["source"].array,
+            "kpis": column("kpis", 0),
+            "unscored": column("unscored", 0),
+            "weight_total": column("weight_total", 0.0),
+            "total": column("total", np.nan),
+            "score_100": column("score_100", np.nan),
+            "complete": column("complete", False),
+        }
+    )[TOTAL_COLUMNS]
 
 
 def _cells_for_checks(
@@ -395,18 +410,23 @@ def _workbooks_for_checks(
         cells["table"].eq("signoff") & cells["field"].eq("signed_off"),
         ["source", "sheet", "row", "column", "text"],
     ].drop_duplicates("source")
-    done = signoff.assign(signed_off=signoff["text"].str.lower().isin(SIGNED_OFF))
+    signed = signoff["text"].str.lower().isin(SIGNED_OFF).to_numpy()
     # A workbook's own findings have no cell; the sign-off's is the sign-off cell.
-    at_signoff = done[["source", "sheet", "row", "column", "signed_off"]].rename(
-        columns={"sheet": "signoff_sheet", "row": "signoff_row", "column": "signoff_column"}
+    at = lookup_positions(info, signoff, ["source"])
+    place = lookup(info, signoff, ["source"], ["sheet", "row", "column"])
+    scored = lookup(info, totals, ["source"], ["kpis", "weight_total"])
+    out = info.assign(
+        signoff_sheet=place["sheet"],
+        signoff_row=place["row"],
+        signoff_column=place["column"],
+        signed_off=(at >= 0) & signed[np.maximum(at, 0)] if len(signed) else False,
+        kpis=pd.Series(scored["kpis"], index=info.index).fillna(0),
+        weight_total=scored["weight_total"],
+        sheet="",
+        row=np.nan,
+        column=np.nan,
+        has_target=info["scored"].astype(bool),
     )
-    out = info.merge(at_signoff, on="source", how="left").merge(
-        totals[["source", "kpis", "weight_total"]], on="source", how="left"
-    )
-    out = out.assign(sheet="", row=np.nan, column=np.nan)
-    out["signed_off"] = out["signed_off"].astype("boolean").fillna(False).astype(bool)
-    out["has_target"] = out["scored"].astype(bool)
-    out["kpis"] = out["kpis"].fillna(0)
     out["weight_shown"] = out["weight_total"].map(weight_total_text)
     named = out["division_name"].fillna("").astype(str)
     out["division_th"] = named.where(named.ne(""), "กอง " + out["division_code"].astype(str))
