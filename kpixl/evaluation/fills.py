@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from kpixl.cells import cell_ref
+from kpixl.normalize import lookup
 
 FILL_COLUMNS = ["source", "sheet", "cell", "value"]
 _EXCEL_EPOCH_ORDINAL = 693594
@@ -18,16 +19,20 @@ _EXCEL_EPOCH_ORDINAL = 693594
 
 
 def _cells(frame: pd.DataFrame, row: str, column: str, value: pd.Series) -> pd.DataFrame:
-    located = frame[row].notna() & frame[column].notna()
-    part = frame.loc[located, ["source", "sheet", row, column]]
+    rows = frame[row].to_numpy(dtype="float64", na_value=np.nan)
+    columns = frame[column].to_numpy(dtype="float64", na_value=np.nan)
+    located = ~np.isnan(rows) & ~np.isnan(columns)
+    values = np.asarray(value, dtype=object)[located]
+    values[pd.isna(values)] = None
     return pd.DataFrame(
         {
-            "source": part["source"].to_numpy(),
-            "sheet": part["sheet"].to_numpy(),
+            "source": frame["source"].to_numpy()[located],
+            "sheet": frame["sheet"].to_numpy()[located],
             "cell": [
-                cell_ref(int(r), int(c)) for r, c in zip(part[row], part[column], strict=True)
+                cell_ref(int(r), int(c))
+                for r, c in zip(rows[located], columns[located], strict=True)
             ],
-            "value": value[located].astype(object).where(value[located].notna(), None).to_numpy(),
+            "value": values,
         }
     )
 
@@ -55,9 +60,9 @@ def build_fills(
         ["source", "sheet", "field", "row", "column"],
     ]
     if not form.empty:
-        merged = form.merge(totals[["source", "total", "score_100"]], on="source", how="left")
-        scores = np.where(merged["field"].eq("total"), merged["total"], merged["score_100"])
-        parts.append(_cells(merged, "row", "column", pd.Series(scores).round(6)))
+        found = lookup(form, totals, ["source"], ["total", "score_100"])
+        scores = np.where(form["field"].eq("total"), found["total"], found["score_100"])
+        parts.append(_cells(form, "row", "column", pd.Series(scores).round(6)))
     changed = locked[~locked["same"].astype(bool) & locked["fill"].notna()]
     if not changed.empty:
         parts.append(_cells(changed, "row", "column", changed["fill"]))
