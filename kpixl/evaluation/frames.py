@@ -411,7 +411,10 @@ def locked_table(
     # Keys of the cells' own categories, so that the merge compares their codes.
     keys = {name: _like(expected[name], cells[name]) for name in ("table", "field")}
     expected = expected.assign(**keys)[pd.notna(keys["table"]) & pd.notna(keys["field"])]
-    both = shown.merge(expected, on=["table", *KEYS, "field"], how="inner")
+    # Each cell beside the centre's value of its field (one per KPI and field).
+    at = lookup_positions(shown, expected, ["table", *KEYS, "field"])
+    both = shown[at >= 0].reset_index(drop=True)
+    both["expected"] = expected["expected"].to_numpy()[at[at >= 0]]
     actual = both["text"].where(both["formula"].eq(""), both["formula"])
     expected_text = map_distinct(both["expected"], lambda v: clean_text(str(v)))
     same = actual.eq(expected_text)
