@@ -408,7 +408,7 @@ def locked_table(
     shown = cells.loc[
         cells["table"].isin(["form", "target"]) & cells["kpi_id"].ne(""), _LOCKED_CELL_COLUMNS
     ]
-    # Keys of the cells' own categories, so that the merge compares their codes.
+    # Only the tables and fields the cells have (a key of the cells' own categories).
     keys = {name: _like(expected[name], cells[name]) for name in ("table", "field")}
     expected = expected.assign(**keys)[pd.notna(keys["table"]) & pd.notna(keys["field"])]
     # Each cell beside the centre's value of its field (one per KPI and field).
