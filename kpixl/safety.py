@@ -71,7 +71,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from xml.parsers import expat
 
 import defusedxml.ElementTree as DefusedET
@@ -138,7 +138,8 @@ class UnusableFile(Exception):
             fields = ", ".join(f"{k}={v}" for k, v in self.params.items())
             return f"{self.code} ({fields})" if fields else self.code
         # The message a finding of this code shows (optional clauses left out, not "{…}").
-        return f"{self.code}: {finding(self.code, **self.params)['message_en']}"
+        params: dict[str, Any] = dict(self.params)
+        return f"{self.code}: {finding(self.code, **params)['message_en']}"
 
 
 def _corrupt(reason: str) -> UnusableFile:

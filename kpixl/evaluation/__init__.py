@@ -252,7 +252,8 @@ def _totals(kpis: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
     def column(name: str, missing: Any) -> np.ndarray:
         # A workbook without scored rows (a target sheet only, or not scored) totals nothing.
         values = totals[name].to_numpy()
-        return np.where(found, values[np.maximum(at, 0)], missing).astype(values.dtype)
+        chosen: np.ndarray = np.where(found, values[np.maximum(at, 0)], missing)
+        return chosen.astype(values.dtype)
 
     return pd.DataFrame(
         {
