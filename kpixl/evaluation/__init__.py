@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import take
 
 from kpixl import layout as L
 from kpixl.checks import run_checks
@@ -247,13 +248,11 @@ def _totals(kpis: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
         return _no_totals(info)
     totals = division_totals(kpis[["source", "level", "weight", "weighted"]], keys=["source"])
     at = lookup_positions(info, totals, ["source"])
-    found = at >= 0
 
     def column(name: str, missing: Any) -> np.ndarray:
         # A workbook without scored rows (a target sheet only, or not scored) totals nothing.
-        values = totals[name].to_numpy()
-        chosen: np.ndarray = np.where(found, values[np.maximum(at, 0)], missing)
-        return chosen.astype(values.dtype)
+        chosen: np.ndarray = take(totals[name].to_numpy(), at, allow_fill=True, fill_value=missing)
+        return chosen
 
     return pd.DataFrame(
         {
@@ -411,16 +410,15 @@ def _workbooks_for_checks(
         cells["table"].eq("signoff") & cells["field"].eq("signed_off"),
         ["source", "sheet", "row", "column", "text"],
     ].drop_duplicates("source")
-    signed = signoff["text"].str.lower().isin(SIGNED_OFF).to_numpy()
+    signoff = signoff.assign(signed_off=signoff["text"].str.lower().isin(SIGNED_OFF))
     # A workbook's own findings have no cell; the sign-off's is the sign-off cell.
-    at = lookup_positions(info, signoff, ["source"])
-    place = lookup(info, signoff, ["source"], ["sheet", "row", "column"])
+    place = lookup(info, signoff, ["source"], ["sheet", "row", "column", "signed_off"])
     scored = lookup(info, totals, ["source"], ["kpis", "weight_total"])
     out = info.assign(
         signoff_sheet=place["sheet"],
         signoff_row=place["row"],
         signoff_column=place["column"],
-        signed_off=(at >= 0) & signed[np.maximum(at, 0)] if len(signed) else False,
+        signed_off=pd.array(place["signed_off"], dtype="boolean").fillna(False).to_numpy(bool),
         kpis=pd.Series(scored["kpis"], index=info.index).fillna(0),
         weight_total=scored["weight_total"],
         sheet="",

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import take
 
 from kpixl import kinds as K
 from kpixl import layout as L
@@ -504,7 +505,7 @@ def target_values(cells: pd.DataFrame, targets: pd.DataFrame, info: pd.DataFrame
         plan, {"number": plan["number"].to_numpy(dtype="float64", na_value=np.nan)}
     )
     at = lookup_positions(base, plan[KEYS].iloc[first], KEYS)
-    found = {key: np.where(at >= 0, value[at], np.nan) for key, value in numbers.items()}
+    found = {key: take(value, at, allow_fill=True) for key, value in numbers.items()}
     texts = part[part["field"].eq("success_factor")]
     text = lookup(base, texts, KEYS, ["text"])["text"]
     found["success_factor"] = pd.Series(text).fillna("").to_numpy()
