@@ -72,6 +72,7 @@ class Field:
     width: float = 12
 
 
+@functools.lru_cache(maxsize=8192)
 def visible_length(text: str) -> int:
     """Characters that take width: Thai vowel and tone marks above or below take none."""
     return sum(unicodedata.category(ch) not in ("Mn", "Cf") for ch in text)

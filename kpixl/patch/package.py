@@ -9,6 +9,7 @@ annotation take kpixl's marks away again (:mod:`kpixl.patch.record`).
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import posixpath
 import struct
@@ -48,7 +49,7 @@ class Splice:
     now: bytes
 
 
-@dataclass
+@dataclass(frozen=True)
 class Rel:
     """One relationship of a part."""
 
@@ -74,6 +75,9 @@ class Package:
     journal: dict[str, list[Splice]] = field(default_factory=dict)
     checked: set[str] = field(default_factory=set)
     """Source parts found to be XML the editing can handle (a part's source never changes)."""
+    _rels: dict[str, tuple[bytes, list[Rel]]] = field(default_factory=dict, repr=False)
+    """Each relationships part's relationships, with the bytes they were read from (a new
+    state of the part is a new bytes object, which invalidates them)."""
 
     @classmethod
     def open(cls, path: Path) -> Package:
@@ -107,9 +111,15 @@ class Package:
         existing = [i.filename for i in self.infos if i.filename not in self.deleted]
         return existing + [n for n in self.added if n not in self.deleted]
 
+    @functools.cached_property
+    def _source_names(self) -> frozenset[str]:
+        return frozenset(i.filename for i in self.infos)
+
     def exists(self, name: str) -> bool:
         """Whether the package holds part ``name``."""
-        return name in self.names()
+        if name in self.deleted:
+            return False
+        return name in self._source_names or name in self.added
 
     def read(self, name: str) -> bytes:
         """The bytes of part ``name`` as they are now."""
@@ -153,7 +163,7 @@ class Package:
         if self.exists(name):
             raise ValueError(f"part {name} exists")
         self.deleted.discard(name)
-        if name not in {i.filename for i in self.infos}:
+        if name not in self._source_names:
             self.added.append(name)
         self.fresh.add(name)
         self.changed[name] = data
@@ -281,6 +291,9 @@ class Package:
         if not self.exists(name):
             return []
         data = self.read_xml(name)
+        cached = self._rels.get(name)
+        if cached is not None and cached[0] is data:
+            return list(cached[1])
         prefix = self._rels_prefix(name, data)
         found = []
         for element in X.find_all(data, prefix, b"Relationship"):
@@ -295,7 +308,8 @@ class Package:
                     data[element.start : element.end],
                 )
             )
-        return found
+        self._rels[name] = (data, found)
+        return list(found)
 
     @staticmethod
     def _rels_prefix(name: str, data: bytes) -> bytes:
