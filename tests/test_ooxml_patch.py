@@ -155,3 +155,22 @@ def test_strict_ooxml_is_refused(tmp_path: Path) -> None:
     with pytest.raises(PatchUnsupported, match="Strict"):
         Worksheet(pkg, "xl/worksheets/sheet1.xml")
     pkg.close()
+
+
+def test_edits_applied_at_once_give_what_one_splice_after_another_gives(tmp_path: Path) -> None:
+    part = "xl/worksheets/sheet1.xml"
+    # From the end to the start: two inserts at one place (the later one goes first), a
+    # replacement, an edit that changes nothing (not journalled), a deletion.
+    edits = [(40, 40, b"<a/>"), (40, 40, b"<b/>"), (30, 35, b"XY"), (20, 25, None), (0, 9, b"")]
+    together = Package.open(package(tmp_path))
+    one_by_one = Package.open(package(tmp_path))
+    source = together.read(part)
+    plan = [(s, e, source[s:e] if new is None else new) for s, e, new in edits]
+    for start, end, new in plan:
+        one_by_one.splice(part, start, end, new)
+    assert together.splice_all(part, plan) == one_by_one.read(part)
+    assert together.journal == one_by_one.journal
+    assert len(together.journal[part]) == 4
+    assert together.read(part).startswith(source[9:20])
+    with pytest.raises(PatchUnsupported, match="overlapping"):
+        together.splice_all(part, [(10, 20, b"x"), (15, 30, b"y")])

@@ -191,8 +191,7 @@ class Comments:
                 at = listing.inner[1]
             inserts[at] = inserts.get(at, b"") + new
         plan.extend((at, at, content) for at, content in inserts.items())
-        for start, end, new in sorted(plan, reverse=True):
-            self.package.splice(self.part, start, end, new)
+        self.package.splice_all(self.part, sorted(plan, reverse=True))
         final = self.notes()
         self._put_shapes({w: final[w].text for w in texts}, set(existing))
 
@@ -296,8 +295,7 @@ class Comments:
             if close < 0:
                 raise PatchUnsupported(f"{self.vml} has no closing </xml>")
             plan.append((close, close, new_shapes))
-        for start, end, new in sorted(plan, reverse=True):
-            self.package.splice(self.vml, start, end, new)
+        self.package.splice_all(self.vml, sorted(plan, reverse=True))
 
     @staticmethod
     def _shapes(data: bytes, v: bytes, x: bytes) -> dict[tuple[int, int], tuple[int, int]]:

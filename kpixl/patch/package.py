@@ -14,6 +14,7 @@ import hashlib
 import posixpath
 import struct
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -144,14 +145,39 @@ class Package:
 
     def splice(self, name: str, start: int, end: int, new: bytes) -> bytes:
         """Replace bytes ``start:end`` of part ``name`` with ``new``; return the new part."""
+        return self.splice_all(name, [(start, end, new)])
+
+    def splice_all(self, name: str, edits: Iterable[tuple[int, int, bytes]]) -> bytes:
+        """Replace ``start:end`` with ``new`` for each edit, in the order given; return the
+        new part.
+
+        Each edit lies before the ones ahead of it (they go from the end of the part to its
+        start), so every position is one of the part as it is now, and the journal gets each
+        edit as one :meth:`splice` would. The part is copied once, not once per edit.
+
+        Raises:
+            PatchUnsupported: an edit overlaps one ahead of it or lies outside the part.
+        """
         data = self.read(name)
-        was = data[start:end]
-        if was == new:
+        pieces: list[bytes] = []
+        done: list[Splice] = []
+        position = len(data)
+        for start, end, new in edits:
+            if not 0 <= start <= end <= position:
+                raise PatchUnsupported(f"{name}: overlapping edits")
+            was = data[start:end]
+            if was == new:
+                continue
+            pieces += (data[end:position], new)
+            position = start
+            done.append(Splice(start, was, new))
+        if not done:
             return data
-        data = data[:start] + new + data[end:]
+        pieces.append(data[:position])
+        data = b"".join(reversed(pieces))
         self.changed[name] = data
         if name not in self.fresh:
-            self.journal.setdefault(name, []).append(Splice(start, was, new))
+            self.journal.setdefault(name, []).extend(done)
         return data
 
     def replace(self, name: str, data: bytes) -> None:

@@ -204,8 +204,7 @@ def _cut_comments(package: Package, comments: Comments, cells: set[tuple[int, in
             plan.append((cut.start, end, b""))
         else:
             plan.append((element.start, element.end, b""))
-    for start, end, new in sorted(plan, reverse=True):
-        package.splice(comments.part, start, end, new)
+    package.splice_all(comments.part, sorted(plan, reverse=True))
 
 
 def _drop_record_rows(package: Package, meta: Meta, record: dict[str, Any] | None) -> None:

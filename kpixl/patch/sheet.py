@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import itertools
 import math
 import re
 from collections.abc import Callable
@@ -285,11 +284,7 @@ class Worksheet:
         if legacy_drawing is not None:
             plan.extend(self._legacy_drawing(legacy_drawing))
         plan.sort(key=lambda p: (p[0], p[1]))
-        for (_, end, _), (start, _, _) in itertools.pairwise(plan):
-            if start < end:
-                raise PatchUnsupported(f"{self.part}: overlapping edits")
-        for start, end, new in reversed(plan):
-            self.package.splice(self.part, start, end, new)
+        self.package.splice_all(self.part, reversed(plan))
 
     def _new_row(
         self, number: int, targets: dict[int, CellEdit], rows: list[_Row]

@@ -124,8 +124,7 @@ class Styles:
                 plan.append((element.start, element.open_end, X.set_attr(tag, b"count", total)))
             at = element.inner[1]
             plan.append((at, at, children))
-        for start, end, new in sorted(plan, reverse=True):
-            self.package.splice(self.part, start, end, new)
+        self.package.splice_all(self.part, sorted(plan, reverse=True))
         for name in _CONTAINERS:
             self.counts[name] += len(self.pending[name])
             self.pending[name] = []

@@ -406,5 +406,4 @@ def add_to_app_properties(package: Package, name: str) -> None:
 
 
 def _apply(package: Package, part: str, plan: list[tuple[int, int, bytes]]) -> None:
-    for start, end, new in sorted(plan, key=lambda p: (p[0], p[1]), reverse=True):
-        package.splice(part, start, end, new)
+    package.splice_all(part, sorted(plan, key=lambda p: (p[0], p[1]), reverse=True))
