@@ -42,7 +42,7 @@ from builders import (
 from kpixl import layout as L
 from kpixl import master as M
 from kpixl.checks.master import check_master
-from kpixl.evaluation import Evaluation, evaluate
+from kpixl.evaluation import Evaluation, evaluate, shared_values
 from kpixl.fill import Filler
 from kpixl.findings import CENTRE
 from kpixl.measures import survey_item_means, survey_percent_from_means
@@ -1511,3 +1511,26 @@ def test_an_unexpected_error_is_that_workbooks_internal_error(
         pd.testing.assert_frame_equal(
             part(evaluation, name).kpis, part(batch, name).kpis, check_dtype=False, obj=name
         )
+
+
+def test_shared_values_keep_every_value_and_share_one_object_per_value() -> None:
+    def chunk(source: str) -> Evaluation:
+        texts = pd.Series(["".join(["ระดับ", str(n)]) for n in (1, 2, 1)], dtype="str")
+        frame = pd.DataFrame({"source": [source] * 3, "text": texts, "n": [1.5, 2.0, None]})
+        fills = pd.DataFrame(
+            {"cell": ["A1", "A2", "A3", "A4", "A5"], "value": [3, 3.0, True, float("nan"), None]}
+        )
+        fills["value"] = fills["value"].astype(object)
+        return Evaluation(frame, frame, frame, frame, fills, frame)
+
+    pool: dict[Any, Any] = {}
+    first, second = (shared_values(chunk(s), pool) for s in ("a.xlsx", "b.xlsx"))
+    for got, made in ((first, chunk("a.xlsx")), (second, chunk("b.xlsx"))):
+        pd.testing.assert_frame_equal(got.kpis, made.kpis)
+        assert list(got.fills["value"][:3]) == [3, 3.0, True]
+        assert [type(v) for v in got.fills["value"]][:3] == [int, float, bool]
+        assert math.isnan(got.fills["value"][3]) and got.fills["value"][4] is None
+    # The same text is one object, in a chunk and across chunks.
+    assert first.kpis["text"][0] is first.kpis["text"][2] is second.findings["text"][0]
+    assert first.fills["value"][0] is second.fills["value"][0]
+    assert first.kpis["text"][1] is not first.kpis["text"][0]

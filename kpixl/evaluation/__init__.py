@@ -213,26 +213,45 @@ def _evaluate(
         build_fills(kpis, totals, cells, locked),
         F.target_values(cells, targets, info),
     )
-    if not share_texts:
-        return Evaluation(*frames)
-    return Evaluation(*(_shared_texts(frame) for frame in frames))
+    evaluation = Evaluation(*frames)
+    return shared_values(evaluation) if share_texts else evaluation
 
 
-def _shared_texts(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with each text column holding one string object per distinct text.
+def shared_values(evaluation: Evaluation, pool: dict[Any, Any] | None = None) -> Evaluation:
+    """``evaluation`` with one object per distinct value in each text column, and in the
+    fills' values; with ``pool``, one per distinct value across every evaluation given it.
 
     What an evaluation returns outlives its cells (a batch keeps every chunk's), and its
-    texts repeat: the source on every row, the codes, severities, KPI names and most
-    messages. Each row built its own copy of the same text; sharing one per distinct text
-    keeps the values and the dtype and makes a batch's memory grow by little per workbook.
+    values repeat: the source on every row, the codes, severities, KPI names, most messages,
+    the levels and scores filled in. Each row built its own copy of the same value; sharing
+    one keeps the values and the dtypes and makes a batch's memory grow by little per
+    workbook.
     """
+    pool = {} if pool is None else pool
+    return Evaluation(
+        *(_shared(getattr(evaluation, f.name), pool) for f in dataclasses.fields(evaluation))
+    )
+
+
+def _shared(frame: pd.DataFrame, pool: dict[Any, Any]) -> pd.DataFrame:
     out = frame.copy(deep=False)
     for name in frame.columns:
         column = frame[name]
         if isinstance(column.dtype, pd.StringDtype):
             codes, uniques = column.array.factorize()
-            if len(uniques) < len(column):
-                out[name] = pd.Series(uniques.take(codes, allow_fill=True), index=frame.index)
+            canonical = [pool.setdefault(text, text) for text in uniques]
+            out[name] = pd.Series(
+                pd.array(canonical, dtype=column.dtype).take(codes, allow_fill=True),
+                index=frame.index,
+            )
+        elif column.dtype == object:
+            # Mixed values (a level 3, a score 3.0, a text): keyed by type as well, so
+            # that 3, 3.0 and True stay what they are. NaN equals nothing: left alone.
+            values = column.to_numpy(copy=True)
+            for i, value in enumerate(values):
+                if isinstance(value, int | float | str) and value == value:
+                    values[i] = pool.setdefault((type(value), value), value)
+            out[name] = pd.Series(values, index=frame.index, dtype=object)
     return out
 
 
