@@ -198,10 +198,12 @@ def run_batch(
     pool: dict[Any, Any] = {}  # the chunks' results share one object per distinct value
     for start in range(0, max(len(items), 1), CHUNK):
         books, bad = read_all(dict(items[start : start + CHUNK]))
-        evaluations.append(shared_values(evaluate(books, master), pool))
+        evaluation = evaluate(books, master)
         unusable.append(bad)
         evaluated += [Evaluated(book.source, book.path, book.unsupported_parts) for book in books]
-        del books  # let this chunk's cells go before the next chunk is read
+        del books  # this chunk's cells go before what is kept of it is made
+        evaluations.append(shared_values(evaluation, pool))
+        del evaluation
     result = BatchResult(combine(evaluations), concat_findings(unusable), sources)
     if out_dir is not None:
         write_outputs(result, evaluated, Path(out_dir))
