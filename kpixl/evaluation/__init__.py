@@ -218,8 +218,9 @@ def _evaluate(
 
 
 def shared_values(evaluation: Evaluation, pool: dict[Any, Any] | None = None) -> Evaluation:
-    """``evaluation`` with one object per distinct value in each text column, and in the
-    fills' values; with ``pool``, one per distinct value across every evaluation given it.
+    """``evaluation`` with one object per distinct value in each text column and each
+    column of mixed values (the fills'); with ``pool``, one per distinct value across every
+    evaluation given it.
 
     What an evaluation returns outlives its cells (a batch keeps every chunk's), and its
     values repeat: the source on every row, the codes, severities, KPI names, most messages,

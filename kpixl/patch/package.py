@@ -164,7 +164,7 @@ class Package:
         position = len(data)
         for start, end, new in edits:
             if not 0 <= start <= end <= position:
-                raise PatchUnsupported(f"{name}: overlapping edits")
+                raise PatchUnsupported(f"{name}: overlapping edits, or edits outside the part")
             was = data[start:end]
             if was == new:
                 continue
