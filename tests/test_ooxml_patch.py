@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kpixl.patch import PatchUnsupported
-from kpixl.patch.package import Package
+from kpixl.patch.package import Package, Splice
 from kpixl.patch.sheet import CellEdit, Worksheet
 from kpixl.patch.workbook import Workbook
 
@@ -162,15 +162,18 @@ def test_edits_applied_at_once_give_what_one_splice_after_another_gives(tmp_path
     # From the end to the start: two inserts at one place (the later one goes first), a
     # replacement, an edit that changes nothing (not journalled), a deletion.
     edits = [(40, 40, b"<a/>"), (40, 40, b"<b/>"), (30, 35, b"XY"), (20, 25, None), (0, 9, b"")]
-    together = Package.open(package(tmp_path))
-    one_by_one = Package.open(package(tmp_path))
-    source = together.read(part)
+    pkg = Package.open(package(tmp_path))
+    source = pkg.read(part)
     plan = [(s, e, source[s:e] if new is None else new) for s, e, new in edits]
+    # What slicing the bytes one edit after another gives (splice() itself is splice_all).
+    expected, journal = source, []
     for start, end, new in plan:
-        one_by_one.splice(part, start, end, new)
-    assert together.splice_all(part, plan) == one_by_one.read(part)
-    assert together.journal == one_by_one.journal
-    assert len(together.journal[part]) == 4
-    assert together.read(part).startswith(source[9:20])
+        if expected[start:end] != new:
+            journal.append(Splice(start, expected[start:end], new))
+        expected = expected[:start] + new + expected[end:]
+    assert pkg.splice_all(part, plan) == expected == pkg.read(part)
+    assert pkg.journal == {part: journal}
+    assert len(journal) == 4 and expected.startswith(source[9:20])
     with pytest.raises(PatchUnsupported, match="overlapping"):
-        together.splice_all(part, [(10, 20, b"x"), (15, 30, b"y")])
+        pkg.splice_all(part, [(10, 20, b"x"), (15, 30, b"y")])
+    pkg.close()
