@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
 from defusedxml import ElementTree as SafeET
 from python_calamine import CalamineWorkbook
 
@@ -36,7 +34,7 @@ from kpixl.findings import finding, findings_frame
 from kpixl.master import fingerprint
 from kpixl.safety import UnusableFile, inspect_workbook
 from kpixl.thai import clean_text
-from kpixl.workbook import CELL_COLUMNS, WorkbookData, empty_cells
+from kpixl.workbook import CELL_COLUMNS, CellColumns, WorkbookData
 
 __all__ = ["CELL_COLUMNS", "WorkbookData", "read_workbook"]
 
@@ -100,7 +98,7 @@ def read_workbook(path: Path | str, *, source: str | None = None) -> WorkbookDat
         path=path,
         meta=meta,
         definitions=definitions,
-        cells=cells,
+        cell_columns=cells,
         altered=altered,
         intact=intact,
         unsupported_parts=container.unsupported_parts,
@@ -628,7 +626,7 @@ def _read_tables(
     sheet_order: Mapping[str, int],
     meta: Mapping[str, str],
     definitions: Mapping[str, Any] | None,
-) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+) -> tuple[CellColumns, list[dict[str, Any]]]:
     fy_text = meta.get("fiscal_year_be", "")
     fiscal_year_be = int(fy_text) if fy_text.isdigit() else 0
     survey_ids = [
@@ -641,7 +639,7 @@ def _read_tables(
         table = _locate(name, grid, fiscal_year_be, survey_ids)
         if table is not None:
             candidates.setdefault((table.kind, table.survey_kpi), []).append(table)
-    found = _Found(source)
+    found = _Found()
     findings: list[dict[str, Any]] = []
     for (kind, survey_kpi), tables in candidates.items():
         expected = _TABLE_SHEETS.get(kind) or L.survey_sheet_name(survey_kpi)
@@ -664,15 +662,14 @@ def _read_tables(
         _read_table(found, grids[chosen.sheet], chosen)
     for name, grid in grids.items():
         _read_signoff(found, name, grid)
-    return found.frame(), findings
+    return found.columns, findings
 
 
 class _Found:
-    """The cells read, column by column (see :data:`kpixl.workbook.CELL_COLUMNS`)."""
+    """The cells read, column by column (see :data:`kpixl.workbook.CellColumns`)."""
 
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.columns: dict[str, list[Any]] = {name: [] for name in CELL_COLUMNS}
+    def __init__(self) -> None:
+        self.columns: dict[str, list[Any]] = {name: [] for name in CELL_COLUMNS[1:]}
 
     def add(
         self, grid: _Grid, sheet: str, table: str, kpi_id: str, key: str, row: int, column: int
@@ -691,22 +688,6 @@ class _Found:
         c["error"].append(meta.error)
         c["percent"].append(meta.style in grid.percent_styles)
         c["cached"].append(meta.cached)
-
-    def frame(self) -> pd.DataFrame:
-        """The cells frame. ``raw`` is an object column: pandas would infer a string dtype
-        for a column of text and None, and a blank would read back as NaN."""
-        c = self.columns
-        count = len(c["sheet"])
-        if not count:
-            return empty_cells()
-        c["source"] = [self.source] * count
-        data: dict[str, Any] = {name: c[name] for name in CELL_COLUMNS}
-        data["raw"] = pd.Series(c["raw"], dtype=object)
-        data["row"] = np.array(c["row"], dtype="int64")
-        data["column"] = np.array(c["column"], dtype="int64")
-        data["percent"] = np.array(c["percent"], dtype=bool)
-        data["cached"] = np.array(c["cached"], dtype=bool)
-        return pd.DataFrame(data, columns=CELL_COLUMNS)
 
 
 _NO_META = _CellMeta()

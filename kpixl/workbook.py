@@ -6,10 +6,14 @@ evaluation takes it without importing anything that reads Excel.
 
 from __future__ import annotations
 
+import functools
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from kpixl.findings import findings_frame
@@ -30,9 +34,42 @@ CELL_COLUMNS = [
 """
 
 
+CellColumns = Mapping[str, Sequence[Any]]
+"""One workbook's cells, column by column: every column of :data:`CELL_COLUMNS` but
+``source``, all of one length."""
+
+
 def empty_cells() -> pd.DataFrame:
     """A cells frame with no rows."""
     return pd.DataFrame(columns=CELL_COLUMNS)
+
+
+def cells_frame(books: Iterable[WorkbookData]) -> pd.DataFrame:
+    """The cells of ``books`` in one frame, built once from their columns: a frame per
+    workbook, concatenated, costs several times as much as the cells themselves."""
+    parts = [(b.source, b.cell_columns) for b in books if b.cell_columns["sheet"]]
+    if not parts:
+        return empty_cells()
+    joined = {
+        name: list(itertools.chain.from_iterable(columns[name] for _, columns in parts))
+        for name in CELL_COLUMNS[1:]
+    }
+    data: dict[str, Any] = {
+        "source": list(
+            itertools.chain.from_iterable(
+                itertools.repeat(source, len(columns["sheet"])) for source, columns in parts
+            )
+        ),
+        **joined,
+        # An object column: pandas would infer a string dtype for a column of text and
+        # None, and a blank would read back as NaN.
+        "raw": pd.Series(joined["raw"], dtype=object),
+        "row": np.array(joined["row"], dtype="int64"),
+        "column": np.array(joined["column"], dtype="int64"),
+        "percent": np.array(joined["percent"], dtype=bool),
+        "cached": np.array(joined["cached"], dtype=bool),
+    }
+    return pd.DataFrame(data, columns=CELL_COLUMNS)
 
 
 @dataclass
@@ -52,7 +89,8 @@ class WorkbookData:
         intact: the embedded definitions match their fingerprint — even where the hidden
             sheet's own division code or fiscal year was edited (``altered`` says so): the
             division and year are then the definitions', which are fingerprinted.
-        cells: every cell read (columns :data:`CELL_COLUMNS`).
+        cell_columns: every cell read, column by column (:data:`CellColumns`); ``cells``
+            is the same as a frame.
         unsupported_parts: what an openpyxl round trip would drop (from the container
             inspection), for the annotated copy's fallback path.
         macro_enabled: the package is macro-enabled (.xlsm).
@@ -64,13 +102,19 @@ class WorkbookData:
     path: Path
     meta: dict[str, str]
     definitions: dict[str, Any] | None
-    cells: pd.DataFrame
+    cell_columns: CellColumns
     altered: tuple[str, str] | None = None
     intact: bool = False
     unsupported_parts: tuple[str, ...] = ()
     macro_enabled: bool = False
     checked_copy: bool = False
     findings: pd.DataFrame = field(default_factory=findings_frame)
+
+    @functools.cached_property
+    def cells(self) -> pd.DataFrame:
+        """Every cell read (columns :data:`CELL_COLUMNS`). The evaluation builds one frame
+        of a whole chunk's cells instead (:func:`cells_frame`)."""
+        return cells_frame([self])
 
     @property
     def trusted(self) -> bool:

@@ -434,12 +434,13 @@ class Book:
         """The workbook as :func:`kpixl.reader.read_workbook` would return it."""
         definitions = copy.deepcopy(self.definitions)
         altered, intact = hidden_sheet_state(self.meta, definitions)
+        cells = self.cells()
         return WorkbookData(
             source=self.source,
             path=Path(self.source),
             meta=dict(self.meta),
             definitions=definitions,
-            cells=self.cells(),
+            cell_columns={name: cells[name].tolist() for name in CELL_COLUMNS[1:]},
             altered=self.altered if self.altered is not None else altered,
             intact=intact if self.altered is None else False,
         )

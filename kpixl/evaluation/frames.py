@@ -31,7 +31,7 @@ from kpixl.normalize import (
 )
 from kpixl.rubric import Rubric
 from kpixl.thai import clean_text, format_number
-from kpixl.workbook import CELL_COLUMNS, WorkbookData, empty_cells
+from kpixl.workbook import WorkbookData, cells_frame
 
 KEYS = K.KEYS
 INFO_COLUMNS = [
@@ -201,9 +201,7 @@ def prepare_cells(
     (``blank``, ``ok``, ``invalid``).
     """
     evaluated = set(info["source"])
-    frames = [b.cells for b in books if b.source in evaluated and not b.cells.empty]
-    cells = pd.concat(frames, ignore_index=True) if frames else empty_cells()
-    cells = normalize_cells(cells[CELL_COLUMNS])
+    cells = normalize_cells(cells_frame(b for b in books if b.source in evaluated))
     per_kpi = lookup(cells, kpis, KEYS, ["kind", "percent"])
     data = lookup(cells, fields, [*KEYS, "field"], ["expect", "label"])
     cells = cells.assign(
