@@ -6,10 +6,10 @@ division deleted is recovered from the table's visible headers. Where a division
 form sheet (Excel's Move/Copy puts the copy first), the sheet the template made is used
 and the copies are named in a finding.
 
-Values come from python-calamine; what calamine does not say comes from one byte scan of
-each sheet's XML: which cells hold a formula (its cached result is read as the value, and
-whether there is one), which hold an Excel error value (#REF!, #DIV/0! …), and which have
-a percent number format (85 % typed in Excel is stored as 0.85).
+Values and merged ranges come from python-calamine; what calamine does not say comes from
+one byte scan of each sheet's XML: which cells hold a formula (its cached result is read
+as the value, and whether there is one), which hold an Excel error value (#REF!, #DIV/0!
+…), and which have a percent number format (85 % typed in Excel is stored as 0.85).
 """
 
 from __future__ import annotations
@@ -67,15 +67,15 @@ def read_workbook(path: Path | str, *, source: str | None = None) -> WorkbookDat
     try:
         package = _scan_package(path, container.parts)
         book = CalamineWorkbook.from_path(str(path))
-        grids = {
-            name: _Grid(
-                book.get_sheet_by_name(name).to_python(skip_empty_area=False),
+        grids = {}
+        for name in book.sheet_names:
+            sheet = book.get_sheet_by_name(name)
+            grids[name] = _Grid(
+                sheet.to_python(skip_empty_area=False),
                 package.cells.get(name, {}),
                 package.percent_styles,
-                package.merges.get(name, {}),
+                _merges(sheet.merged_cell_ranges or ()),
             )
-            for name in book.sheet_names
-        }
     except UnusableFile:
         raise
     except Exception as error:
@@ -124,7 +124,6 @@ class _Package:
     sheet_ids: dict[str, int]
     percent_styles: frozenset[int]
     cells: dict[str, dict[tuple[int, int], _CellMeta]]
-    merges: dict[str, dict[tuple[int, int], int]]
 
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -185,7 +184,6 @@ def _scan_parts(archive: _Parts) -> _Package:
     )
     ids: dict[str, int] = {}
     cells: dict[str, dict[tuple[int, int], _CellMeta]] = {}
-    merges: dict[str, dict[tuple[int, int], int]] = {}
     for position, sheet in enumerate(workbook.iter(f"{_MAIN}sheet")):
         name = sheet.get("name", "")
         try:
@@ -197,26 +195,18 @@ def _scan_parts(archive: _Parts) -> _Package:
         if part in archive:
             xml = archive.read(part)
             cells[name] = _cell_meta(xml, percent)
-            merges[name] = _merges(xml)
-    return _Package(ids, percent, cells, merges)
+    return _Package(ids, percent, cells)
 
 
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?ref="([A-Z]{1,3}[0-9]+):([A-Z]{1,3}[0-9]+)"')
-
-
-def _merges(xml: bytes) -> dict[tuple[int, int], int]:
-    """(row, column) of each cell of a merged range's first row → the range's last column."""
+def _merges(
+    ranges: Iterable[tuple[tuple[int, int], tuple[int, int]]],
+) -> dict[tuple[int, int], int]:
+    """(row, column) of each cell of a merged range's first row → the range's last column
+    (1-based), from calamine's ranges (0-based corners)."""
     found: dict[tuple[int, int], int] = {}
-    # The pattern is tried only from the first merged range on: trying it at every tag of
-    # the sheet's data cost more than the rest of the sheet's scan.
-    first = xml.find(b"mergeCell")
-    if first < 0:
-        return found
-    for match in _MERGE.finditer(xml, max(xml.rfind(b"<", 0, first), 0)):
-        top, left = parse_cell(match.group(1).decode())
-        _bottom, right = parse_cell(match.group(2).decode())
-        for column in range(left, right + 1):
-            found[(top, column)] = right
+    for (top, left), (_bottom, right) in ranges:
+        for column in range(left + 1, right + 2):
+            found[(top + 1, column)] = right + 1
     return found
 
 
@@ -289,7 +279,11 @@ def _candidate_cells(xml: bytes, percent: frozenset[int]) -> list[int]:
     is tolerated), an error value (``t="e"``), a percent style (``s="…"``)."""
     starts: set[int] = set()
     formulas = [at for at in _positions(xml, b"<f") if xml[at + 2 : at + 3] in _F_END]
-    for at in _positions(xml, b":f"):
+    # A prefixed <x:f> is a formula only where a prefix is bound to the sheet's namespace
+    # (an extension's <xm:f> is not one); most sheets bind none, and ":" is everywhere in
+    # their formulas' ranges.
+    prefixed = _MAIN_PREFIX.search(xml) is not None
+    for at in _positions(xml, b":f") if prefixed else ():
         opening = xml.rfind(b"<", 0, at)
         prefix = xml[opening + 1 : at] if opening >= 0 else b""
         if xml[at + 2 : at + 3] in _F_END and prefix and not (set(prefix) & _NOT_NAME):
@@ -319,6 +313,10 @@ def _candidate_cells(xml: bytes, percent: frozenset[int]) -> list[int]:
 
 
 _F_END = {b" ", b"\t", b"\r", b"\n", b">", b"/"}
+_MAIN_PREFIX = re.compile(
+    rb"xmlns:[^=\s]+\s*=\s*[\"'](?:http://schemas\.openxmlformats\.org/spreadsheetml/2006/main"
+    rb"|http://purl\.oclc\.org/ooxml/spreadsheetml/main)[\"']"
+)
 _NOT_NAME = frozenset(b" \t\r\n<>/=\"'")
 
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 import shutil
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import hostile
 import openpyxl
 import pandas as pd
 import pytest
@@ -394,6 +396,33 @@ def test_a_formula_is_read_by_its_cached_value_with_its_text(
     evaluation = evaluate([book], master)
     assert not set(evaluation.findings["code"]) & {"value-from-formula", "formula-not-calculated"}
     assert evaluation.totals["total"].item() == pytest.approx(4.58)
+
+
+_MAIN_NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+
+
+def _prefixed(sheet: bytes, prefix: bytes) -> bytes:
+    """The sheet with its own namespace bound to ``prefix`` and every one of its elements
+    named with it (as the Open XML SDK can write them)."""
+    assert _MAIN_NS in sheet
+    bound = sheet.replace(_MAIN_NS, b"xmlns:" + prefix + _MAIN_NS[5:], 1)
+    return re.sub(rb"<(/?)([A-Za-z][\w.-]*)(?=[\s/>])", rb"<\1" + prefix + rb":\2", bound)
+
+
+def test_sheets_whose_elements_are_prefixed_read_the_same(
+    recalculated: Path, tmp_path: Path
+) -> None:
+    with zipfile.ZipFile(recalculated) as package:
+        sheets = {
+            n: _prefixed(package.read(n), b"x")
+            for n in package.namelist()
+            if n.startswith("xl/worksheets/sheet")
+        }
+    assert sum(xml.count(b"<x:f ") for xml in sheets.values()) > 20
+    prefixed = hostile.rewrite_parts(recalculated, tmp_path / "prefixed.xlsx", sheets)
+    plain, read = read_workbook(recalculated), read_workbook(prefixed)
+    assert read.cells.drop(columns="source").equals(plain.cells.drop(columns="source"))
+    assert plain.cells["formula"].ne("").sum() > 20 and plain.cells["cached"].sum() > 20
 
 
 def test_a_value_typed_over_a_formula_is_read_as_a_value(
