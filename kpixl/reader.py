@@ -20,7 +20,7 @@ import itertools
 import json
 import re
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -535,6 +535,10 @@ def _header_plan(
 def _find_key_row(grid: _Grid) -> tuple[str, int, dict[int, str]] | None:
     meta = grid.meta
     for row, line in enumerate(grid.values[:_KEY_ROW_SCAN], 1):
+        # most rows are not a key row: told at once by their texts (errors left in)
+        marks = {v.strip() for v in line if isinstance(v, str)}
+        if not any(needed <= marks for needed in _TABLE_KEYS.values()):
+            continue
         keys = {}
         for column, value in enumerate(line, 1):
             if (
@@ -569,14 +573,18 @@ def _recover_from_headers(
     grid: _Grid, fiscal_year_be: int
 ) -> tuple[str, int, dict[int, str]] | None:
     """A table whose hidden key row was deleted, found by its visible header row."""
-    for row in range(1, min(grid.rows, _KEY_ROW_SCAN) + 1):
+    plans = [(kind, *_header_plan(kind, fiscal_year_be)) for kind in _TABLE_KEYS]
+    for row, line in enumerate(grid.values[:_KEY_ROW_SCAN], 1):
+        # most rows are no header row: told at once by their texts (errors left in)
+        marks = {_norm(_id_text(v)) for v in line if v is not None and v != ""}
+        if not any(labels and needed <= marks for _, labels, needed in plans):
+            continue
         texts = {c: _norm(grid.text(row, c)) for c in range(1, grid.width(row) + 1)}
         texts = {c: t for c, t in texts.items() if t}
         if not texts:
             continue
         present = set(texts.values())
-        for kind in ("form", "data", "target", "survey"):
-            labels, needed = _header_plan(kind, fiscal_year_be)
+        for kind, labels, needed in plans:
             if not labels or not needed <= present:
                 continue
             queue: dict[str, list[str]] = {}
@@ -670,22 +678,32 @@ class _Found:
         self.columns: dict[str, list[Any]] = {name: [] for name in CELL_COLUMNS[1:]}
 
     def add(
-        self, grid: _Grid, sheet: str, table: str, kpi_id: str, key: str, row: int, column: int
+        self,
+        grid: _Grid,
+        sheet: str,
+        table: str,
+        kpi_id: str,
+        row: int,
+        columns: Sequence[int],
+        keys: Sequence[str],
     ) -> None:
-        """Record the cell at (row, column) of ``grid``."""
-        meta = grid.meta.get((row, column), _NO_META)
+        """Record the cells of ``row`` of ``grid`` at ``columns``, whose keys are ``keys``."""
+        count = len(columns)
+        get = grid.meta.get
+        metas = [get((row, column), _NO_META) for column in columns]
+        percent = grid.percent_styles
         c = self.columns
-        c["sheet"].append(sheet)
-        c["table"].append(table)
-        c["kpi_id"].append(kpi_id)
-        c["field"].append(key)
-        c["raw"].append(grid.value(row, column))
-        c["formula"].append(meta.formula)
-        c["row"].append(row)
-        c["column"].append(column)
-        c["error"].append(meta.error)
-        c["percent"].append(meta.style in grid.percent_styles)
-        c["cached"].append(meta.cached)
+        c["sheet"] += [sheet] * count
+        c["table"] += [table] * count
+        c["kpi_id"] += [kpi_id] * count
+        c["field"] += keys
+        c["raw"] += [grid.value(row, column) for column in columns]
+        c["formula"] += [m.formula for m in metas]
+        c["row"] += [row] * count
+        c["column"] += columns
+        c["error"] += [m.error for m in metas]
+        c["percent"] += [m.style in percent for m in metas]
+        c["cached"] += [m.cached for m in metas]
 
 
 _NO_META = _CellMeta()
@@ -694,17 +712,17 @@ _NO_META = _CellMeta()
 def _read_table(found: _Found, grid: _Grid, table: _Table) -> None:
     columns = {key: column for column, key in table.keys.items()}
     sheet, kind = table.sheet, table.kind
+    every_column, every_key = list(table.keys), list(table.keys.values())
 
     def record(kpi_id: str, key: str, row: int, column: int) -> None:
-        found.add(grid, sheet, kind, kpi_id, key, row, column)
+        found.add(grid, sheet, kind, kpi_id, row, [column], [key])
 
-    item_columns = [c for c, k in table.keys.items() if k.startswith("item:")]
+    items = [c for c, k in table.keys.items() if k.startswith("item:")]
+    answered = _answered_rows(grid, items) if kind == "survey" else set()
     for row in range(table.key_row + 1, grid.rows + 1):
         if kind == "survey":
-            if not any(_filled(grid, row, c) for c in item_columns):
-                continue
-            for column, key in table.keys.items():
-                record(table.survey_kpi, key, row, column)
+            if row in answered:
+                found.add(grid, sheet, kind, table.survey_kpi, row, every_column, every_key)
             continue
         kpi_id = grid.text(row, columns["kpi_id"])
         if kind == "form" and kpi_id in _TOTAL_ROWS:
@@ -719,8 +737,21 @@ def _read_table(found: _Found, grid: _Grid, table: _Table) -> None:
             if data_key:
                 record(kpi_id, data_key, row, columns["input"])
         else:
-            for column, key in table.keys.items():
-                record(kpi_id, key, row, column)
+            found.add(grid, sheet, kind, kpi_id, row, every_column, every_key)
+
+
+def _answered_rows(grid: _Grid, columns: list[int]) -> set[int]:
+    """The rows where one of ``columns`` is filled (see :func:`_filled`)."""
+    wanted = set(columns)
+    rows = {r for (r, c), m in grid.meta.items() if c in wanted and (m.formula or m.error)}
+    for row, line in enumerate(grid.values, 1):
+        width = len(line)
+        if row not in rows and any(
+            v is not None and v != "" and str(v).strip()
+            for v in (line[c - 1] for c in columns if c <= width)
+        ):
+            rows.add(row)
+    return rows
 
 
 def _filled(grid: _Grid, row: int, column: int) -> bool:
@@ -738,9 +769,12 @@ def _read_signoff(found: _Found, sheet: str, grid: _Grid) -> None:
     labels = _SIGNOFF_KEYS
     # Most sheets have no sign-off, and most of a sheet's values repeat (blanks above all).
     distinct = set(itertools.chain.from_iterable(grid.values))
-    if not any(isinstance(text, str) and text.strip() in labels for text in distinct):
+    found_labels = {t for t in distinct if isinstance(t, str) and t.strip() in labels}
+    if not found_labels:
         return
     for row, line in enumerate(grid.values, 1):
+        if found_labels.isdisjoint(line):
+            continue
         width = len(line)
         for column, text in enumerate(line[: width - 1], 1):
             # (an error value is never a label: no "#" in any)
@@ -751,5 +785,5 @@ def _read_signoff(found: _Found, sheet: str, grid: _Grid) -> None:
                 # label's merged range.
                 after = grid.merges.get((row, column), column) + 1
                 target = next((c for c in range(after, width + 1) if _filled(grid, row, c)), after)
-                found.add(grid, sheet, "signoff", "", key, row, target)
+                found.add(grid, sheet, "signoff", "", row, [target], [key])
                 break
