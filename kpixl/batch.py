@@ -198,7 +198,7 @@ def run_batch(
     pool: dict[Any, Any] = {}  # the chunks' results share one object per distinct value
     for start in range(0, max(len(items), 1), CHUNK):
         books, bad = read_all(dict(items[start : start + CHUNK]))
-        evaluation = evaluate(books, master)
+        evaluation = evaluate(books, master, share=False)  # shared below, with the batch's pool
         unusable.append(bad)
         evaluated += [Evaluated(book.source, book.path, book.unsupported_parts) for book in books]
         del books  # this chunk's cells go before what is kept of it is made

@@ -88,7 +88,10 @@ class Evaluation:
 
 
 def evaluate(
-    workbooks: Iterable[WorkbookData], master: Master | Sequence[Master] | None = None
+    workbooks: Iterable[WorkbookData],
+    master: Master | Sequence[Master] | None = None,
+    *,
+    share: bool = True,
 ) -> Evaluation:
     """Check and score the workbooks, all at once.
 
@@ -97,6 +100,9 @@ def evaluate(
         master: the centre's master (or several: each workbook takes the one that defines
             its division, of its fiscal year first); when given, its definitions are the ones
             that count and each workbook's embedded definitions are compared with them.
+        share: the results of several workbooks share one object per distinct value
+            (:func:`shared_values`); False for a caller that shares them itself, as a batch
+            does across its chunks.
 
     Raises:
         ValueError: two workbooks share a source (a programmer error).
@@ -108,7 +114,7 @@ def evaluate(
     masters = [] if master is None else [master] if isinstance(master, Master) else list(master)
     try:
         # One workbook checked alone (``kpixl check``) keeps its results to itself.
-        return _evaluate(books, masters, share_texts=len(books) > 1)
+        return _evaluate(books, masters, share=share and len(books) > 1)
     except Exception:
         if len(books) <= 1:
             if not books:
@@ -167,10 +173,10 @@ def _no_totals(info: pd.DataFrame) -> pd.DataFrame:
 
 
 def _evaluate(
-    books: Sequence[WorkbookData], masters: Sequence[Master], *, share_texts: bool = True
+    books: Sequence[WorkbookData], masters: Sequence[Master], *, share: bool = True
 ) -> Evaluation:
-    """The evaluation of ``books``; ``share_texts``: its frames' texts share one object per
-    distinct text (:func:`_shared_texts`), for results that are kept together with others."""
+    """The evaluation of ``books``; ``share``: its frames share one object per distinct
+    value (:func:`shared_values`), for results that are kept together with others."""
     used, choice, compared = choose_all(books, masters)
     info = F.workbook_info(books, used)
     rubrics = F.Rubrics()
@@ -214,7 +220,7 @@ def _evaluate(
         F.target_values(cells, targets, info),
     )
     evaluation = Evaluation(*frames)
-    return shared_values(evaluation) if share_texts else evaluation
+    return shared_values(evaluation) if share else evaluation
 
 
 def shared_values(evaluation: Evaluation, pool: dict[Any, Any] | None = None) -> Evaluation:

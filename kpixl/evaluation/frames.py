@@ -400,9 +400,12 @@ def locked_table(
                 if key == "kpi_id":
                     continue
                 rows.append(("form", source, kpi.kpi_id, key, kpi.text(key)))
-    for rec in targets.to_dict("records"):
-        for key in ("name", "unit", "kpi_type"):
-            rows.append(("target", rec["source"], rec["kpi_id"], key, str(rec[key])))
+    target_keys = ("name", "unit", "kpi_type")
+    for source, kpi_id, *texts in zip(
+        *(targets[name] for name in ("source", "kpi_id", *target_keys)), strict=True
+    ):
+        for key, text in zip(target_keys, texts, strict=True):
+            rows.append(("target", source, kpi_id, key, str(text)))
     expected = pd.DataFrame(rows, columns=["table", "source", "kpi_id", "field", "expected"])
     shown = cells.loc[
         cells["table"].isin(["form", "target"]) & cells["kpi_id"].ne(""), _LOCKED_CELL_COLUMNS
