@@ -160,9 +160,7 @@ def lookup_positions(left: pd.DataFrame, right: pd.DataFrame, on: Sequence[str])
     unknown = np.zeros(len(left), dtype=bool)
     for name in on:
         ours = right[name].to_numpy()
-        codes, _ = pd.factorize(
-            np.concatenate([ours, left[name].to_numpy()]), use_na_sentinel=False
-        )
+        codes = _key_codes(ours, left[name])
         known = int(codes[: len(ours)].max()) + 1 if len(ours) else 0
         found = np.minimum(codes[len(ours) :], known)
         unknown |= found == known
@@ -175,6 +173,21 @@ def lookup_positions(left: pd.DataFrame, right: pd.DataFrame, on: Sequence[str])
         hit = ~unknown & (keys[at] == mine)
         positions[hit] = first[at[hit]]
     return positions
+
+
+def _key_codes(right: np.ndarray, left: pd.Series) -> np.ndarray:
+    """One key column's values, ``right``'s then ``left``'s, as codes equal where the values
+    are (NaN equal to NaN). A categorical ``left`` (a chunk's cells by their KPI) is read by
+    its codes, so that only ``right``'s few values are looked up, not every cell's."""
+    if not isinstance(left.dtype, pd.CategoricalDtype):
+        codes, _ = pd.factorize(np.concatenate([right, left.to_numpy()]), use_na_sentinel=False)
+        return np.asarray(codes, dtype=np.int64)
+    categories = left.cat.categories
+    nan, absent = len(categories), len(categories) + 1  # absent: a value no cell has
+    theirs = categories.get_indexer(right)
+    theirs = np.where(pd.isna(right), nan, np.where(theirs < 0, absent, theirs))
+    mine = left.cat.codes.to_numpy()
+    return np.concatenate([theirs, np.where(mine < 0, nan, mine)]).astype(np.int64)
 
 
 def map_distinct(values: pd.Series, function: Callable[[Any], Any]) -> pd.Series:

@@ -34,7 +34,7 @@ from kpixl.findings import finding, findings_frame
 from kpixl.master import fingerprint
 from kpixl.safety import UnusableFile, inspect_workbook
 from kpixl.thai import clean_text
-from kpixl.workbook import CELL_COLUMNS, CellColumns, WorkbookData
+from kpixl.workbook import BOOK_CELL_COLUMNS, CELL_COLUMNS, CellColumns, WorkbookData
 
 __all__ = ["CELL_COLUMNS", "WorkbookData", "read_workbook"]
 
@@ -701,7 +701,7 @@ class _Found:
     """The cells read, column by column (see :data:`kpixl.workbook.CellColumns`)."""
 
     def __init__(self) -> None:
-        self.columns: dict[str, list[Any]] = {name: [] for name in CELL_COLUMNS[1:]}
+        self.columns: dict[str, list[Any]] = {name: [] for name in BOOK_CELL_COLUMNS}
 
     def add(
         self,

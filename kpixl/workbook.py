@@ -24,6 +24,7 @@ CELL_COLUMNS = [
 ]  # fmt: skip
 """Columns of the cells frame: one row per cell read.
 
+* ``source``/``kpi_id``: the cell's workbook and KPI ("" for none), as categories;
 * ``raw``: the value as stored — for a formula cell its cached result (None when the file
   carries none);
 * ``formula``: the formula text (``=A1*2``), "" for a plain value;
@@ -34,9 +35,12 @@ CELL_COLUMNS = [
 """
 
 
+BOOK_CELL_COLUMNS = [name for name in CELL_COLUMNS if name != "source"]
+"""The columns of one workbook's cells (:data:`CellColumns`): its source is the book's."""
+
 CellColumns = Mapping[str, Sequence[Any]]
-"""One workbook's cells, column by column: every column of :data:`CELL_COLUMNS` but
-``source``, all of one length."""
+"""One workbook's cells, column by column: a list per name of :data:`BOOK_CELL_COLUMNS`,
+all of one length."""
 
 
 def empty_cells() -> pd.DataFrame:
@@ -52,15 +56,19 @@ def cells_frame(books: Iterable[WorkbookData]) -> pd.DataFrame:
         return empty_cells()
     joined = {
         name: list(itertools.chain.from_iterable(columns[name] for _, columns in parts))
-        for name in CELL_COLUMNS[1:]
+        for name in BOOK_CELL_COLUMNS
     }
+    sources: dict[str, int] = {}
+    codes = [sources.setdefault(source, len(sources)) for source, _ in parts]
     data: dict[str, Any] = {
-        "source": list(
-            itertools.chain.from_iterable(
-                itertools.repeat(source, len(columns["sheet"])) for source, columns in parts
-            )
+        # A cell's KPI (source, kpi_id) as categories: every lookup by KPI compares small
+        # integers, not a text per cell.
+        "source": pd.Categorical.from_codes(
+            np.repeat(codes, [len(columns["sheet"]) for _, columns in parts]),
+            categories=pd.Index(list(sources), dtype=str),
         ),
         **joined,
+        "kpi_id": pd.Categorical(joined["kpi_id"]),
         # An object column: pandas would infer a string dtype for a column of text and
         # None, and a blank would read back as NaN.
         "raw": pd.Series(joined["raw"], dtype=object),

@@ -38,7 +38,7 @@ from kpixl.master import Master, division_definitions, fingerprint
 from kpixl.reader import hidden_sheet_state
 from kpixl.templates.plan import DATA_INPUT, plan_workbook
 from kpixl.templates.target import KEY_ROW as TARGET_KEY_ROW
-from kpixl.workbook import CELL_COLUMNS, WorkbookData
+from kpixl.workbook import BOOK_CELL_COLUMNS, CELL_COLUMNS, WorkbookData
 
 ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
 """Excel's error values."""
@@ -440,7 +440,7 @@ class Book:
             path=Path(self.source),
             meta=dict(self.meta),
             definitions=definitions,
-            cell_columns={name: cells[name].tolist() for name in CELL_COLUMNS[1:]},
+            cell_columns={name: cells[name].tolist() for name in BOOK_CELL_COLUMNS},
             altered=self.altered if self.altered is not None else altered,
             intact=intact if self.altered is None else False,
         )

@@ -19,6 +19,7 @@ from kpixl.normalize import (
     _distinct_mixed,
     distinct,
     lookup,
+    lookup_positions,
     map_distinct,
     normalize_cells,
     scale_percent,
@@ -410,6 +411,9 @@ def test_lookup_adds_what_a_left_merge_on_the_first_rows_adds(on: list[str]) -> 
     found = lookup(left, right, on, columns)
     merged = left.merge(right.drop_duplicates(on)[[*on, *columns]], on=on, how="left")
     pd.testing.assert_frame_equal(left.assign(**found), merged)
+    # keys as categories (a chunk's cells by their KPI) find the same rows
+    as_categories = left.astype({"source": "category", "kpi_id": "category"})
+    assert (lookup_positions(as_categories, right, on) == lookup_positions(left, right, on)).all()
     # every key found: whole numbers stay whole numbers, as a merge keeps them
     some = left[left["source"].isin(["a", "b"])].reset_index(drop=True)
     assert lookup(some, right, ["source"], ["count"])["count"].dtype == "int64"

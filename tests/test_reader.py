@@ -28,6 +28,7 @@ from kpixl.fill import Filler
 from kpixl.master import Master, division_definitions, fingerprint
 from kpixl.reader import CELL_COLUMNS, WorkbookData, read_workbook
 from kpixl.safety import UnusableFile
+from kpixl.workbook import cells_frame
 
 FORM, DATA, TARGET, META = L.FORM_SHEET, L.DATA_SHEET, L.TARGET_SHEET, L.META_SHEET
 
@@ -191,6 +192,28 @@ def test_filled_values_at_their_cells(
     assert got["raw"] == raw
     assert type(got["raw"]) is type(raw)
     assert got["formula"] == ""
+
+
+def test_a_chunks_cells_are_one_frame_of_every_books_cells(
+    fin_filled: Path, templates: dict[str, Path]
+) -> None:
+    books = [read_workbook(fin_filled), read_workbook(templates["EDU"], source="edu.xlsx")]
+    together = cells_frame(books)
+    keys = {"source": str, "kpi_id": str}  # categories of each frame's own values
+    alone = pd.concat([b.cells.astype(keys) for b in books], ignore_index=True)
+    assert together.astype(keys).equals(alone)
+    assert list(together.columns) == CELL_COLUMNS
+    assert together["source"].cat.categories.tolist() == [b.source for b in books]
+    assert together["source"].value_counts().to_dict() == {
+        b.source: len(b.cell_columns["sheet"]) for b in books
+    }
+    # a blank stays None (not NaN) and a date a date, beside numbers and texts
+    assert together["raw"].dtype == object
+    raws = {type(v) for v in together["raw"]}
+    assert {type(None), float, str, dt.date} <= raws
+    assert together[["row", "column"]].dtypes.tolist() == ["int64", "int64"]
+    assert together[["percent", "cached"]].dtypes.tolist() == [bool, bool]
+    assert cells_frame([]).columns.tolist() == CELL_COLUMNS and cells_frame([]).empty
 
 
 def test_a_source_name_can_be_given(fin_filled: Path) -> None:
