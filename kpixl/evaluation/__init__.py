@@ -305,11 +305,12 @@ def _cells_for_checks(
     out = cells.assign(**lookup(cells, kpis, KEYS, ["computed_status"]), plan_allowed=plan_allowed)
     out["survey_rounds"] = F.survey_rounds(out, used)
     row = ["source", "sheet", "row"]
-    survey = out.loc[out["table"].eq("survey"), [*row, "field", "blank"]]
+    in_survey = out["table"].eq("survey").to_numpy()
+    survey = out.loc[in_survey, [*row, "field", "blank"]]
     answered = survey[survey["field"].str.startswith("item:") & ~survey["blank"]][row]
-    out["answered"] = out["table"].eq("survey") & pd.MultiIndex.from_frame(out[row]).isin(
-        pd.MultiIndex.from_frame(answered.drop_duplicates())
-    )
+    on_answered_row = np.zeros(len(out), dtype=bool)
+    on_answered_row[in_survey] = lookup_positions(survey, answered, row) >= 0
+    out["answered"] = on_answered_row
     data = out["table"].eq("data")
     denominator = data & out["field"].eq("denominator") & out["state"].eq("ok")
     denominators = out.loc[denominator, [*KEYS, "number"]]

@@ -323,14 +323,17 @@ _RESULT_COLUMNS = {
 
 def survey_rounds(frame: pd.DataFrame, used: Mapping[str, Definitions]) -> pd.Series:
     """The number of rounds the centre defines for each row's survey KPI (NaN elsewhere)."""
-    rounds = {
-        (source, kpi.kpi_id): float(kpi.survey_rounds)
-        for source, defs in used.items()
-        for kpi in defs.scored
-        if kpi.kind == "survey"
-    }
-    keys = zip(frame["source"].to_numpy(object), frame["kpi_id"].to_numpy(object), strict=True)
-    return pd.Series([rounds.get(k, np.nan) for k in keys], index=frame.index, dtype="float64")
+    rounds = pd.DataFrame(
+        [
+            (source, kpi.kpi_id, float(kpi.survey_rounds))
+            for source, defs in used.items()
+            for kpi in defs.scored
+            if kpi.kind == "survey"
+        ],
+        columns=[*KEYS, "rounds"],
+    )
+    found = lookup(frame, rounds, KEYS, ["rounds"])["rounds"]
+    return pd.Series(found, index=frame.index, dtype="float64")
 
 
 def usable_rounds(answers: pd.DataFrame, used: Mapping[str, Definitions]) -> pd.Series:
