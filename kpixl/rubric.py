@@ -273,45 +273,8 @@ class BandRubric(Rubric):
         """+1 when higher is better, -1 when lower is better."""
         return 1 if self.direction == "higher" else -1
 
-    def _arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        oriented = [_orient(b, self.sign) for b in self.bands]
-        return (
-            np.array([o.lo for o in oriented]),
-            np.array([o.lo_incl for o in oriented]),
-            np.array([o.hi for o in oriented]),
-            np.array([o.hi_incl for o in oriented]),
-        )
-
-    def _out_of_range(self, v: np.ndarray) -> np.ndarray:
-        minimum, maximum = self.value_range
-        out = np.zeros(v.shape, dtype=bool)
-        with np.errstate(invalid="ignore"):
-            if minimum is not None:
-                out |= v < minimum
-            if maximum is not None:
-                out |= v > maximum
-        return out
-
     def lookup(self, values: pd.Series) -> pd.DataFrame:
-        v_raw = _as_float_array(values)
-        v = v_raw[:, None] * self.sign
-        lo, lo_incl, hi, hi_incl = self._arrays()
-        with np.errstate(invalid="ignore"):
-            reaches = np.where(lo_incl, v >= lo, v > lo)
-            within = np.where(hi_incl, v <= hi, v < hi)
-        contains = reaches & within
-        level = _highest_true(reaches)
-        matches = contains.sum(axis=1)
-        status = np.select(
-            [matches > 1, matches == 1, level == 0, level == self.size],
-            ["overlap", "ok", "below", "above"],
-            default="gap",
-        ).astype(object)
-        missing = np.isnan(v_raw)
-        out_of_range = self._out_of_range(v_raw) & ~missing
-        status[out_of_range] = "out_of_range"
-        status[missing] = "missing"
-        return _frame(values.index, level, missing | out_of_range, status)
+        return lookup_bands([self], np.zeros(len(values), dtype=np.intp), values)
 
     def lookup_one(self, value: float | None) -> tuple[int | None, str]:
         if value is None or _is_na(value):
@@ -629,6 +592,58 @@ class DeadlineRubric(Rubric):
                 limit = str(criterion.limit)
             terms.append(f"({ref}<={limit})*{number}")
         return f'IF(ISNUMBER({ref}),MAX(0,{",".join(terms)}),"")'
+
+
+def lookup_bands(
+    rubrics: Sequence[BandRubric], which: np.ndarray, values: pd.Series
+) -> pd.DataFrame:
+    """Score each value with its own band rubric, ``rubrics[which[i]]``, all at once: row by
+    row what that rubric's :meth:`BandRubric.lookup` gives (a round's KPIs have as many
+    rubrics as its divisions have KPIs, and each costs the same whatever its rows).
+
+    Args:
+        rubrics: at least one.
+        which: per value, the position of its rubric in ``rubrics``.
+        values: numbers (NaN/NA = missing).
+    """
+    width = max(r.size for r in rubrics)
+    # Every rubric's bands, oriented so that higher is better, as one row of a table each;
+    # the bands a shorter rubric lacks hold nothing and are reached by nothing.
+    lo = np.full((len(rubrics), width), np.inf)
+    hi = np.full((len(rubrics), width), -np.inf)
+    lo_incl = np.zeros((len(rubrics), width), dtype=bool)
+    hi_incl = np.zeros((len(rubrics), width), dtype=bool)
+    for number, rubric in enumerate(rubrics):
+        for band, oriented in enumerate(_orient(b, rubric.sign) for b in rubric.bands):
+            lo[number, band], lo_incl[number, band] = oriented.lo, oriented.lo_incl
+            hi[number, band], hi_incl[number, band] = oriented.hi, oriented.hi_incl
+    sign = np.array([r.sign for r in rubrics], dtype="float64")[which]
+    size = np.array([r.size for r in rubrics])[which]
+    minimum, maximum = (
+        np.array([np.nan if r.value_range[end] is None else r.value_range[end] for r in rubrics])[
+            which
+        ]
+        for end in (0, 1)
+    )
+    v_raw = _as_float_array(values)
+    v = (v_raw * sign)[:, None]
+    lo, lo_incl, hi, hi_incl = lo[which], lo_incl[which], hi[which], hi_incl[which]
+    with np.errstate(invalid="ignore"):
+        reaches = np.where(lo_incl, v >= lo, v > lo)
+        within = np.where(hi_incl, v <= hi, v < hi)
+        out_of_range = (v_raw < minimum) | (v_raw > maximum)  # NaN: an open end
+    level = _highest_true(reaches)
+    matches = (reaches & within).sum(axis=1)
+    status = np.select(
+        [matches > 1, matches == 1, level == 0, level == size],
+        ["overlap", "ok", "below", "above"],
+        default="gap",
+    ).astype(object)
+    missing = np.isnan(v_raw)
+    out_of_range &= ~missing
+    status[out_of_range] = "out_of_range"
+    status[missing] = "missing"
+    return _frame(values.index, level, missing | out_of_range, status)
 
 
 # --- quarterly bands --------------------------------------------------------------------

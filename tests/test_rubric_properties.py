@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpixl.precision import round_values
-from kpixl.rubric import LEVEL_STATUSES, BandRubric, Rubric
+from kpixl.rubric import LEVEL_STATUSES, BandRubric, Rubric, lookup_bands
 from kpixl.thai import THAI_DIGITS, format_number
 
 
@@ -144,6 +144,30 @@ def test_each_value_gets_one_level_and_vectorised_equals_scalar(data: st.DataObj
         else:
             assert level is not None and 0 <= level <= 5, v
             assert status not in ("missing", "out_of_range")
+
+
+@FAST
+@given(st.data())
+def test_many_rubrics_at_once_score_each_value_as_its_own_rubric(data: st.DataObject) -> None:
+    # A round scores the KPIs of every rubric at once (lookup_bands); a rubric of four
+    # levels sits beside rubrics of five.
+    rubrics, values, which = [], [], []
+    for number in range(data.draw(st.integers(1, 4))):
+        spec = data.draw(specs())
+        texts = list(spec.texts)[: data.draw(st.sampled_from([4, 5]))]
+        rubric = Rubric.from_texts(texts, value_range=spec.value_range)
+        assert isinstance(rubric, BandRubric)
+        rubrics.append(rubric)
+        drawn = data.draw(_probe_values(spec))
+        values += drawn
+        which += [number] * len(drawn)
+    order = data.draw(st.permutations(range(len(values))))
+    values, which = [values[i] for i in order], [which[i] for i in order]
+    series = pd.Series(values, dtype="float64", index=pd.RangeIndex(100, 100 + len(values)))
+    frame = lookup_bands(rubrics, np.array(which, dtype=np.intp), series)
+    assert list(frame.index) == list(series.index)
+    for v, w, level, status in zip(values, which, frame["level"], frame["status"], strict=True):
+        assert rubrics[w].lookup_one(v) == (None if pd.isna(level) else int(level), status), v
 
 
 @FAST

@@ -15,7 +15,7 @@ import pandas as pd
 from kpixl import kinds as K
 from kpixl.fiscal import fiscal_year_end, format_date_th
 from kpixl.precision import round_values
-from kpixl.rubric import BandRubric, Rubric
+from kpixl.rubric import BandRubric, Rubric, lookup_bands
 from kpixl.scoring import weighted_scores
 from kpixl.thai import format_number
 
@@ -104,18 +104,24 @@ def levels(kpis: pd.DataFrame, rubrics: Mapping[int, Rubric]) -> pd.DataFrame:
     """
     level = pd.array([pd.NA] * len(kpis), dtype="Int64")
     status = kpis["pending_status"].to_numpy(dtype=object).copy()
-    has_value = kpis["value"].notna().to_numpy()
-    for rubric_id, rows in kpis.groupby("rubric_id", sort=False).groups.items():
-        positions = kpis.index.get_indexer(rows)
-        if rubric_id < 0:
-            status[positions] = "no_rubric"
-            continue
-        valued = positions[has_value[positions]]
-        if len(valued) == 0:
-            continue
-        looked = rubrics[int(rubric_id)].lookup(kpis["value"].iloc[valued])
-        level[valued] = looked["level"].to_numpy()
-        status[valued] = looked["status"].to_numpy()
+    ids = kpis["rubric_id"].to_numpy()
+    status[ids < 0] = "no_rubric"
+    valued = kpis["value"].notna().to_numpy() & (ids >= 0)
+    # The band rubrics all at once (a round has one per division's KPI), the others each.
+    bands = {i: r for i, r in rubrics.items() if isinstance(r, BandRubric)}
+    is_band = valued & np.isin(ids, list(bands))
+    groups: list[tuple[np.ndarray, pd.DataFrame]] = []
+    if is_band.any():
+        number = {rubric_id: n for n, rubric_id in enumerate(bands)}
+        which = np.array([number[i] for i in ids[is_band]], dtype=np.intp)
+        rows = np.flatnonzero(is_band)
+        groups.append((rows, lookup_bands(list(bands.values()), which, kpis["value"].iloc[rows])))
+    for rubric_id in pd.unique(ids[valued & ~is_band]):
+        rows = np.flatnonzero(valued & (ids == rubric_id))
+        groups.append((rows, rubrics[int(rubric_id)].lookup(kpis["value"].iloc[rows])))
+    for rows, looked in groups:
+        level[rows] = looked["level"].to_numpy()
+        status[rows] = looked["status"].to_numpy()
     return pd.DataFrame({"level": level, "status": status}, index=kpis.index)
 
 
