@@ -619,12 +619,8 @@ def lookup_bands(
             hi[number, band], hi_incl[number, band] = oriented.hi, oriented.hi_incl
     sign = np.array([r.sign for r in rubrics], dtype="float64")[which]
     size = np.array([r.size for r in rubrics])[which]
-    minimum, maximum = (
-        np.array([np.nan if r.value_range[end] is None else r.value_range[end] for r in rubrics])[
-            which
-        ]
-        for end in (0, 1)
-    )
+    ends = [[np.nan if end is None else end for end in r.value_range] for r in rubrics]
+    minimum, maximum = np.array(ends, dtype="float64")[which].T
     v_raw = _as_float_array(values)
     v = (v_raw * sign)[:, None]
     lo, lo_incl, hi, hi_incl = lo[which], lo_incl[which], hi[which], hi_incl[which]
