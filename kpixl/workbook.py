@@ -110,7 +110,7 @@ class WorkbookData:
     path: Path
     meta: dict[str, str]
     definitions: dict[str, Any] | None
-    cell_columns: CellColumns
+    cell_columns: CellColumns = field(repr=False)
     altered: tuple[str, str] | None = None
     intact: bool = False
     unsupported_parts: tuple[str, ...] = ()
