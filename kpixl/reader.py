@@ -744,7 +744,7 @@ def _read_table(found: _Found, grid: _Grid, table: _Table) -> None:
         found.add(grid, sheet, kind, kpi_id, row, [column], [key])
 
     items = [c for c, k in table.keys.items() if k.startswith("item:")]
-    answered = _answered_rows(grid, items) if kind == "survey" else set()
+    answered = _answered_rows(grid, items, table.key_row) if kind == "survey" else set()
     for row in range(table.key_row + 1, grid.rows + 1):
         if kind == "survey":
             if row in answered:
@@ -766,11 +766,15 @@ def _read_table(found: _Found, grid: _Grid, table: _Table) -> None:
             found.add(grid, sheet, kind, kpi_id, row, every_column, every_key)
 
 
-def _answered_rows(grid: _Grid, columns: list[int]) -> set[int]:
-    """The rows where one of ``columns`` is filled (see :func:`_filled`)."""
+def _answered_rows(grid: _Grid, columns: list[int], key_row: int) -> set[int]:
+    """The rows below ``key_row`` where one of ``columns`` is filled (see :func:`_filled`)."""
     wanted = set(columns)
-    rows = {r for (r, c), m in grid.meta.items() if c in wanted and (m.formula or m.error)}
-    for row, line in enumerate(grid.values, 1):
+    rows = {
+        r
+        for (r, c), m in grid.meta.items()
+        if r > key_row and c in wanted and (m.formula or m.error)
+    }
+    for row, line in enumerate(grid.values[key_row:], key_row + 1):
         width = len(line)
         if row not in rows and any(
             v is not None and v != "" and str(v).strip()
