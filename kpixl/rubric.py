@@ -35,7 +35,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 import pandas as pd
@@ -642,6 +642,35 @@ def lookup_bands(
     return _frame(values.index, level, missing | out_of_range, status)
 
 
+def lookup_each(rubrics: Mapping[Any, Rubric], ids: np.ndarray, values: pd.Series) -> pd.DataFrame:
+    """Score each value with the rubric of its id, ``rubrics[ids[i]]`` (columns as
+    :meth:`Rubric.lookup`); a value whose id has no rubric gets NA and status ``missing``.
+
+    The band rubrics are looked up all at once (:func:`lookup_bands`), each other rubric on
+    its own rows.
+    """
+    level = np.zeros(len(values), dtype="int64")
+    na = np.ones(len(values), dtype=bool)
+    status = np.full(len(values), "missing", dtype=object)
+    present = [i for i in pd.unique(ids) if i in rubrics]
+    bands = {i: n for n, i in enumerate(i for i in present if isinstance(rubrics[i], BandRubric))}
+    parts: list[tuple[np.ndarray, pd.DataFrame]] = []
+    if bands:
+        rows = np.flatnonzero(np.isin(ids, list(bands)))
+        which = np.array([bands[i] for i in ids[rows]], dtype=np.intp)
+        banded = [cast(BandRubric, rubrics[i]) for i in bands]
+        parts.append((rows, lookup_bands(banded, which, values.iloc[rows])))
+    for i in present:
+        if i not in bands:
+            rows = np.flatnonzero(ids == i)
+            parts.append((rows, rubrics[i].lookup(values.iloc[rows])))
+    for rows, looked in parts:
+        na[rows] = looked["level"].isna().to_numpy()
+        level[rows] = looked["level"].fillna(0).to_numpy(dtype="int64")
+        status[rows] = looked["status"].to_numpy()
+    return _frame(values.index, level, na, status)
+
+
 # --- quarterly bands --------------------------------------------------------------------
 
 
@@ -656,19 +685,8 @@ class QuarterlyRubric:
 
         A row whose quarter has no rubric gets NA and status ``missing``.
         """
-        # Positional assignment: aligning by label into an Int64 column fails on a
-        # non-default index.
-        level = np.zeros(len(values), dtype="int64")
-        na = np.ones(len(values), dtype=bool)
-        status = np.full(len(values), "missing", dtype=object)
-        for quarter, rubric in self.quarters.items():
-            rows = (quarters == quarter).fillna(False).to_numpy(dtype=bool)
-            if rows.any():
-                scored = rubric.lookup(values[rows])
-                na[rows] = scored["level"].isna().to_numpy()
-                level[rows] = scored["level"].fillna(0).to_numpy(dtype="int64")
-                status[rows] = scored["status"].to_numpy()
-        return _frame(values.index, level, na, status)
+        ids = pd.to_numeric(quarters, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        return lookup_each(self.quarters, ids, values)
 
     def lint(self) -> list[RubricIssue]:
         """Missing quarters; the per-quarter flaws are each rubric's own :meth:`lint`."""

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpixl.precision import round_values
-from kpixl.rubric import LEVEL_STATUSES, BandRubric, Rubric, lookup_bands
+from kpixl.rubric import LEVEL_STATUSES, BandRubric, Rubric, lookup_bands, lookup_each
 from kpixl.thai import THAI_DIGITS, format_number
 
 
@@ -149,25 +149,41 @@ def test_each_value_gets_one_level_and_vectorised_equals_scalar(data: st.DataObj
 @FAST
 @given(st.data())
 def test_many_rubrics_at_once_score_each_value_as_its_own_rubric(data: st.DataObject) -> None:
-    # A round scores the KPIs of every rubric at once (lookup_bands); a rubric of four
-    # levels sits beside rubrics of five.
-    rubrics, values, which = [], [], []
+    # A round scores the KPIs of every rubric at once: the band rubrics in one table
+    # (lookup_bands, where a rubric of four levels sits beside rubrics of five), the others
+    # each on its rows (lookup_each); an id without a rubric is missing.
+    bands: list[BandRubric] = []
+    values, which = [], []
     for number in range(data.draw(st.integers(1, 4))):
         spec = data.draw(specs())
         texts = list(spec.texts)[: data.draw(st.sampled_from([4, 5]))]
         rubric = Rubric.from_texts(texts, value_range=spec.value_range)
         assert isinstance(rubric, BandRubric)
-        rubrics.append(rubric)
+        bands.append(rubric)
         drawn = data.draw(_probe_values(spec))
         values += drawn
         which += [number] * len(drawn)
+    others = {
+        -7: Rubric.from_texts([f"ทำขั้นตอนที่ 1-{n} ได้ {n} คะแนน" for n in range(1, 6)]),
+        -8: Rubric.from_texts([f"ภายใน {d} วัน นับแต่วันสิ้นปี" for d in (90, 75, 60, 45, 30)]),
+    }
+    other_value = st.one_of(st.floats(-10, 100, allow_nan=False), st.just(math.nan))
+    for rubric_id in (-7, -8, 99):
+        drawn = data.draw(st.lists(other_value, max_size=8))
+        values += drawn
+        which += [rubric_id] * len(drawn)
     order = data.draw(st.permutations(range(len(values))))
     values, which = [values[i] for i in order], [which[i] for i in order]
     series = pd.Series(values, dtype="float64", index=pd.RangeIndex(100, 100 + len(values)))
-    frame = lookup_bands(rubrics, np.array(which, dtype=np.intp), series)
-    assert list(frame.index) == list(series.index)
-    for v, w, level, status in zip(values, which, frame["level"], frame["status"], strict=True):
-        assert rubrics[w].lookup_one(v) == (None if pd.isna(level) else int(level), status), v
+    rubrics: dict[int, Rubric] = {**dict(enumerate(bands)), **others}
+    each = lookup_each(rubrics, np.array(which), series)
+    assert list(each.index) == list(series.index)
+    for v, w, level, status in zip(values, which, each["level"], each["status"], strict=True):
+        want = rubrics[w].lookup_one(v) if w in rubrics else (None, "missing")
+        assert want == (None if pd.isna(level) else int(level), status), (v, w)
+    banded = np.array([w >= 0 and w != 99 for w in which], dtype=bool)
+    at_once = lookup_bands(bands, np.array(which)[banded], series[banded])
+    pd.testing.assert_frame_equal(at_once, each[banded])
 
 
 @FAST

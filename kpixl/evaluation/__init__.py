@@ -42,7 +42,7 @@ from kpixl.evaluation.values import score
 from kpixl.findings import concat_findings, finding, findings_frame
 from kpixl.master import Master
 from kpixl.normalize import lookup, lookup_positions, map_distinct, text_test
-from kpixl.rubric import Rubric
+from kpixl.rubric import Rubric, lookup_each
 from kpixl.scoring import division_totals, weight_total_text
 from kpixl.thai import format_number
 from kpixl.workbook import WorkbookData
@@ -354,11 +354,9 @@ def _late_months(
         .merge(kpis[[*KEYS, "rubric_id"]].drop_duplicates(KEYS), on=KEYS)
     )
     delay = (pd.to_datetime(months["date"], errors="coerce") - months["month_end"]).dt.days
-    for rubric_id, rows in months.groupby("rubric_id", sort=False).groups.items():
-        if rubric_id < 0:
-            continue
-        looked = rubrics[int(rubric_id)].lookup(delay[rows].astype("float64"))
-        late[months.loc[rows, "_cell"].to_numpy()] = looked["status"].eq("below").to_numpy()
+    # A KPI without a rubric (id -1) has none to be late by: its months are "missing".
+    looked = lookup_each(rubrics, months["rubric_id"].to_numpy(), delay.astype("float64"))
+    late[months["_cell"].to_numpy()] = looked["status"].eq("below").to_numpy()
     return late
 
 

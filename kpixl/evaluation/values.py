@@ -15,7 +15,7 @@ import pandas as pd
 from kpixl import kinds as K
 from kpixl.fiscal import fiscal_year_end, format_date_th
 from kpixl.precision import round_values
-from kpixl.rubric import BandRubric, Rubric, lookup_bands
+from kpixl.rubric import BandRubric, Rubric, lookup_each
 from kpixl.scoring import weighted_scores
 from kpixl.thai import format_number
 
@@ -106,22 +106,10 @@ def levels(kpis: pd.DataFrame, rubrics: Mapping[int, Rubric]) -> pd.DataFrame:
     status = kpis["pending_status"].to_numpy(dtype=object).copy()
     ids = kpis["rubric_id"].to_numpy()
     status[ids < 0] = "no_rubric"
-    valued = kpis["value"].notna().to_numpy() & (ids >= 0)
-    # The band rubrics all at once (a round has one per division's KPI), the others each.
-    bands = {i: r for i, r in rubrics.items() if isinstance(r, BandRubric)}
-    is_band = valued & np.isin(ids, list(bands))
-    groups: list[tuple[np.ndarray, pd.DataFrame]] = []
-    if is_band.any():
-        number = {rubric_id: n for n, rubric_id in enumerate(bands)}
-        which = np.array([number[i] for i in ids[is_band]], dtype=np.intp)
-        rows = np.flatnonzero(is_band)
-        groups.append((rows, lookup_bands(list(bands.values()), which, kpis["value"].iloc[rows])))
-    for rubric_id in pd.unique(ids[valued & ~is_band]):
-        rows = np.flatnonzero(valued & (ids == rubric_id))
-        groups.append((rows, rubrics[int(rubric_id)].lookup(kpis["value"].iloc[rows])))
-    for rows, looked in groups:
-        level[rows] = looked["level"].to_numpy()
-        status[rows] = looked["status"].to_numpy()
+    rows = np.flatnonzero(kpis["value"].notna().to_numpy() & (ids >= 0))
+    looked = lookup_each(rubrics, ids[rows], kpis["value"].iloc[rows])
+    level[rows] = looked["level"].to_numpy()
+    status[rows] = looked["status"].to_numpy()
     return pd.DataFrame({"level": level, "status": status}, index=kpis.index)
 
 
