@@ -3,15 +3,19 @@ array formulas, dimension, defined names, raw copies."""
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kpixl.patch import PatchUnsupported
 from kpixl.patch.package import Package, Splice
 from kpixl.patch.sheet import CellEdit, Worksheet
 from kpixl.patch.workbook import Workbook
+from kpixl.patch.xmltext import unescape
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -177,3 +181,26 @@ def test_edits_applied_at_once_give_what_one_splice_after_another_gives(tmp_path
     with pytest.raises(PatchUnsupported, match="overlapping"):
         pkg.splice_all(part, [(10, 20, b"x"), (15, 30, b"y")])
     pkg.close()
+
+
+_ESCAPES = {
+    "&": ["&amp;", "&#38;", "&#x26;"],
+    "<": ["&lt;", "&#60;"],
+    ">": ["&gt;", ">"],
+    '"': ["&quot;", '"'],
+    "'": ["&apos;", "'"],
+    "ก": ["ก", "&#3585;", "&#xE01;"],
+}
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(sorted(_ESCAPES)), st.integers(0, 2)), max_size=12),
+    st.sampled_from(["", "a ", "lt;", "#38;", "amp;"]),
+)
+def test_unescape_reads_text_as_an_xml_parser_does(pieces: list[tuple[str, int]], gap: str) -> None:
+    """Named and numeric references, each way of writing a character, mixed: what an XML
+    parser reads (a reference is never resolved twice: "&amp;lt;" is "&lt;")."""
+    written = "".join(gap + _ESCAPES[ch][way % len(_ESCAPES[ch])] for ch, way in pieces)
+    parsed = ET.fromstring(f"<v>{written}</v>").text or ""
+    assert unescape(written.encode()) == parsed
+    assert unescape(b"&#99999999999999999999;&lt;") == "&#99999999999999999999;<"

@@ -214,18 +214,28 @@ def unescape(raw: bytes) -> str:
     text = raw.decode("utf-8", "replace")
     if "&" not in text:
         return text
+    if "&#" not in text:
+        # the named entities only (most formulas: &lt; &gt; &quot;); &amp; last, so that
+        # "&amp;lt;" stays "&lt;"
+        for escaped, plain in _NAMED_ENTITIES:
+            text = text.replace(escaped, plain)
+        return text
+    return _ENTITY.sub(_entity, text)
 
-    def entity(match: re.Match[str]) -> str:
-        body = match.group(1)
-        named = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
-        if body in named:
-            return named[body]
-        try:
-            return chr(int(body[2:], 16) if body[:2] == "#x" else int(body[1:]))
-        except ValueError:
-            return match.group(0)
 
-    return re.sub(r"&(#x[0-9A-Fa-f]+|#[0-9]+|[a-z]+);", entity, text)
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_NAMED_ENTITIES = tuple((f"&{name};", _NAMED[name]) for name in ("lt", "gt", "quot", "apos", "amp"))
+_ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|[a-z]+);")
+
+
+def _entity(match: re.Match[str]) -> str:
+    body = match.group(1)
+    if body in _NAMED:
+        return _NAMED[body]
+    try:
+        return chr(int(body[2:], 16) if body[:2] == "#x" else int(body[1:]))
+    except (ValueError, OverflowError):  # not a character: left as written
+        return match.group(0)
 
 
 def text_runs(data: bytes, prefix: bytes) -> str:
