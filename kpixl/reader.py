@@ -15,11 +15,9 @@ as the value, and whether there is one), which hold an Excel error value (#REF!,
 from __future__ import annotations
 
 import functools
-import html
 import itertools
 import json
 import re
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +30,8 @@ from kpixl import layout as L
 from kpixl.cells import parse_cell
 from kpixl.findings import finding, findings_frame
 from kpixl.master import fingerprint
-from kpixl.safety import UnusableFile, inspect_workbook
+from kpixl.patch.xmltext import unescape
+from kpixl.safety import UnusableFile, inspect_workbook, is_xml_part
 from kpixl.thai import clean_text
 from kpixl.workbook import BOOK_CELL_COLUMNS, CELL_COLUMNS, CellColumns, WorkbookData
 
@@ -61,12 +60,13 @@ def read_workbook(path: Path | str, *, source: str | None = None) -> WorkbookDat
     """
     path = Path(path)
     source = source or path.name
-    # The inspection inflates every part once; it hands on the parts read here.
-    container = inspect_workbook(path, keep=_kept_part)
+    # The inspection inflates every part once and hands on the XML parts: the reader's
+    # scan and calamine read those bytes, the ones it checked, and nothing is inflated again.
+    container = inspect_workbook(path, keep=is_xml_part)
     # A broken package makes the readers raise anything from zipfile errors to KeyError.
     try:
-        package = _scan_package(path, container.parts)
-        book = CalamineWorkbook.from_path(str(path))
+        package = _scan_parts(container.parts)
+        book = CalamineWorkbook.from_filelike(container.stored_package())
         grids = {}
         for name in book.sheet_names:
             sheet = book.get_sheet_by_name(name)
@@ -131,56 +131,13 @@ _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
-def _kept_part(name: str) -> bool:
-    """The parts the reader reads itself (calamine reads the package on its own)."""
-    lowered = name.lower()
-    return lowered in _KEPT or (lowered.startswith("xl/worksheets/") and lowered.endswith(".xml"))
-
-
-_KEPT = frozenset({"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"})
-
-
-class _Parts:
-    """The package's parts: those the inspection kept, any other read from the zip."""
-
-    def __init__(self, path: Path, kept: Mapping[str, bytes]) -> None:
-        self._path = path
-        self._kept = kept
-        self._archive: zipfile.ZipFile | None = None
-
-    def _zip(self) -> zipfile.ZipFile:
-        if self._archive is None:
-            self._archive = zipfile.ZipFile(self._path)
-        return self._archive
-
-    def __contains__(self, name: str) -> bool:
-        return name in self._kept or name in self._zip().NameToInfo
-
-    def read(self, name: str) -> bytes:
-        found = self._kept.get(name)
-        return found if found is not None else self._zip().read(name)
-
-    def close(self) -> None:
-        if self._archive is not None:
-            self._archive.close()
-
-
-def _scan_package(path: Path, kept: Mapping[str, bytes]) -> _Package:
-    parts = _Parts(path, kept)
-    try:
-        return _scan_parts(parts)
-    finally:
-        parts.close()
-
-
-def _scan_parts(archive: _Parts) -> _Package:
-    workbook = SafeET.fromstring(archive.read("xl/workbook.xml"))
-    rels = SafeET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+def _scan_parts(archive: Mapping[str, bytes]) -> _Package:
+    """The sheets' ids and what calamine does not tell of their cells, from the parts."""
+    workbook = SafeET.fromstring(archive["xl/workbook.xml"])
+    rels = SafeET.fromstring(archive["xl/_rels/workbook.xml.rels"])
     targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PACKAGE_REL}Relationship")}
     percent = (
-        _percent_styles(archive.read("xl/styles.xml"))
-        if "xl/styles.xml" in archive
-        else frozenset()
+        _percent_styles(archive["xl/styles.xml"]) if "xl/styles.xml" in archive else frozenset()
     )
     ids: dict[str, int] = {}
     cells: dict[str, dict[tuple[int, int], _CellMeta]] = {}
@@ -193,8 +150,7 @@ def _scan_parts(archive: _Parts) -> _Package:
         target = targets.get(sheet.get(f"{_REL}id"), "")
         part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
         if part in archive:
-            xml = archive.read(part)
-            cells[name] = _cell_meta(xml, percent)
+            cells[name] = _cell_meta(archive[part], percent)
     return _Package(ids, percent, cells)
 
 
@@ -224,10 +180,7 @@ def _is_percent_format(code: str) -> bool:
 
 
 def _percent_styles(styles: bytes) -> frozenset[int]:
-    custom = {
-        int(m.group(1)): html.unescape(m.group(2).decode("utf-8", "replace"))
-        for m in _NUMFMT.finditer(styles)
-    }
+    custom = {int(m.group(1)): unescape(m.group(2)) for m in _NUMFMT.finditer(styles)}
     block = _CELLXFS.search(styles)
     if block is None:
         return frozenset()
@@ -373,10 +326,10 @@ def _cell_meta(xml: bytes, percent: frozenset[int]) -> dict[tuple[int, int], _Ce
         value = _VALUE.search(body)
         error = ""
         if is_error and value is not None:
-            error = html.unescape(value.group(1).decode("utf-8", "replace")).strip()
+            error = unescape(value.group(1)).strip()
         text = ""
         if formula is not None:
-            text = "=" + html.unescape((formula.group(2) or b"").decode("utf-8", "replace"))
+            text = "=" + unescape(formula.group(2) or b"")
             if text == "=":
                 text = "=(shared formula)"
         # "cached" is about formulas: a typed error value is no calculated result.

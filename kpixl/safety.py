@@ -51,7 +51,10 @@ re-save are noted in :attr:`Container.unsupported_parts`, found by scanning the 
 element names (any namespace prefix, resolved through the part's ``xmlns``
 declarations). A macro-enabled workbook is not an error: :attr:`Container.macro_enabled`
 is set (finding ``file-macro-enabled``). Parts a caller asks for (``keep``) are handed on
-inflated in :attr:`Container.parts`, so that nothing needs to inflate them again.
+inflated in :attr:`Container.parts`, so that nothing needs to inflate them again; the
+returned-workbook reader keeps every XML part and gives calamine
+:meth:`Container.stored_package`, so that calamine reads the very bytes checked here
+(a file changed on disk after its inspection is not read) and inflates nothing.
 
 Memory stays bounded: parts are read in 64 KiB chunks; only ``[Content_Types].xml`` and
 the kept parts are held whole, all within :class:`Limits`.
@@ -63,6 +66,7 @@ import codecs
 import functools
 import html
 import importlib.util
+import io
 import re
 import struct
 import zipfile
@@ -97,6 +101,7 @@ __all__ = [
     "Limits",
     "UnusableFile",
     "inspect_workbook",
+    "is_xml_part",
 ]
 
 _KIB = 1024
@@ -232,6 +237,52 @@ class Container:
     parts: Mapping[str, bytes] = field(
         default_factory=lambda: MappingProxyType({}), compare=False, repr=False
     )
+    checksums: Mapping[str, int] = field(
+        default_factory=lambda: MappingProxyType({}), compare=False, repr=False
+    )
+    """The CRC-32 of each kept part, as the inspection verified it."""
+
+    def stored_package(self) -> io.BytesIO:
+        """The kept parts as an uncompressed zip package: a reader given it reads the bytes
+        the inspection checked, and inflates nothing again."""
+        chunks: list[bytes] = []
+        directory: list[bytes] = []
+        offset = 0
+        for name, data in self.parts.items():
+            raw, crc, size = name.encode("utf-8"), self.checksums[name], len(data)
+            # version 2.0, UTF-8 names, stored, 1980-01-01 00:00
+            local = _LOCAL_HEADER.pack(
+                b"PK\x03\x04", 20, 0, 0x800, 0, 0, 0x21, crc, size, size, len(raw), 0
+            )
+            chunks += (local, raw, data)
+            directory.append(
+                _CENTRAL_HEADER.pack(
+                    b"PK\x01\x02",
+                    20,
+                    20,
+                    0x800,
+                    0,
+                    0,
+                    0x21,
+                    crc,
+                    size,
+                    size,
+                    len(raw),
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    offset,
+                )
+                + raw
+            )
+            offset += len(local) + len(raw) + size
+        listing = b"".join(directory)
+        end = _END_RECORD.pack(
+            b"PK\x05\x06", 0, 0, len(directory), len(directory), len(listing), offset, 0
+        )
+        return io.BytesIO(b"".join((*chunks, listing, end)))
 
 
 _MAIN_NS = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -870,7 +921,7 @@ def _part_scanner(name: str, content_type: str, labels: set[str], pillow: bool) 
     """The scanner of one part, by its name and content type."""
     if name.lower().endswith(".vml") or content_type == _VML_CT:
         return _PartScanner(name, features=_VmlFeatures(labels))
-    if not _is_xml(name, content_type):
+    if not is_xml_part(name, content_type):
         return _PartScanner(name, markup_only=True)
     if content_type == _WORKSHEET_CT:
         return _PartScanner(name, features=_WorksheetFeatures(labels))
@@ -885,6 +936,8 @@ def _part_scanner(name: str, content_type: str, labels: set[str], pillow: bool) 
 # --------------------------------------------------------------------------------------
 
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
+_CENTRAL_HEADER = struct.Struct("<4s6H3L5H2L")
+_END_RECORD = struct.Struct("<4s4H2LH")
 
 
 class _Budget:
@@ -1061,7 +1114,8 @@ class _ContentTypes:
         return None
 
 
-def _is_xml(name: str, content_type: str) -> bool:
+def is_xml_part(name: str, content_type: str) -> bool:
+    """Whether a part is XML, by its name or its (lower-case) content type."""
     lowered = name.lower()
     return (
         lowered.endswith((".xml", ".rels"))
@@ -1097,7 +1151,7 @@ def inspect_workbook(
     path: Path | str,
     limits: Limits = Limits(),
     *,
-    keep: Callable[[str], bool] | None = None,
+    keep: Callable[[str, str], bool] | None = None,
 ) -> Container:
     """Inspect a workbook's file container before it is opened.
 
@@ -1105,8 +1159,9 @@ def inspect_workbook(
         path: The file a division returned.
         limits: The size limits (the defaults suit KPI workbooks).
         keep: Which parts to hand on inflated in :attr:`Container.parts`, by part name
-            (as stored in the zip), so that a reader need not inflate them again. None
-            keeps none.
+            (as stored in the zip) and lower-case content type (``""`` when the package
+            gives none), so that a reader need not inflate them again (such as
+            :func:`is_xml_part`: every part a spreadsheet reader parses). None keeps none.
 
     Returns:
         What was learnt: macro-enabled or not, the part names, what openpyxl would not
@@ -1178,7 +1233,7 @@ def _inspect_zip(
     file_size: int,
     infos: list[zipfile.ZipInfo],
     limits: Limits,
-    keep: Callable[[str], bool] | None,
+    keep: Callable[[str, str], bool] | None,
 ) -> Container:
     """Inspect an opened zip package (see :func:`inspect_workbook`)."""
     lowered: dict[str, zipfile.ZipInfo] = {}
@@ -1204,8 +1259,10 @@ def _inspect_zip(
         raise _corrupt(f"the workbook part {workbook} is missing")
 
     kept: dict[str, bytes] = {}
-    if keep is not None and keep(ct_info.filename):
+    checksums: dict[str, int] = {}
+    if keep is not None and keep(ct_info.filename, types.of(ct_info.filename)):
         kept[ct_info.filename] = ct_data
+        checksums[ct_info.filename] = ct_info.CRC
     pillow = _pillow()
     labels: set[str] = set()
     macro = False
@@ -1221,11 +1278,12 @@ def _inspect_zip(
         if lname.startswith(LABELLED_PREFIXES):
             labels.update(label for prefix, label in PREFIX_LABELS if lname.startswith(prefix))
         scanner = _part_scanner(name, content_type, labels, pillow)
-        if keep is not None and keep(name):
+        if keep is not None and keep(name, content_type):
             chunks = []
             _stream_part(fh, info, file_size, budget, _tee(chunks.append, scanner.feed))
             scanner.close()
             kept[name] = b"".join(chunks)
+            checksums[name] = info.CRC
         else:
             _stream_part(fh, info, file_size, budget, scanner.feed)
             scanner.close()
@@ -1234,4 +1292,5 @@ def _inspect_zip(
         part_names=tuple(info.filename for info in infos),
         unsupported_parts=tuple(describe(label) for label in sorted(labels)),
         parts=MappingProxyType(kept),
+        checksums=MappingProxyType(checksums),
     )

@@ -20,13 +20,14 @@ import msoffcrypto
 import olefile
 import openpyxl
 import pytest
+from python_calamine import CalamineWorkbook
 
 from kpixl import safety
 from kpixl.findings import CATALOGUE
 from kpixl.patch import dropped
 from kpixl.patch.dropped import describe
 from kpixl.reader import read_workbook
-from kpixl.safety import Container, Limits, UnusableFile, inspect_workbook
+from kpixl.safety import Container, Limits, UnusableFile, inspect_workbook, is_xml_part
 
 PILLOW = importlib.util.find_spec("PIL") is not None
 
@@ -562,16 +563,44 @@ def test_kept_parts_are_the_inflated_bytes(tmp_path: Path) -> None:
     with zipfile.ZipFile(path) as archive:
         expected = {name: archive.read(name) for name in archive.namelist()}
     assert inspect_workbook(path).parts == {}
-    sheets = inspect_workbook(path, keep=lambda name: name.startswith("xl/worksheets/"))
+    sheets = inspect_workbook(path, keep=lambda name, _type: name.startswith("xl/worksheets/"))
     assert dict(sheets.parts) == {
         n: b for n, b in expected.items() if n.startswith("xl/worksheets/")
     }
-    everything = inspect_workbook(path, keep=lambda name: True)
+    everything = inspect_workbook(path, keep=lambda _name, _type: True)
     assert dict(everything.parts) == expected  # binary, stored and [Content_Types].xml too
     assert everything == sheets and hash(everything) == hash(sheets)
     assert "parts=" not in repr(everything).replace("unsupported_parts=", "")
     with pytest.raises(TypeError):
         everything.parts["xl/styles.xml"] = b""  # type: ignore[index]
+
+
+def test_the_stored_package_holds_the_kept_parts_as_checked(tmp_path: Path) -> None:
+    """What the reader hands calamine: the kept parts, uncompressed, with the CRCs the
+    inspection verified; calamine reads from it what it reads from the file."""
+    path = hostile.rewrite_parts(
+        hostile.feature_xlsx(tmp_path, ["image", "comment"]),
+        tmp_path / "mixed.xlsx",
+        {},
+        stored=["xl/styles.xml"],
+    )
+    container = inspect_workbook(path, keep=is_xml_part)
+    assert "xl/styles.xml" in container.parts and "[Content_Types].xml" in container.parts
+    assert not any(name.endswith(".png") for name in container.parts)  # no binary kept
+    with zipfile.ZipFile(container.stored_package()) as stored:
+        assert stored.testzip() is None  # every CRC right
+        assert {i.filename: i.compress_type for i in stored.infolist()} == dict.fromkeys(
+            container.parts, zipfile.ZIP_STORED
+        )
+        assert {n: stored.read(n) for n in stored.namelist()} == dict(container.parts)
+    from_file = CalamineWorkbook.from_path(str(path))
+    from_parts = CalamineWorkbook.from_filelike(container.stored_package())
+    assert from_parts.sheet_names == from_file.sheet_names
+    for name in from_file.sheet_names:
+        assert (
+            from_parts.get_sheet_by_name(name).to_python()
+            == from_file.get_sheet_by_name(name).to_python()
+        )
 
 
 def test_keeping_parts_stays_within_the_limits(tmp_path: Path) -> None:
@@ -580,7 +609,7 @@ def test_keeping_parts_stays_within_the_limits(tmp_path: Path) -> None:
     tracemalloc.start()
     try:
         with pytest.raises(UnusableFile) as caught:
-            inspect_workbook(path, limits, keep=lambda name: True)
+            inspect_workbook(path, limits, keep=lambda _name, _type: True)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
