@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import operator
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -358,6 +359,7 @@ class _Grid:
     ) -> None:
         self.values = values
         self.meta = meta
+        self.meta_rows = {row for row, _column in meta}
         self.percent_styles = percent_styles
         self.merges = merges
 
@@ -668,21 +670,31 @@ class _Found:
     ) -> None:
         """Record the cells of ``row`` of ``grid`` at ``columns``, whose keys are ``keys``."""
         count = len(columns)
-        get = grid.meta.get
-        metas = [get((row, column), _NO_META) for column in columns]
-        percent = grid.percent_styles
+        line = grid.values[row - 1] if 0 < row <= len(grid.values) else []
+        width = len(line)
+        raw = [line[column - 1] if column <= width else None for column in columns]
         c = self.columns
+        if row in grid.meta_rows:
+            get = grid.meta.get
+            metas = [get((row, column), _NO_META) for column in columns]
+            percent = grid.percent_styles
+            c["raw"] += [None if m.error or v == "" else v for v, m in zip(raw, metas)]
+            c["formula"] += [m.formula for m in metas]
+            c["error"] += [m.error for m in metas]
+            c["percent"] += [m.style in percent for m in metas]
+            c["cached"] += [m.cached for m in metas]
+        else:  # most rows: no formula, error value or percent style (see Grid.value)
+            c["raw"] += [None if v == "" else v for v in raw]
+            c["formula"] += [""] * count
+            c["error"] += [""] * count
+            c["percent"] += [False] * count
+            c["cached"] += [False] * count
         c["sheet"] += [sheet] * count
         c["table"] += [table] * count
         c["kpi_id"] += [kpi_id] * count
         c["field"] += keys
-        c["raw"] += [grid.value(row, column) for column in columns]
-        c["formula"] += [m.formula for m in metas]
         c["row"] += [row] * count
         c["column"] += columns
-        c["error"] += [m.error for m in metas]
-        c["percent"] += [m.style in percent for m in metas]
-        c["cached"] += [m.cached for m in metas]
 
 
 _NO_META = _CellMeta()
@@ -727,14 +739,26 @@ def _answered_rows(grid: _Grid, columns: list[int], key_row: int) -> set[int]:
         for (r, c), m in grid.meta.items()
         if r > key_row and c in wanted and (m.formula or m.error)
     }
+    if not columns:
+        return rows
+    pick = operator.itemgetter(*(c - 1 for c in columns))
+    last, single = max(columns), len(columns) == 1
     for row, line in enumerate(grid.values[key_row:], key_row + 1):
-        width = len(line)
-        if row not in rows and any(
-            v is not None and v != "" and str(v).strip()
-            for v in (line[c - 1] for c in columns if c <= width)
-        ):
+        if row in rows:
+            continue
+        # most rows are not answered: told at once by their distinct values
+        if len(line) >= last:
+            values = {pick(line)} if single else set(pick(line))
+        else:
+            values = {line[c - 1] for c in columns if c <= len(line)}
+        if values <= _BLANK:
+            continue
+        if any(v is not None and v != "" and str(v).strip() for v in values):
             rows.add(row)
     return rows
+
+
+_BLANK = frozenset({"", None})
 
 
 def _filled(grid: _Grid, row: int, column: int) -> bool:

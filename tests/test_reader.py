@@ -19,9 +19,12 @@ import openpyxl
 import pandas as pd
 import pytest
 from build_samples import fill_edu, fill_fin
+from hypothesis import given
+from hypothesis import strategies as st
 from libreoffice import fill_and_save, recalculate
 
 from kpixl import layout as L
+from kpixl import reader
 from kpixl.cells import cell_ref, parse_cell
 from kpixl.evaluation import evaluate
 from kpixl.fill import Filler
@@ -773,3 +776,38 @@ def test_a_workbook_filled_and_saved_by_libreoffice(
     for rec in evaluation.kpis[evaluation.kpis["source"].eq(theirs.source)].to_dict("records"):
         assert cached.cell(int(rec["level_row"]), int(rec["level_column"])).value == rec["level"]
     assert json.loads(json.dumps(theirs.meta))["division_code"] == "EDU"
+
+
+_GRID_VALUES = st.sampled_from(["", None, " ", "x", "\u00a0", 0.0, 1, False, dt.date(2022, 1, 5)])
+_GRID_META = st.sampled_from(
+    [reader._CellMeta(formula="=A1"), reader._CellMeta(error="#REF!"), reader._CellMeta(style=3)]
+)
+
+
+@given(
+    st.lists(st.lists(_GRID_VALUES, max_size=7), max_size=9),
+    st.dictionaries(st.tuples(st.integers(1, 10), st.integers(1, 8)), _GRID_META, max_size=6),
+    st.lists(st.integers(1, 8), min_size=1, max_size=4, unique=True),
+    st.integers(0, 3),
+)
+def test_answered_rows_are_the_rows_with_a_filled_cell(
+    values: list[list[Any]],
+    meta: dict[tuple[int, int], Any],
+    columns: list[int],
+    key_row: int,
+) -> None:
+    """The survey's row-wise test gives what the cell-wise rule gives, on short and long
+    rows, blanks of every kind, and cells with a formula, an error or only a style."""
+    grid = reader._Grid(values, meta, frozenset({3}), {})
+    by_cell = {
+        row
+        for row in range(key_row + 1, len(values) + 1)
+        if any(reader._filled(grid, row, column) for column in columns)
+    }
+    # (a formula or an error value below the last row calamine gave counts too)
+    beyond = {
+        r
+        for (r, c), m in meta.items()
+        if r > len(values) and r > key_row and c in columns and (m.formula or m.error)
+    }
+    assert reader._answered_rows(grid, columns, key_row) == by_cell | beyond
