@@ -114,6 +114,35 @@ def distinct(values: np.ndarray) -> tuple[list[object], np.ndarray]:
 
 
 def _distinct_mixed(values: np.ndarray) -> tuple[list[object], np.ndarray]:
+    """:func:`distinct` for values of mixed types: the values of each type at once (texts,
+    numbers, truth values and blanks hashed by pandas), any other type value by value."""
+    classes = _CLASS_OF(values) if len(values) else np.empty(0, dtype=object)
+    class_codes, kinds = pd.factorize(classes)
+    uniques: list[object] = []
+    codes = np.empty(len(values), dtype=np.intp)
+    for code, kind in enumerate(kinds):
+        at = np.flatnonzero(class_codes == code)
+        group = values[at]
+        found: list[object]
+        if kind is float:  # by its bits, as distinct() does
+            group_codes, bits = pd.factorize(group.astype(np.float64).view(np.int64))
+            found = bits.view(np.float64).tolist()
+        elif kind is type(None):
+            group_codes, found = np.zeros(len(at), dtype=np.intp), [None]
+        elif kind in (str, int, bool):
+            group_codes, hashed = pd.factorize(group)
+            found = list(hashed)
+        else:
+            found, group_codes = _each_distinct(group)
+        codes[at] = group_codes + len(uniques)
+        uniques += found
+    return uniques, codes
+
+
+_CLASS_OF = np.frompyfunc(lambda value: value.__class__, 1, 1)
+
+
+def _each_distinct(values: np.ndarray) -> tuple[list[object], np.ndarray]:
     """:func:`distinct` value by value, for values of any types."""
     positions: dict[object, int] = {}
     uniques: list[object] = []

@@ -4,6 +4,7 @@ formulas by their calculated result, Excel errors as errors; scale_percent: 85% 
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
 from typing import Any
 
@@ -17,6 +18,7 @@ from kpixl import layout as L
 from kpixl.normalize import (
     NUMBER_STATUSES,
     _distinct_mixed,
+    _each_distinct,
     distinct,
     lookup,
     lookup_positions,
@@ -326,7 +328,7 @@ def _same(a: Any, b: Any) -> bool:
 )
 def test_distinct_values_of_one_type_are_those_of_the_general_reading(values: np.ndarray) -> None:
     uniques, codes = distinct(values)
-    _, reference_codes = _distinct_mixed(values.astype(object))  # Python values
+    _, reference_codes = _each_distinct(values.astype(object))  # Python values, one by one
     assert len(codes) == len(values)
     assert all(_same(uniques[c], v) for c, v in zip(codes, values, strict=True))
     # The same values share a code in both (NaNs may be one value or several).
@@ -335,6 +337,45 @@ def test_distinct_values_of_one_type_are_those_of_the_general_reading(values: np
         for c, r, v in zip(codes, reference_codes, values, strict=True)
         if not (isinstance(v, float) and math.isnan(v))
     }
+    assert len({c for c, _ in pairs}) == len({r for _, r in pairs}) == len(pairs)
+
+
+_MIXED = [
+    1,
+    1.0,
+    True,
+    False,
+    0,
+    "1",
+    "",
+    None,
+    math.nan,
+    -0.0,
+    0.0,
+    2**70,
+    dt.date(2022, 1, 5),
+    dt.datetime(2022, 1, 5),
+    dt.time(9, 30),
+    dt.timedelta(days=1),
+    decimal.Decimal("NaN"),
+    np.float64(2.5),
+    [1],
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(range(len(_MIXED))), max_size=30))
+def test_values_of_mixed_types_are_told_apart_as_one_by_one(picks: list[int]) -> None:
+    """Type by type, at once, the values group as the value-by-value reading groups them,
+    and each keeps its own object's type (a Decimal NaN is no float, 2**70 no int64)."""
+    values = np.empty(len(picks), dtype=object)
+    values[:] = [_MIXED[p] for p in picks]
+    uniques, codes = _distinct_mixed(values)
+    reference, reference_codes = _each_distinct(values)
+    assert len(uniques) == len(reference)
+    assert all(uniques[c] is v or _same(uniques[c], v) for c, v in zip(codes, values, strict=True))
+    assert all(type(uniques[c]) is type(v) for c, v in zip(codes, values, strict=True))
+    pairs = set(zip(codes.tolist(), reference_codes.tolist(), strict=True))
     assert len({c for c, _ in pairs}) == len({r for _, r in pairs}) == len(pairs)
 
 
