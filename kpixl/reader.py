@@ -678,7 +678,7 @@ class _Found:
             get = grid.meta.get
             metas = [get((row, column), _NO_META) for column in columns]
             percent = grid.percent_styles
-            c["raw"] += [None if m.error or v == "" else v for v, m in zip(raw, metas)]
+            c["raw"] += [None if m.error or v == "" else v for v, m in zip(raw, metas, strict=True)]
             c["formula"] += [m.formula for m in metas]
             c["error"] += [m.error for m in metas]
             c["percent"] += [m.style in percent for m in metas]
