@@ -809,7 +809,8 @@ _EMPTY = pd.DataFrame(
 )
 
 
-_PLACE_COLUMNS = ("source", "sheet", "row", "column", "kpi_id", "actor")
+PLACE_COLUMNS = ("source", "sheet", "row", "column", "kpi_id", "actor")
+"""The columns of a checked frame that say where a finding is and whose it is."""
 
 
 def findings_where(
@@ -832,26 +833,38 @@ def findings_where(
 def finding_records(frame: pd.DataFrame, code: str, **params: str) -> list[dict[str, Any]]:
     """A finding record of ``code`` for every row of ``frame`` (the columns and ``params``
     as :func:`findings_where` reads them)."""
-    value_column = params.pop("value", "raw")
     # Only the columns a finding reads: the tables the checks run on are wide.
-    wanted = {*_PLACE_COLUMNS, value_column, *params.values()}
-    records = []
-    for rec in frame_records(frame, [c for c in frame.columns if c in wanted]):
-        fields = {name: rec.get(column, "") for name, column in params.items()}
-        records.append(
-            finding(
-                code,
-                source=_opt_str(rec.get("source")),
-                sheet=_opt_str(rec.get("sheet")),
-                row=_opt_int(rec.get("row")),
-                column=_opt_int(rec.get("column")),
-                kpi_id=_opt_str(rec.get("kpi_id")),
-                value=rec.get(value_column, ""),
-                actor=_opt_str(rec.get("actor")),
-                **fields,
-            )
+    wanted = {*PLACE_COLUMNS, params.get("value", "raw"), *params.values()}
+    rows = frame_records(frame, [c for c in frame.columns if c in wanted])
+    return row_findings(rows, code, **params)
+
+
+def row_findings(
+    rows: Iterable[Mapping[str, Any]],
+    code: str,
+    texts: Mapping[str, str] | None = None,
+    /,
+    **params: str,
+) -> list[dict[str, Any]]:
+    """A finding record of ``code`` for every row (column → value, as :func:`frame_records`
+    gives them), read as :func:`finding_records` reads a frame's; ``texts``: message fields
+    of fixed text."""
+    value_column = params.pop("value", "raw")
+    fixed = dict(texts or {})
+    return [
+        finding(
+            code,
+            source=_opt_str(rec.get("source")),
+            sheet=_opt_str(rec.get("sheet")),
+            row=_opt_int(rec.get("row")),
+            column=_opt_int(rec.get("column")),
+            kpi_id=_opt_str(rec.get("kpi_id")),
+            value=rec.get(value_column, ""),
+            actor=_opt_str(rec.get("actor")),
+            **{**{name: rec.get(column, "") for name, column in params.items()}, **fixed},
         )
-    return records
+        for rec in rows
+    ]
 
 
 def concat_findings(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:

@@ -40,7 +40,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from kpixl.findings import finding_records, findings_frame
+from kpixl.findings import PLACE_COLUMNS, findings_frame, frame_records, row_findings
 
 Mask = Callable[[pd.DataFrame], pd.Series]
 TABLES = (
@@ -140,27 +140,51 @@ def run_checks(
     # same rows (every input cell, every date cell) and share the columns taken of them.
     selections: dict[str, tuple[np.ndarray, _Rows]] = {}
     failures = [(item, at) for item in CHECKS if len(at := _failing(item, tables, selections)) > 0]
-    failing: dict[str, pd.DataFrame] = {}
+    # The failing rows of each table, once, as dicts of the columns the findings read.
+    failing: dict[str, dict[int, dict[str, object]]] = {}
     for name in {item.table for item, _ in failures}:
+        checks = [item for item, _ in failures if item.table == name]
         positions = np.unique(np.concatenate([at for item, at in failures if item.table == name]))
         rows = tables[name].iloc[positions]
         if prepare and name in prepare:
             rows = prepare[name](rows)
-        failing[name] = rows.set_axis(positions)
+        wanted = {*PLACE_COLUMNS, *(c for item in checks for c in _read_columns(item))}
+        found = frame_records(rows, [c for c in rows.columns if c in wanted])
+        failing[name] = dict(zip(positions.tolist(), found, strict=True))
     records = []
     for item, at in failures:
-        hits = failing[item.table].loc[at]
-        place = item.at or _DEFAULT_AT.get(item.table, "")
+        table = failing[item.table]
+        hits = [table[p] for p in at.tolist()]
+        place = _place(item)
         if place:
-            hits = hits.assign(row=hits[f"{place}_row"], column=hits[f"{place}_column"])
-            if f"{place}_sheet" in hits:
-                hits = hits.assign(sheet=hits[f"{place}_sheet"])
-        params = {"value": item.value, **dict(item.params)}
-        for name, text in item.texts:
-            hits = hits.assign(**{f"_text_{name}": text})
-            params[name] = f"_text_{name}"
-        records.extend(finding_records(hits, item.code, **params))
+            sheet = f"{place}_sheet"
+            hits = [
+                {
+                    **hit,
+                    "row": hit[f"{place}_row"],
+                    "column": hit[f"{place}_column"],
+                    **({"sheet": hit[sheet]} if sheet in hit else {}),
+                }
+                for hit in hits
+            ]
+        records.extend(
+            row_findings(
+                hits, item.code, dict(item.texts), **{"value": item.value, **dict(item.params)}
+            )
+        )
     return findings_frame(records)
+
+
+def _place(item: Check) -> str:
+    """Where ``item``'s findings go: "" for the row's own ``row``/``column``."""
+    return item.at or _DEFAULT_AT.get(item.table, "")
+
+
+def _read_columns(item: Check) -> list[str]:
+    """The columns of its table that ``item``'s findings read, besides the place columns."""
+    place = _place(item)
+    at = [f"{place}_row", f"{place}_column", f"{place}_sheet"] if place else []
+    return [item.value, *(column for _, column in item.params), *at]
 
 
 def _failing(

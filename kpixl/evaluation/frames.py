@@ -303,10 +303,21 @@ def locate_form(kpis: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
     sheets = form.drop_duplicates("source").set_index("source")["sheet"]
     added = {"sheet": kpis["source"].map(sheets).fillna(L.FORM_SHEET)}
     part = form[form["field"].isin(_FORM_PLACES)]
-    for name in _FORM_PLACES:
+    # every KPI row once per place, looked up at once
+    places = len(_FORM_PLACES)
+    wanted = pd.DataFrame(
+        {
+            **{key: np.tile(kpis[key].to_numpy(), places) for key in KEYS},
+            "field": np.repeat(np.array(_FORM_PLACES, dtype=object), len(kpis)),
+        }
+    )
+    at = lookup_positions(wanted, part, [*KEYS, "field"]).reshape(places, len(kpis))
+    for name, positions in zip(_FORM_PLACES, at, strict=True):
         columns = _FORM_PLACE_COLUMNS | (_RESULT_COLUMNS if name == "result" else {})
-        found = lookup(kpis.assign(field=name), part, [*KEYS, "field"], list(columns))
-        added |= {to.format(name): found[column] for column, to in columns.items()}
+        added |= {
+            to.format(name): take(part[column].array, positions, allow_fill=True)
+            for column, to in columns.items()
+        }
     out = kpis.assign(**added)
     out["result_state"] = out["result_state"].fillna("blank")
     return out
