@@ -167,9 +167,11 @@ def _merges(
     return found
 
 
-_NUMFMT = re.compile(rb"<(?:\w+:)?numFmt\b[^>]*?numFmtId=\"(\d+)\"[^>]*?formatCode=\"([^\"]*)\"")
-_CELLXFS = re.compile(rb"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", re.S)
-_XF = re.compile(rb"<(?:\w+:)?xf\b([^>]*?)/?>")
+# Possessive: a tag that is not the one wanted fails at once instead of backtracking.
+_NUMFMT = re.compile(rb"<(?:\w++:)?numFmt\b[^>]*?numFmtId=\"(\d+)\"[^>]*?formatCode=\"([^\"]*)\"")
+_CELLXFS = re.compile(rb"<(?:\w++:)?cellXfs\b[^>]*+>")
+_CELLXFS_END = re.compile(rb"</(?:\w++:)?cellXfs>")
+_XF = re.compile(rb"<(?:\w++:)?xf\b([^>]*+)>")
 _XF_NUMFMT = re.compile(rb"\bnumFmtId=\"(\d+)\"")
 
 
@@ -182,11 +184,12 @@ def _is_percent_format(code: str) -> bool:
 
 def _percent_styles(styles: bytes) -> frozenset[int]:
     custom = {int(m.group(1)): unescape(m.group(2)) for m in _NUMFMT.finditer(styles)}
-    block = _CELLXFS.search(styles)
-    if block is None:
+    start = _CELLXFS.search(styles)
+    end = _CELLXFS_END.search(styles, start.end()) if start else None
+    if start is None or end is None:
         return frozenset()
     percent = set()
-    for index, xf in enumerate(_XF.finditer(block.group(1))):
+    for index, xf in enumerate(_XF.finditer(styles, start.end(), end.start())):
         match = _XF_NUMFMT.search(xf.group(1))
         fmt = int(match.group(1)) if match else 0
         if fmt in _BUILTIN_PERCENT or (fmt in custom and _is_percent_format(custom[fmt])):

@@ -811,3 +811,25 @@ def test_answered_rows_are_the_rows_with_a_filled_cell(
         if r > len(values) and r > key_row and c in columns and (m.formula or m.error)
     }
     assert reader._answered_rows(grid, columns, key_row) == by_cell | beyond
+
+
+@pytest.mark.parametrize("prefix", ["", "x:"])
+def test_percent_styles_are_the_cell_formats_that_show_a_percentage(prefix: str) -> None:
+    """The positions in cellXfs (not cellStyleXfs) whose number format shows a value × 100
+    with a % sign: built-in 9 and 10, a custom code with a bare %, not a quoted or escaped
+    one; any namespace prefix."""
+    p = prefix
+    ns = f' xmlns:x="{reader._MAIN[1:-1]}"' if prefix else f' xmlns="{reader._MAIN[1:-1]}"'
+    styles = (
+        f"<{p}styleSheet{ns}><{p}numFmts count=\"3\">"
+        f'<{p}numFmt numFmtId="164" formatCode="0.0%"/>'
+        f'<{p}numFmt numFmtId="165" formatCode="0&quot;%&quot;"/>'
+        f'<{p}numFmt numFmtId="166" formatCode="[Red]0\\%"/></{p}numFmts>'
+        f'<{p}cellStyleXfs count="2"><{p}xf numFmtId="9"/><{p}xf numFmtId="10"/></{p}cellStyleXfs>'
+        f'<{p}cellXfs count="6"><{p}xf numFmtId="0" fontId="0"/>'
+        f'<{p}xf numFmtId="9" applyNumberFormat="1"><{p}alignment horizontal="center"/></{p}xf>'
+        f'<{p}xf fontId="1" numFmtId="164"/><{p}xf numFmtId="165"/><{p}xf numFmtId="166"/>'
+        f'<{p}xf numFmtId="10"></{p}xf></{p}cellXfs></{p}styleSheet>'
+    ).encode()
+    assert reader._percent_styles(styles) == {1, 2, 5}
+    assert reader._percent_styles(b"<styleSheet/>") == frozenset()
