@@ -214,10 +214,7 @@ def prepare_cells(
         .fillna("none")
         .to_numpy(),
     )
-    # Compared with a word dozens of times over every cell: as categories, each comparison
-    # is one of small integers (a text column's costs ~75 ns a cell).
-    for name in ("table", "field"):
-        cells[name] = cells[name].astype("category")
+    # (table and field are categories already: see cells_frame)
     cells["expect"] = _expectations(cells).astype("category")
     cells = scale_percent(cells, cells["expect"].eq("percent"))
     fy = cells["fiscal_year_be"].fillna(0).astype(int)
