@@ -128,6 +128,9 @@ class DateReading:
     year_written: int | None = None
 
 
+_NO_DATE = DateReading(None)
+
+
 def read_date(value: object) -> DateReading:
     """Read a cell value as a date: a real date cell, or text in B.E. or C.E.
 
@@ -139,7 +142,7 @@ def read_date(value: object) -> DateReading:
     """
     if value is pd.NaT:
         # NaT passes for a datetime (and a date) but has no date.
-        return DateReading(None)
+        return _NO_DATE
     if isinstance(value, dt.datetime | pd.Timestamp):
         value = value.date()
     if isinstance(value, dt.date):
@@ -149,7 +152,7 @@ def read_date(value: object) -> DateReading:
             )
         return DateReading(value, "date", value.year)
     if not isinstance(value, str):
-        return DateReading(None)
+        return _NO_DATE
     text = clean_text(value)
     if match := _DATE_WORDS.match(text):
         day, month, year = int(match.group(1)), MONTH_WORDS[match.group(2)], int(match.group(3))
@@ -158,7 +161,7 @@ def read_date(value: object) -> DateReading:
     elif match := _DATE_ISO.match(text):
         year, month, day = (int(g) for g in match.groups())
     else:
-        return DateReading(None)
+        return _NO_DATE
     year_ce, era = year_as_written(year)
     return DateReading(_safe_date(year_ce, month, day), era, year)
 

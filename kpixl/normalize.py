@@ -291,7 +291,7 @@ def scale_percent(cells: pd.DataFrame, expects_percent: pd.Series) -> pd.DataFra
 
 
 def _text(value: object) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if value is None or (isinstance(value, float) and value != value):  # None, NaN
         return ""
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()[:10]
