@@ -13,6 +13,7 @@ plausible dates), ``implausible`` (a date outside them: :func:`implausible`),
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 import numpy as np
@@ -31,7 +32,10 @@ _EXCEL_DATE_NOTE = " — ใน Excel ช่องนี้เป็นข้อ
 _EXCEL_DATE_NOTE_EN = "; Excel treats the cell as text and leaves it out, so type it as a date"
 
 
+@functools.cache
 def _expect(*kinds: str) -> Mask:
+    """The cells expecting one of ``kinds`` (the same function for the same kinds, so that
+    the checks sharing it compute it once)."""
     return lambda f: f["expect"].isin(kinds)
 
 

@@ -139,7 +139,10 @@ def run_checks(
     # The latest selection of rows of each table: consecutive checks often apply to the
     # same rows (every input cell, every date cell) and share the columns taken of them.
     selections: dict[str, tuple[np.ndarray, _Rows]] = {}
-    failures = [(item, at) for item in CHECKS if len(at := _failing(item, tables, selections)) > 0]
+    applied: dict[tuple[str, Mask], np.ndarray] = {}  # a mask several checks share, once
+    failures = [
+        (item, at) for item in CHECKS if len(at := _failing(item, tables, selections, applied))
+    ]
     # The failing rows of each table, once, as dicts of the columns the findings read.
     failing: dict[str, dict[int, dict[str, object]]] = {}
     for name in {item.table for item, _ in failures}:
@@ -191,13 +194,18 @@ def _failing(
     item: Check,
     tables: Mapping[str, pd.DataFrame],
     selections: dict[str, tuple[np.ndarray, _Rows]],
+    applied: dict[tuple[str, Mask], np.ndarray],
 ) -> np.ndarray:
     """The positions of the rows of ``item``'s table that fail it (``selections``: the latest
-    selection of rows of each table, reused when ``item`` applies to the same rows)."""
+    selection of rows of each table, reused when ``item`` applies to the same rows;
+    ``applied``: the ``applies`` masks computed, by table and function)."""
     frame = tables.get(item.table)
     if frame is None or frame.empty:
         return _NONE
-    applies = _flags(item.applies(frame), missing=False)
+    key = (item.table, item.applies)
+    applies = applied.get(key)
+    if applies is None:
+        applies = applied[key] = _flags(item.applies(frame), missing=False)
     if not applies.any():
         return _NONE
     if applies.all():
