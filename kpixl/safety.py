@@ -244,44 +244,24 @@ class Container:
 
     def stored_package(self) -> io.BytesIO:
         """The kept parts as an uncompressed zip package: a reader given it reads the bytes
-        the inspection checked, and inflates nothing again."""
+        the inspection checked, and inflates nothing again (no zip64: the default
+        :class:`Limits` keep a package far below 4 GiB)."""
         chunks: list[bytes] = []
         directory: list[bytes] = []
         offset = 0
         for name, data in self.parts.items():
             raw, crc, size = name.encode("utf-8"), self.checksums[name], len(data)
-            # version 2.0, UTF-8 names, stored, 1980-01-01 00:00
-            local = _LOCAL_HEADER.pack(
-                b"PK\x03\x04", 20, 0, 0x800, 0, 0, 0x21, crc, size, size, len(raw), 0
+            sizes = (crc, size, size, len(raw), 0)  # CRC, sizes, name and extra lengths
+            local = _LOCAL_HEADER.pack(b"PK\x03\x04", 20, 0, *_STORED, *sizes)
+            central = _CENTRAL_HEADER.pack(
+                b"PK\x01\x02", 20, 20, *_STORED, *sizes, 0, 0, 0, 0, offset
             )
             chunks += (local, raw, data)
-            directory.append(
-                _CENTRAL_HEADER.pack(
-                    b"PK\x01\x02",
-                    20,
-                    20,
-                    0x800,
-                    0,
-                    0,
-                    0x21,
-                    crc,
-                    size,
-                    size,
-                    len(raw),
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    offset,
-                )
-                + raw
-            )
+            directory.append(central + raw)
             offset += len(local) + len(raw) + size
         listing = b"".join(directory)
-        end = _END_RECORD.pack(
-            b"PK\x05\x06", 0, 0, len(directory), len(directory), len(listing), offset, 0
-        )
+        count = len(directory)
+        end = _END_RECORD.pack(b"PK\x05\x06", 0, 0, count, count, len(listing), offset, 0)
         return io.BytesIO(b"".join((*chunks, listing, end)))
 
 
@@ -937,6 +917,8 @@ def _part_scanner(name: str, content_type: str, labels: set[str], pillow: bool) 
 
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
 _CENTRAL_HEADER = struct.Struct("<4s6H3L5H2L")
+_STORED = (0x800, zipfile.ZIP_STORED, 0, 0x21)
+"""A stored part's flags (UTF-8 name), method and time (1980-01-01 00:00)."""
 _END_RECORD = struct.Struct("<4s4H2LH")
 
 
