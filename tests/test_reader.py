@@ -202,7 +202,7 @@ def test_a_chunks_cells_are_one_frame_of_every_books_cells(
 ) -> None:
     books = [read_workbook(fin_filled), read_workbook(templates["EDU"], source="edu.xlsx")]
     together = cells_frame(books)
-    keys = {"source": str, "kpi_id": str}  # categories of each frame's own values
+    keys = dict.fromkeys(["source", "kpi_id", "table", "field"], str)  # categories of its own
     alone = pd.concat([b.cells.astype(keys) for b in books], ignore_index=True)
     assert together.astype(keys).equals(alone)
     assert list(together.columns) == CELL_COLUMNS
@@ -821,7 +821,7 @@ def test_percent_styles_are_the_cell_formats_that_show_a_percentage(prefix: str)
     p = prefix
     ns = f' xmlns:x="{reader._MAIN[1:-1]}"' if prefix else f' xmlns="{reader._MAIN[1:-1]}"'
     styles = (
-        f"<{p}styleSheet{ns}><{p}numFmts count=\"3\">"
+        f'<{p}styleSheet{ns}><{p}numFmts count="3">'
         f'<{p}numFmt numFmtId="164" formatCode="0.0%"/>'
         f'<{p}numFmt numFmtId="165" formatCode="0&quot;%&quot;"/>'
         f'<{p}numFmt numFmtId="166" formatCode="[Red]0\\%"/></{p}numFmts>'
