@@ -106,7 +106,7 @@ def distinct(values: np.ndarray) -> tuple[list[object], np.ndarray]:
         return list(uniques), codes
     if values.dtype.kind == "f":
         codes, bits = pd.factorize(values.view(f"i{values.itemsize}"))
-        return list(bits.view(values.dtype)), codes
+        return bits.view(values.dtype).tolist(), codes  # Python floats, as an object array's
     if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
         codes, uniques = pd.factorize(values)
         return list(uniques), codes
@@ -116,17 +116,15 @@ def distinct(values: np.ndarray) -> tuple[list[object], np.ndarray]:
 def _distinct_mixed(values: np.ndarray) -> tuple[list[object], np.ndarray]:
     """:func:`distinct` for values of mixed types: the values of each type at once (texts,
     numbers, truth values and blanks hashed by pandas), any other type value by value."""
-    classes = _CLASS_OF(values) if len(values) else np.empty(0, dtype=object)
-    class_codes, kinds = pd.factorize(classes)
+    class_codes, kinds = pd.factorize(_CLASS_OF(values))
     uniques: list[object] = []
     codes = np.empty(len(values), dtype=np.intp)
     for code, kind in enumerate(kinds):
         at = np.flatnonzero(class_codes == code)
         group = values[at]
         found: list[object]
-        if kind is float:  # by its bits, as distinct() does
-            group_codes, bits = pd.factorize(group.astype(np.float64).view(np.int64))
-            found = bits.view(np.float64).tolist()
+        if kind is float:
+            found, group_codes = distinct(group.astype(np.float64))
         elif kind is type(None):
             group_codes, found = np.zeros(len(at), dtype=np.intp), [None]
         elif kind in (str, int, bool):
@@ -139,7 +137,7 @@ def _distinct_mixed(values: np.ndarray) -> tuple[list[object], np.ndarray]:
     return uniques, codes
 
 
-_CLASS_OF = np.frompyfunc(lambda value: value.__class__, 1, 1)
+_CLASS_OF = np.frompyfunc(type, 1, 1)
 
 
 def _each_distinct(values: np.ndarray) -> tuple[list[object], np.ndarray]:
