@@ -143,15 +143,17 @@ def run_checks(
     failures = [
         (item, at) for item in CHECKS if len(at := _failing(item, tables, selections, applied))
     ]
+    by_table: dict[str, list[tuple[Check, np.ndarray]]] = {}
+    for item, at in failures:
+        by_table.setdefault(item.table, []).append((item, at))
     # The failing rows of each table, once, as dicts of the columns the findings read.
     failing: dict[str, dict[int, dict[str, object]]] = {}
-    for name in {item.table for item, _ in failures}:
-        checks = [item for item, _ in failures if item.table == name]
-        positions = np.unique(np.concatenate([at for item, at in failures if item.table == name]))
+    for name, found_here in by_table.items():
+        positions = np.unique(np.concatenate([at for _, at in found_here]))
         rows = tables[name].iloc[positions]
         if prepare and name in prepare:
             rows = prepare[name](rows)
-        wanted = {*PLACE_COLUMNS, *(c for item in checks for c in _read_columns(item))}
+        wanted = {*PLACE_COLUMNS, *(c for item, _ in found_here for c in _read_columns(item))}
         found = frame_records(rows, [c for c in rows.columns if c in wanted])
         failing[name] = dict(zip(positions.tolist(), found, strict=True))
     records = []
