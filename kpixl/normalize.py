@@ -31,8 +31,8 @@ def normalize_cells(cells: pd.DataFrame) -> pd.DataFrame:
     without one is ``uncalculated``; a cell holding an Excel error value is ``error``.
 
     Every reading is done once per distinct value (a round's workbooks share most of their
-    labels, criteria and numbers), with the column operations of
-    :func:`kpixl.thai.parse_numbers`, and spread back to the cells.
+    labels, criteria and numbers), numbers by :func:`kpixl.thai.parse_numbers`, and
+    spread back to the cells.
 
     Args:
         cells: columns :data:`kpixl.workbook.CELL_COLUMNS`.

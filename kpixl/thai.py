@@ -1,12 +1,13 @@
 """Thai text as people really type it: digits, spaces, percent signs, thousands separators.
 
-Everything here is pure (no Excel) and vectorised where it works on a column.
+Everything here is pure (no Excel).
 """
 
 from __future__ import annotations
 
 import math
 import re
+from typing import TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -30,12 +31,12 @@ def clean_text(text: str) -> str:
     return _SPACES.sub(" ", text.translate(_TEXT_TABLE)).strip()
 
 
-# [0-9], not \d: \d also matches other scripts' digits (٣, ３), which float() reads but
-# pandas does not, so the scalar and the vectorised reader would disagree.
-_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
-_THOUSANDS = r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?"
+# [0-9], not \d: \d also matches other scripts' digits (٣, ３), which float() would read
+# but Excel does not; Thai digits are read, once translated.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_THOUSANDS = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
 # Words that may surround a typed number and say nothing more than its unit.
-_UNIT_WORDS = r"(?:ร้อยละ|ประมาณ)?(.*?)(?:%|ร้อยละ|เปอร์เซ็นต์|บาท|คน|ครั้ง|บ่อ|วัน)?"
+_UNIT_WORDS = re.compile(r"(?:ร้อยละ|ประมาณ)?(.*?)(?:%|ร้อยละ|เปอร์เซ็นต์|บาท|คน|ครั้ง|บ่อ|วัน)?")
 INVISIBLE = ("\u200b", "\u200c", "\u200d", "\ufeff")
 """Characters that show nothing (zero-width space, non-joiner, joiner, BOM): a pasted text
 keeps them, kpixl reads text without them, and a cell holding only them is blank."""
@@ -55,7 +56,7 @@ _TEXT_TABLE: dict[int, str | None] = str.maketrans(
 def parse_number_text(text: str) -> float | None:
     """The number in a hand-typed cell text, or None when it is not a plain number.
 
-    This is the scalar reference of :func:`parse_numbers`. Accepts Thai digits, spaces
+    :func:`parse_numbers` reads every text cell with it. Accepts Thai digits, spaces
     around the number and its unit, thousands separators (``1,234.5``), a trailing ``%`` or
     unit word, a leading ``ร้อยละ``. A comma is a thousands separator only between groups of
     three digits, so ``85,5`` is not read; nor are digits split by a space (``8 5``).
@@ -64,18 +65,18 @@ def parse_number_text(text: str) -> float | None:
     if _SPLIT_DIGITS.search(translated):
         return None
     body = _SPACES.sub("", translated)
-    match = re.fullmatch(_UNIT_WORDS, body)
+    match = _UNIT_WORDS.fullmatch(body)
     body = match.group(1) if match else body
     if "," in body:
-        if not re.fullmatch(_THOUSANDS, body):
+        if not _THOUSANDS.fullmatch(body):
             return None
         body = body.replace(",", "")
-    if not _NUMBER.match(body):
+    if not _NUMBER.fullmatch(body):
         return None
     return float(body)
 
 
-def _is_number_cell(value: object) -> bool:
+def _is_number_cell(value: object) -> TypeGuard[int | float | np.integer | np.floating]:
     return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
         value, bool | np.bool_
     )
@@ -85,7 +86,7 @@ NUMBER_STATUSES = ("empty", "number", "normalised", "unreadable")
 
 
 def parse_numbers(raw: pd.Series) -> pd.DataFrame:
-    """Read a column of raw cell values as numbers, with column operations.
+    """Read a column of raw cell values as numbers.
 
     Args:
         raw: cell values as read (numbers, strings, None, booleans, dates).
@@ -95,30 +96,34 @@ def parse_numbers(raw: pd.Series) -> pd.DataFrame:
         ``status``: ``empty`` (blank), ``number`` (a real number cell), ``normalised`` (text
         that reads as a number: Thai digits, "85%", "1,234", spaces), ``unreadable``
         (anything else, booleans and dates included).
+
+    A text is read by :func:`parse_number_text`, value by value: a round's cells are read
+    once per distinct value (:func:`kpixl.normalize.normalize_cells`), and pandas' string
+    methods on the few hundred values of one workbook cost more in calls than the reading.
     """
-    kinds = raw.map(type)
-    # isinstance, not type equality: numpy scalars (np.int64, np.float64) in an object
-    # column are number cells too; booleans (an int subclass) are not.
-    is_number = raw.map(_is_number_cell).astype(bool) & raw.notna()
-    is_text = kinds.eq(str)
-    text = raw.where(is_text).astype("string")
-    translated = text.str.translate(_TEXT_TABLE)
-    split_digits = translated.str.contains(_SPLIT_DIGITS, regex=True).fillna(False)
-    body = translated.str.replace(_SPACES, "", regex=True)
-    is_blank = raw.isna() | (is_text & body.eq("").fillna(False))
-    body = body.str.replace(f"^{_UNIT_WORDS}$", r"\1", regex=True)
-    has_comma = body.str.contains(",", regex=False).fillna(False)
-    bad_comma = has_comma & ~body.str.fullmatch(_THOUSANDS).fillna(False)
-    body = body.str.replace(",", "", regex=False).where(~bad_comma)
-    ok = body.str.fullmatch(_NUMBER.pattern).fillna(False) & ~split_digits
-    number = pd.to_numeric(raw.where(is_number), errors="coerce").astype("float64")
-    from_text = pd.to_numeric(body.where(ok), errors="coerce").astype("float64")
-    number = number.fillna(from_text)
-    status = pd.Series("unreadable", index=raw.index, dtype="object")
-    status[ok & is_text] = "normalised"
-    status[is_number] = "number"
-    status[is_blank] = "empty"
-    return pd.DataFrame({"number": number.where(~is_blank), "status": status})
+    readings = [_number_reading(value) for value in raw.tolist()]
+    numbers = [number for number, _ in readings]
+    statuses = [status for _, status in readings]
+    return pd.DataFrame(
+        {
+            "number": pd.Series(numbers, index=raw.index, dtype="float64"),
+            "status": pd.Series(statuses, index=raw.index, dtype=object),
+        }
+    )
+
+
+def _number_reading(value: object) -> tuple[float, str]:
+    if type(value) is str:  # text exactly: calamine's, and what a person typed
+        number = parse_number_text(value)
+        if number is not None:
+            return number, "normalised"
+        return math.nan, "unreadable" if _SPACES.sub("", value.translate(_TEXT_TABLE)) else "empty"
+    if _is_number_cell(value):
+        number = float(value)
+        return (number, "number") if number == number else (math.nan, "empty")
+    # isna() of a scalar: None, NaN, pd.NA, NaT; anything else (a truth value, a date)
+    # is no number
+    return math.nan, "empty" if pd.isna(value) is True else "unreadable"
 
 
 def format_number(value: float) -> str:
