@@ -64,7 +64,6 @@ from __future__ import annotations
 
 import codecs
 import functools
-import html
 import importlib.util
 import io
 import re
@@ -95,6 +94,7 @@ from kpixl.patch.dropped import (
     WORKSHEET_ELEMENTS,
     describe,
 )
+from kpixl.patch.xmltext import unescape
 
 __all__ = [
     "Container",
@@ -596,7 +596,7 @@ def _attribute(attrs: bytes, name: bytes) -> str:
     for match in _ATTRIBUTE.finditer(attrs):
         if match.group(1) == name:
             value = match.group(2) if match.group(2) is not None else match.group(3)
-            return html.unescape(value.decode("utf-8", "replace"))
+            return unescape(value)
     return ""
 
 

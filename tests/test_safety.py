@@ -766,6 +766,20 @@ def test_slicer_fallback_shape_is_not_counted_as_a_shape(tmp_path: Path) -> None
     assert inspect_workbook(src).unsupported_parts == (describe(dropped.SLICERS),)
 
 
+def test_an_attribute_is_read_as_xml_writes_it(tmp_path: Path) -> None:
+    # The slicer's graphicData uri with characters written as references, as XML allows.
+    escaped = b"http:&#x2F;&#47;schemas.microsoft.com/office/drawing/2010/slicer"
+    drawing = _SLICER_DRAWING.replace(
+        b"http://schemas.microsoft.com/office/drawing/2010/slicer", escaped
+    )
+    src = hostile.add_parts(
+        hostile.plain_xlsx(tmp_path),
+        tmp_path / "escaped-uri.xlsx",
+        {"xl/drawings/drawing9.xml": (_DRAWING_CT, drawing)},
+    )
+    assert inspect_workbook(src).unsupported_parts == (describe(dropped.SLICERS),)
+
+
 _MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
