@@ -1,5 +1,5 @@
 """``python -m kpixl``."""
 
-from kpixl.cli import main
+from kpixl.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import hashlib
 import io
 import json
@@ -113,6 +114,35 @@ def test_installed_console_script_help() -> None:
     assert done.stdout.startswith("usage: kpixl")
     for command in ("master", "templates", "check", "score", "demo"):
         assert re.search(rf"^\s+{command}\b", done.stdout, re.MULTILINE), command
+
+
+def test_installed_console_script_checks_as_main_does(capsys: pytest.CaptureFixture[str]) -> None:
+    script = Path(sysconfig.get_path("scripts")) / "kpixl"
+    done = subprocess.run(
+        [str(script), "check", str(FILLED / "SEC_messy_typing.xlsx"), "--lang", "en"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    code = main(["check", str(FILLED / "SEC_messy_typing.xlsx"), "--lang", "en"])
+    assert (done.returncode, done.stdout) == (code, capsys.readouterr().out)
+    assert code == 1 and "value-unreadable" in done.stdout  # it found the errors, and said them
+
+
+def test_the_program_exits_with_mains_code_and_its_objects_frozen(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["kpixl", "check", str(CLEAN)])
+    try:
+        with pytest.raises(SystemExit) as exited:
+            cli.entry()
+        # the exit's garbage collection skips them (gc.freeze)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert exited.value.code == cli.EXIT_OK
+    assert capsys.readouterr().out.strip() == "ไม่พบปัญหา / no findings"
 
 
 # -- usage errors ----------------------------------------------------------------------------
