@@ -119,7 +119,10 @@ def _number_reading(value: object) -> tuple[float, str]:
             return number, "normalised"
         return math.nan, "unreadable" if _SPACES.sub("", value.translate(_TEXT_TABLE)) else "empty"
     if _is_number_cell(value):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # a whole number beyond a float's range, as a long digit text
+            number = math.inf if value > 0 else -math.inf
         return (number, "number") if number == number else (math.nan, "empty")
     # isna() of a scalar: None, NaN, pd.NA, NaT; anything else (a truth value, a date)
     # is no number

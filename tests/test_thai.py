@@ -192,6 +192,12 @@ def test_a_very_long_digit_string_reads_as_infinity_and_still_prints() -> None:
     assert format_number(number) == "∞"  # messages quoting it must not crash
 
 
+def test_a_whole_number_beyond_a_floats_range_reads_as_infinity() -> None:
+    got = parse_numbers(pd.Series([10**400, -(10**400)], dtype=object))
+    assert got["number"].tolist() == [math.inf, -math.inf]
+    assert got["status"].tolist() == ["number", "number"]
+
+
 def test_parse_numbers_empty_series() -> None:
     got = parse_numbers(pd.Series([], dtype=object))
     assert got.empty
