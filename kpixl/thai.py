@@ -62,9 +62,14 @@ def parse_number_text(text: str) -> float | None:
     three digits, so ``85,5`` is not read; nor are digits split by a space (``8 5``).
     """
     translated = text.translate(_TEXT_TABLE)
+    return _number_in(translated, _SPACES.sub("", translated))
+
+
+def _number_in(translated: str, body: str) -> float | None:
+    """:func:`parse_number_text` of a text ``translated`` (``_TEXT_TABLE``), whose ``body``
+    is it without spaces."""
     if _SPLIT_DIGITS.search(translated):
         return None
-    body = _SPACES.sub("", translated)
     match = _UNIT_WORDS.fullmatch(body)
     body = match.group(1) if match else body
     if "," in body:
@@ -114,10 +119,12 @@ def parse_numbers(raw: pd.Series) -> pd.DataFrame:
 
 def _number_reading(value: object) -> tuple[float, str]:
     if type(value) is str:  # text exactly: calamine's, and what a person typed
-        number = parse_number_text(value)
-        if number is not None:
-            return number, "normalised"
-        return math.nan, "unreadable" if _SPACES.sub("", value.translate(_TEXT_TABLE)) else "empty"
+        translated = value.translate(_TEXT_TABLE)
+        body = _SPACES.sub("", translated)
+        if not body:
+            return math.nan, "empty"
+        number = _number_in(translated, body)
+        return (math.nan, "unreadable") if number is None else (number, "normalised")
     if _is_number_cell(value):
         try:
             number = float(value)
