@@ -303,10 +303,20 @@ def level_texts(kpi: pd.Series | dict[str, Any], prefix: str = "level_") -> list
     return [str(kpi.get(f"{prefix}{n}", "")) for n in LEVELS]
 
 
+def canonical_json(definitions: dict[str, Any]) -> str:
+    """The canonical JSON of a division's definitions: what :func:`fingerprint` hashes, and
+    the text a workbook embeds."""
+    return json.dumps(definitions, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def fingerprint(definitions: dict[str, Any]) -> str:
     """SHA-256 of the canonical JSON of a division's definitions."""
-    canonical = json.dumps(definitions, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return text_fingerprint(canonical_json(definitions))
+
+
+def text_fingerprint(text: str) -> str:
+    """SHA-256 of a text (the canonical JSON of definitions, for :func:`fingerprint`)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def division_definitions(master: Master, division_code: str) -> dict[str, Any]:

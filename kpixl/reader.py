@@ -30,7 +30,7 @@ from python_calamine import CalamineWorkbook
 from kpixl import layout as L
 from kpixl.cells import parse_cell
 from kpixl.findings import finding, findings_frame
-from kpixl.master import fingerprint
+from kpixl.master import fingerprint, text_fingerprint
 from kpixl.patch.xmltext import unescape
 from kpixl.safety import UnusableFile, inspect_workbook, is_xml_part
 from kpixl.thai import clean_text
@@ -87,8 +87,8 @@ def read_workbook(path: Path | str, *, source: str | None = None) -> WorkbookDat
             "file-unknown-template",
             {"reason_th": f"ไม่มีแผ่นงาน {L.META_SHEET}", "reason": f"no sheet {L.META_SHEET}"},
         )
-    meta, definitions, records = _read_meta(meta_grid, source)
-    altered, intact = hidden_sheet_state(meta, definitions)
+    meta, text, definitions, records = _read_meta(meta_grid, source)
+    altered, intact = hidden_sheet_state(meta, definitions, text=text)
     if container.macro_enabled:
         records.append(finding("file-macro-enabled", source=source))
     order = {name: package.sheet_ids.get(name, 10**6) for name in grids}
@@ -410,7 +410,9 @@ def _clean(text: str) -> str:
 
 def _read_meta(
     grid: _Grid, source: str
-) -> tuple[dict[str, str], dict[str, Any] | None, list[dict[str, Any]]]:
+) -> tuple[dict[str, str], str, dict[str, Any] | None, list[dict[str, Any]]]:
+    """The hidden sheet's key/value pairs, its definitions text and what that text loads
+    as (None when it is not a JSON object), and findings."""
     meta: dict[str, str] = {}
     chunks: list[str] = []
     for row in range(1, grid.rows + 1):
@@ -451,24 +453,31 @@ def _read_meta(
             )
         )
     definitions: dict[str, Any] | None
+    text = "".join(chunks)
     try:
-        loaded = json.loads("".join(chunks))
+        loaded = json.loads(text)
         definitions = loaded if isinstance(loaded, dict) else None
     except ValueError:
         definitions = None
     # Whether that matters depends on a master being at hand: the evaluation says so.
-    return meta, definitions, records
+    return meta, text, definitions, records
 
 
 def hidden_sheet_state(
-    meta: Mapping[str, str], definitions: dict[str, Any] | None
+    meta: Mapping[str, str], definitions: dict[str, Any] | None, *, text: str | None = None
 ) -> tuple[tuple[str, str] | None, bool]:
     """What of the hidden sheet no longer matches the centre's fingerprint (Thai, English;
     None when nothing), and whether the embedded definitions themselves still match it
-    (then only the hidden sheet's own division code or fiscal year was edited)."""
+    (then only the hidden sheet's own division code or fiscal year was edited).
+
+    ``text``: the definitions as embedded. A template embeds their canonical JSON, so its
+    own hash proves them intact without writing them out again; a text that is not
+    canonical (an older template's) is judged by the definitions it loads as."""
     if definitions is None:
         return ("อ่านข้อมูลกำกับไม่ได้", "the definitions cannot be read"), False
-    if fingerprint(definitions) != meta.get("fingerprint"):
+    expected = meta.get("fingerprint")
+    as_embedded = text is not None and text_fingerprint(text) == expected
+    if not as_embedded and fingerprint(definitions) != expected:
         return ("ข้อมูลตัวชี้วัด เกณฑ์ หรือค่าน้ำหนัก", "KPIs, criteria or weights"), False
     division = str((definitions.get("division") or {}).get("division_code", ""))
     year = str((definitions.get("organisation") or {}).get("fiscal_year_be", ""))

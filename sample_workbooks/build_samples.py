@@ -326,9 +326,11 @@ def fill_str(f: Filler) -> None:
     )
     ws = f.book[L.META_SHEET]
     for row in ws.iter_rows():
-        if row[0].value == "definitions" and '"weight": "5"' in str(row[1].value):
-            row[1].value = str(row[1].value).replace('"weight": "5"', '"weight": "20"', 1)
+        if row[0].value == "definitions" and '"weight":"5"' in str(row[1].value):
+            row[1].value = str(row[1].value).replace('"weight":"5"', '"weight":"20"', 1)
             break  # one weight, in the first chunk that has it
+    else:
+        raise AssertionError("no weight of 5 in the hidden definitions to tamper with")
     f.signoff("ผู้อำนวยการกองยุทธศาสตร์และงบประมาณ", dt.date(2022, 10, 13))
 
 

@@ -28,7 +28,7 @@ from kpixl import reader
 from kpixl.cells import cell_ref, parse_cell
 from kpixl.evaluation import evaluate
 from kpixl.fill import Filler
-from kpixl.master import Master, division_definitions, fingerprint
+from kpixl.master import Master, division_definitions, fingerprint, text_fingerprint
 from kpixl.reader import CELL_COLUMNS, WorkbookData, read_workbook
 from kpixl.safety import UnusableFile
 from kpixl.workbook import cells_frame
@@ -514,14 +514,35 @@ def test_definitions_over_several_chunks(
     assert book.findings.empty
 
 
+def test_definitions_embedded_as_an_older_template_wrote_them_are_intact(
+    templates: dict[str, Path], master: Master, tmp_path: Path
+) -> None:
+    """A template embeds the canonical JSON, whose own hash is the fingerprint; an older one
+    wrote the same definitions spaced out (``", "``, ``": "``): they are still the centre's."""
+    spaced: list[str] = []
+
+    def respace(f: Filler) -> None:
+        (row,) = definitions_rows(f)
+        text = str(row[1].value)
+        assert fingerprint(json.loads(text)) == text_fingerprint(text)  # canonical as made
+        row[1].value = json.dumps(json.loads(text), ensure_ascii=False, sort_keys=True)
+        spaced.append(row[1].value)
+
+    book = read_workbook(fill(templates["EDU"], tmp_path / "spaced.xlsx", respace))
+    assert text_fingerprint(spaced[0]) != book.meta["fingerprint"]  # the slower path is taken
+    assert book.trusted and book.intact
+    assert book.definitions == division_definitions(master, "EDU")
+    assert book.findings.empty
+
+
 def test_tampered_definitions_are_fingerprint_mismatch(
     templates: dict[str, Path], master: Master, tmp_path: Path
 ) -> None:
     def tamper(f: Filler) -> None:
         (row,) = definitions_rows(f)
         text = str(row[1].value)
-        assert text.count('"weight": "17"') == 4
-        row[1].value = text.replace('"weight": "17"', '"weight": "20"', 1)
+        assert text.count('"weight":"17"') == 4
+        row[1].value = text.replace('"weight":"17"', '"weight":"20"', 1)
 
     book = read_workbook(fill(templates["EDU"], tmp_path / "tampered.xlsx", tamper))
     # The reader says what no longer matches; whether that matters depends on a master

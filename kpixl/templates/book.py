@@ -14,7 +14,7 @@ from kpixl import layout as L
 from kpixl.atomic import atomic_path
 from kpixl.definitions import Definitions, parse_definitions
 from kpixl.errors import UnusableMaster
-from kpixl.master import Master, division_definitions, fingerprint
+from kpixl.master import Master, canonical_json, division_definitions, text_fingerprint
 from kpixl.templates import styles as S
 from kpixl.templates.data import write_data
 from kpixl.templates.form import write_form
@@ -109,7 +109,8 @@ def _write(book: Any, plan: Plan, raw: dict[str, Any], password: str) -> None:
 def _write_meta(
     sheet: Any, defs: Definitions, raw: dict[str, Any], plan: Plan, password: str
 ) -> None:
-    text = json.dumps(raw, ensure_ascii=False, sort_keys=True)
+    # Canonical, so that a reader proves the definitions intact by hashing the text itself.
+    text = canonical_json(raw)
     sheets = {"form": L.FORM_SHEET} if defs.scored else {}
     sheets.update({"data": L.DATA_SHEET, "target": L.TARGET_SHEET})
     sheets.update({f"survey:{p.kpi.kpi_id}": p.survey.sheet for p in plan.kpis if p.survey})
@@ -121,7 +122,7 @@ def _write_meta(
         ("fiscal_year_be", str(raw.get("organisation", {}).get("fiscal_year_be", ""))),
         ("created", dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
         ("sheets", json.dumps(sheets, ensure_ascii=False, sort_keys=True)),
-        ("fingerprint", fingerprint(raw)),
+        ("fingerprint", text_fingerprint(text)),
     ]
     rows += [
         ("definitions", text[i : i + DEFINITIONS_CHUNK])
