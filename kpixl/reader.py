@@ -29,7 +29,7 @@ from python_calamine import CalamineWorkbook
 
 from kpixl import layout as L
 from kpixl.cells import parse_cell
-from kpixl.findings import finding, findings_frame
+from kpixl.findings import finding
 from kpixl.master import fingerprint, text_fingerprint
 from kpixl.patch.xmltext import unescape
 from kpixl.safety import UnusableFile, inspect_workbook, is_xml_part
@@ -105,7 +105,7 @@ def read_workbook(path: Path | str, *, source: str | None = None) -> WorkbookDat
         unsupported_parts=container.unsupported_parts,
         macro_enabled=container.macro_enabled,
         checked_copy=meta.get("checked_copy", "") == "1",
-        findings=findings_frame(records),
+        finding_records=tuple(records),
     )
 
 

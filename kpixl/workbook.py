@@ -107,7 +107,9 @@ class WorkbookData:
             inspection), for the annotated copy's fallback path.
         macro_enabled: the package is macro-enabled (.xlsm).
         checked_copy: the workbook is an annotated copy kpixl wrote (sent back corrected).
-        findings: findings met while reading (layout and hidden-sheet problems).
+        finding_records: findings met while reading (layout and hidden-sheet problems),
+            as :func:`kpixl.findings.finding` records: a chunk of workbooks makes one frame
+            of all of theirs (``findings`` is one workbook's as a frame).
     """
 
     source: str
@@ -120,7 +122,12 @@ class WorkbookData:
     unsupported_parts: tuple[str, ...] = ()
     macro_enabled: bool = False
     checked_copy: bool = False
-    findings: pd.DataFrame = field(default_factory=findings_frame)
+    finding_records: tuple[Mapping[str, Any], ...] = ()
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        """The findings met while reading, as a frame."""
+        return findings_frame(self.finding_records)
 
     @functools.cached_property
     def cells(self) -> pd.DataFrame:

@@ -20,6 +20,7 @@ end.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -207,7 +208,8 @@ def _evaluate(
             "target": target_messages,
         },
     )
-    findings = concat_findings([*(b.findings for b in books), choice, found])
+    read = findings_frame(itertools.chain.from_iterable(b.finding_records for b in books))
+    findings = concat_findings([read, choice, found])
     frames = (
         info.assign(
             signed_off=workbooks["signed_off"].to_numpy(),
