@@ -202,7 +202,6 @@ _ATTR_S = re.compile(rb'\bs="([0-9]+)"')
 _ATTR_T = re.compile(rb'\bt="([a-zA-Z]+)"')
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
 _VALUE = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
-_AFTER_NAME = frozenset(b" \t\r\n/>")
 _WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
@@ -217,13 +216,11 @@ def _positions(xml: bytes, needle: bytes) -> list[int]:
 
 def _tag_name(xml: bytes, start: int) -> bytes:
     """The name of the tag opening at ``start`` (an end tag's keeps its ``/``)."""
-    end = start + 1
-    if xml[end : end + 1] == b"/":
-        end += 1
-    size = len(xml)
-    while end < size and xml[end] not in _AFTER_NAME:
-        end += 1
-    return xml[start + 1 : end]
+    match = _NAME_AFTER.match(xml, start + 1)
+    return match.group() if match else b""
+
+
+_NAME_AFTER = re.compile(rb"/?[^ \t\r\n/>]*+")
 
 
 def _is_cell_tag(name: bytes) -> bool:
