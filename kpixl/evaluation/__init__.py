@@ -141,7 +141,7 @@ def _failed(book: WorkbookData, masters: Sequence[Master]) -> Evaluation:
         info,
         pd.DataFrame(columns=KPI_COLUMNS),
         _no_totals(info),
-        concat_findings([book.findings, findings_frame([record])]),
+        findings_frame([*book.finding_records, record]),
         pd.DataFrame(columns=FILL_COLUMNS),
     )
 
