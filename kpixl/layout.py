@@ -43,6 +43,11 @@ TARGET_SHEET = "แผนเป้าหมาย"
 META_SHEET = "_kpixl"
 SURVEY_PREFIX = "สำรวจ "
 REPORT_SHEET = "รายงานผลตรวจ"
+UNREAD_SHEETS = frozenset({AGREEMENT_SHEET, DETAIL_SHEET, REPORT_SHEET})
+"""The sheets made for people to read, where no cell is for a division to fill in: the
+agreement and the KPI details (protected, every cell locked) and the report of a checked
+copy. The reader leaves them unread; a copy of one under another name is read as any
+sheet is."""
 
 TOTAL_LABEL = "รวม"
 SCORE_LABEL = "คะแนนเต็ม 100"

@@ -10,6 +10,7 @@ Values and merged ranges come from python-calamine; what calamine does not say c
 one byte scan of each sheet's XML: which cells hold a formula (its cached result is read
 as the value, and whether there is one), which hold an Excel error value (#REF!, #DIV/0!
 …), and which have a percent number format (85 % typed in Excel is stored as 0.85).
+The sheets made only to be read (:data:`kpixl.layout.UNREAD_SHEETS`) are left unread.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ def read_workbook(path: Path | str, *, source: str | None = None) -> WorkbookDat
         book = CalamineWorkbook.from_filelike(container.stored_package())
         grids = {}
         for name in book.sheet_names:
+            if name in L.UNREAD_SHEETS:
+                continue
             sheet = book.get_sheet_by_name(name)
             grids[name] = _Grid(
                 sheet.to_python(skip_empty_area=False),
@@ -150,7 +153,7 @@ def _scan_parts(archive: Mapping[str, bytes]) -> _Package:
             ids[name] = 10**5 + position
         target = targets.get(sheet.get(f"{_REL}id"), "")
         part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        if part in archive:
+        if part in archive and name not in L.UNREAD_SHEETS:
             cells[name] = _cell_meta(archive[part], percent)
     return _Package(ids, percent, cells)
 

@@ -135,6 +135,39 @@ def test_a_backup_copy_of_the_form_before_the_real_one(
     assert not at(found, "deadline-missed")
 
 
+def into_the_sheets_made_to_be_read(book: openpyxl.Workbook) -> None:
+    """What would be a second form and a sign-off, written into the agreement and the KPI
+    details (their protection removed) and into a copy of the details sheet."""
+    form = book[FORM]
+    key_row = next(r for r in range(1, 40) if form.cell(r, 1).value == "kpi_id")
+    details, agreement = book[L.DETAIL_SHEET], book[L.AGREEMENT_SHEET]
+    for sheet in (details, agreement):
+        for merged in list(sheet.merged_cells.ranges):
+            sheet.unmerge_cells(str(merged))
+    for row in range(key_row, key_row + 3):
+        for column in range(1, form.max_column + 1):
+            details.cell(row, column, form.cell(row, column).value)
+    agreement["A40"] = L.SIGNOFF_LABELS["signed_on"]
+    agreement["B40"] = dt.date(2022, 10, 3)
+    copy = book.copy_worksheet(details)
+    copy.title = f"{L.DETAIL_SHEET} (2)"
+
+
+def test_the_sheets_made_to_be_read_are_not_read(
+    fin: Path, fin_scores: Evaluation, master: Master, folder: Path
+) -> None:
+    path = edit(fin, folder / "agreement-edited.xlsx", into_the_sheets_made_to_be_read)
+    cells = read_workbook(path).cells
+    # The agreement and the details hold no cell a division fills in: nothing of them is
+    # read. A copy under another name is read as any sheet: there, its form is a copy.
+    assert not set(cells["sheet"]) & L.UNREAD_SHEETS
+    assert set(cells.loc[cells["table"].eq("form"), "sheet"]) == {FORM}
+    evaluation = evaluate([read_workbook(path)], master)
+    assert levels(evaluation) == levels(fin_scores)
+    duplicated = evaluation.findings.query("code == 'sheet-duplicated'")
+    assert f"“{L.DETAIL_SHEET} (2)”" in duplicated["message_th"].item()
+
+
 # --- item 5: formulas and Excel error values in input cells ----------------------------------
 
 
