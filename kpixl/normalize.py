@@ -46,7 +46,7 @@ def normalize_cells(cells: pd.DataFrame) -> pd.DataFrame:
         ``written`` (the value as the division wrote it, for messages), ``is_text`` (the
         value is text, not a number, date or truth value).
     """
-    frame = cells.copy()
+    frame = cells.copy(deep=False)  # copy-on-write: the columns added are its own
     formula = frame["formula"].fillna("").ne("").to_numpy()
     error = frame["error"].fillna("").ne("").to_numpy()
     raw = frame["raw"].astype(object)
@@ -280,7 +280,7 @@ def scale_percent(cells: pd.DataFrame, expects_percent: pd.Series) -> pd.DataFra
     )
     if not scale.any():
         return cells
-    frame = cells.copy()
+    frame = cells.copy(deep=False)
     frame.loc[scale, "number"] = frame.loc[scale, "number"] * 100
     frame.loc[scale, "number_status"] = "normalised"
     frame.loc[scale, "written"] = frame.loc[scale, "number"].map(lambda v: f"{format_number(v)}%")

@@ -20,12 +20,12 @@ import itertools
 import json
 import operator
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from defusedxml import ElementTree as SafeET
 from python_calamine import CalamineWorkbook
 
 from kpixl import layout as L
@@ -137,8 +137,10 @@ _PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 def _scan_parts(archive: Mapping[str, bytes]) -> _Package:
     """The sheets' ids and what calamine does not tell of their cells, from the parts."""
-    workbook = SafeET.fromstring(archive["xl/workbook.xml"])
-    rels = SafeET.fromstring(archive["xl/_rels/workbook.xml.rels"])
+    # The inspection refused any document type declaration in these bytes (no entity can
+    # be declared, so none expanded): the standard parser is safe on them.
+    workbook = ET.fromstring(archive["xl/workbook.xml"])
+    rels = ET.fromstring(archive["xl/_rels/workbook.xml.rels"])
     targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PACKAGE_REL}Relationship")}
     percent = (
         _percent_styles(archive["xl/styles.xml"]) if "xl/styles.xml" in archive else frozenset()
@@ -204,6 +206,9 @@ _ATTR_R = re.compile(rb'\br="([A-Z]{1,3}[0-9]+)"')
 _ATTR_S = re.compile(rb'\bs="([0-9]+)"')
 _ATTR_T = re.compile(rb'\bt="([a-zA-Z]+)"')
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
+# The same where the formula is plain text (no CDATA section: no "<" in it), as every
+# spreadsheet writes it: it needs no look for the end tag at every character.
+_FORMULA_PLAIN = re.compile(rb"<(?:\w+:)?f\b([^>]*?)(?:/>|>([^<]*+)</(?:\w+:)?f>)")
 _VALUE = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
 _WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
@@ -323,7 +328,7 @@ def _cell_meta(xml: bytes, percent: frozenset[int]) -> dict[tuple[int, int], _Ce
         style_match = _ATTR_S.search(attrs)
         style = int(style_match.group(1)) if style_match else 0
         kind = _ATTR_T.search(attrs)
-        formula = _FORMULA.search(body)
+        formula = _FORMULA_PLAIN.search(body) or _FORMULA.search(body)
         is_error = kind is not None and kind.group(1) == b"e"
         if formula is None and not is_error and style not in percent:
             continue
@@ -331,15 +336,19 @@ def _cell_meta(xml: bytes, percent: frozenset[int]) -> dict[tuple[int, int], _Ce
         error = ""
         if is_error and value is not None:
             error = unescape(value.group(1)).strip()
-        text = ""
-        if formula is not None:
-            text = "=" + unescape(formula.group(2) or b"")
-            if text == "=":
-                text = "=(shared formula)"
+        text = _formula_text(formula.group(2) or b"") if formula is not None else ""
         # "cached" is about formulas: a typed error value is no calculated result.
         cached = formula is not None and value is not None and bool(value.group(1))
         found[parse_cell(ref.group(1).decode())] = _CellMeta(text, error, style, cached)
     return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _formula_text(raw: bytes) -> str:
+    """A formula's text as written in a cell (``=…``). Cached: a template's formulas come
+    back in every workbook made from it, whatever their results."""
+    text = "=" + unescape(raw)
+    return "=(shared formula)" if text == "=" else text
 
 
 def _corrupt(error: Exception) -> UnusableFile:
@@ -640,6 +649,8 @@ def _read_tables(
             candidates.setdefault((table.kind, table.survey_kpi), []).append(table)
     found = _Found()
     findings: list[dict[str, Any]] = []
+    # The sign-off block is the target sheet's, below its table (see the template).
+    signoff_sheet = L.TARGET_SHEET
     for (kind, survey_kpi), tables in candidates.items():
         expected = _TABLE_SHEETS.get(kind) or L.survey_sheet_name(survey_kpi)
         # The template's own sheet: its name, else the oldest sheet (a copy gets a new id).
@@ -659,8 +670,10 @@ def _read_tables(
         if chosen.recovered:
             findings.append(finding("key-row-recovered", source=source, sheet=chosen.sheet))
         _read_table(found, grids[chosen.sheet], chosen)
-    for name, grid in grids.items():
-        _read_signoff(found, name, grid)
+        if kind == "target":
+            signoff_sheet = chosen.sheet
+    if signoff_sheet in grids:
+        _read_signoff(found, signoff_sheet, grids[signoff_sheet])
     return found.columns, findings
 
 

@@ -67,12 +67,12 @@ def cells_frame(books: Iterable[WorkbookData]) -> pd.DataFrame:
             np.repeat(codes, [len(columns["sheet"]) for _, columns in parts]),
             categories=pd.Index(list(sources), dtype=str),
         ),
-        **joined,
-        "kpi_id": pd.Categorical(joined["kpi_id"]),
+        **{name: pd.Series(joined[name], dtype=str) for name in ("sheet", "formula", "error")},
+        "kpi_id": _categorical(joined["kpi_id"]),
         # Compared with a word dozens of times over every cell: as categories, each
         # comparison is one of small integers (a text column's costs ~75 ns a cell).
-        "table": pd.Categorical(joined["table"]),
-        "field": pd.Categorical(joined["field"]),
+        "table": _categorical(joined["table"]),
+        "field": _categorical(joined["field"]),
         # An object column: pandas would infer a string dtype for a column of text and
         # None, and a blank would read back as NaN.
         "raw": pd.Series(joined["raw"], dtype=object),
@@ -82,6 +82,12 @@ def cells_frame(books: Iterable[WorkbookData]) -> pd.DataFrame:
         "cached": np.array(joined["cached"], dtype=bool),
     }
     return pd.DataFrame(data, columns=CELL_COLUMNS)
+
+
+def _categorical(texts: list[str]) -> pd.Categorical:
+    """``pd.Categorical(texts)`` (sorted ``str`` categories) at half its cost."""
+    codes, uniques = pd.factorize(np.array(texts, dtype=object), sort=True)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=str))
 
 
 @dataclass

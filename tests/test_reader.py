@@ -451,6 +451,24 @@ def test_sheets_whose_elements_are_prefixed_read_the_same(
     assert plain.cells["formula"].ne("").sum() > 20 and plain.cells["cached"].sum() > 20
 
 
+def test_a_formula_in_a_cdata_section_is_a_formula(recalculated: Path, tmp_path: Path) -> None:
+    """No spreadsheet writes one, but XML allows it: the cell stays a formula cell."""
+    with zipfile.ZipFile(recalculated) as package:
+        sheets = {
+            n: re.sub(rb"(<f[^>]*>)([^<]+)</f>", rb"\1<![CDATA[\2]]></f>", package.read(n))
+            for n in package.namelist()
+            if n.startswith("xl/worksheets/sheet")
+        }
+    assert sum(xml.count(b"<![CDATA[") for xml in sheets.values()) > 20
+    wrapped = hostile.rewrite_parts(recalculated, tmp_path / "cdata.xlsx", sheets)
+    plain, read = read_workbook(recalculated), read_workbook(wrapped)
+    formulas = plain.cells["formula"].ne("")
+    assert formulas.sum() > 20
+    assert read.cells["formula"].ne("").equals(formulas)
+    assert read.cells["cached"].equals(plain.cells["cached"])
+    assert read.cells["raw"].equals(plain.cells["raw"])
+
+
 def test_a_value_typed_over_a_formula_is_read_as_a_value(
     templates: dict[str, Path], tmp_path: Path
 ) -> None:

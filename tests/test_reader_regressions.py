@@ -135,6 +135,22 @@ def test_a_backup_copy_of_the_form_before_the_real_one(
     assert not at(found, "deadline-missed")
 
 
+def test_the_sign_off_of_the_target_sheet_not_of_a_copy(fin: Path, folder: Path) -> None:
+    def backup_target_first(book: openpyxl.Workbook) -> None:
+        copy = book.copy_worksheet(book[L.TARGET_SHEET])
+        copy.title = f"{L.TARGET_SHEET} (2)"
+        book.move_sheet(copy, offset=-book.index(copy))
+        label = next(c for row in copy.iter_rows() for c in row if c.value == "ผู้นำส่งข้อมูล")
+        copy.cell(label.row, 3, "ผู้อื่น")
+
+    before = read_workbook(fin).cells
+    cells = read_workbook(edit(fin, folder / "target-copy.xlsx", backup_target_first)).cells
+    signoff = cells[cells["table"].eq("signoff")]
+    assert set(signoff["sheet"]) == {L.TARGET_SHEET}
+    assert signoff["raw"].tolist() == before.loc[before["table"].eq("signoff"), "raw"].tolist()
+    assert "ผู้อื่น" not in set(signoff["raw"])
+
+
 def into_the_sheets_made_to_be_read(book: openpyxl.Workbook) -> None:
     """What would be a second form and a sign-off, written into the agreement and the KPI
     details (their protection removed) and into a copy of the details sheet."""
