@@ -70,7 +70,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -242,14 +242,17 @@ class Container:
     )
     """The CRC-32 of each kept part, as the inspection verified it."""
 
-    def stored_package(self) -> io.BytesIO:
+    def stored_package(self, leave_out: Collection[str] = ()) -> io.BytesIO:
         """The kept parts as an uncompressed zip package: a reader given it reads the bytes
         the inspection checked, and inflates nothing again (no zip64: the default
-        :class:`Limits` keep a package far below 4 GiB)."""
+        :class:`Limits` keep a package far below 4 GiB). ``leave_out``: parts not to put
+        in (a reader that does not read them need not be given them)."""
         chunks: list[bytes] = []
         directory: list[bytes] = []
         offset = 0
         for name, data in self.parts.items():
+            if name in leave_out:
+                continue
             raw, crc, size = name.encode("utf-8"), self.checksums[name], len(data)
             sizes = (crc, size, size, len(raw), 0)  # CRC, sizes, name and extra lengths
             local = _LOCAL_HEADER.pack(b"PK\x03\x04", 20, 0, *_STORED, *sizes)

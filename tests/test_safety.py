@@ -601,6 +601,14 @@ def test_the_stored_package_holds_the_kept_parts_as_checked(tmp_path: Path) -> N
             from_parts.get_sheet_by_name(name).to_python()
             == from_file.get_sheet_by_name(name).to_python()
         )
+    # Parts left out are not in it; the others are as before.
+    left_out = {"xl/styles.xml", "docProps/core.xml"} & set(container.parts)
+    assert left_out
+    with zipfile.ZipFile(container.stored_package(left_out)) as stored:
+        assert stored.testzip() is None
+        assert {n: stored.read(n) for n in stored.namelist()} == {
+            n: data for n, data in container.parts.items() if n not in left_out
+        }
 
 
 def test_keeping_parts_stays_within_the_limits(tmp_path: Path) -> None:
