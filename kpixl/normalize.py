@@ -225,24 +225,40 @@ def map_distinct(values: pd.Series, function: Callable[[Any], Any]) -> pd.Series
     return pd.Series(mapped.to_numpy()[codes], index=values.index, dtype=mapped.dtype)
 
 
-def select_text(
-    cases: Sequence[tuple[Any, str | pd.Series]], default: str, index: pd.Index
+def select_category(
+    cases: Sequence[tuple[Any, str | pd.Series]],
+    default: str,
+    index: pd.Index,
+    dtype: pd.CategoricalDtype | None = None,
 ) -> pd.Series:
-    """``np.select`` for text: per row, the choice of the first ``(condition, choice)`` case
-    that holds, as a str Series whose equal texts are one shared object.
+    """``np.select`` for text, as categories: per row, the choice of the first
+    ``(condition, choice)`` case that holds, else ``default``. A choice is a text or a
+    Series (its value on the rows it is chosen for; a missing value stays missing).
 
-    ``np.select`` over strings builds a fixed-width array, and a str Series of that one new
-    object per row: on a round's cells, ~7 MiB of copies of a handful of words per column.
-    A choice is a text or a Series (its value on the rows it is chosen for).
-    """
-    out = np.empty(len(index), dtype=object)
-    out.fill(default)  # one object (np.full would make one per row)
+    The categories are ``dtype``'s when given, else the texts chosen, sorted (what
+    ``.astype("category")`` of the texts makes). Built from a code per row: no text per
+    row is made or hashed (``np.select`` over strings would build a fixed-width array and
+    a string object per row of a round's cells)."""
+    texts: dict[str, int] = {default: 0}
+    codes = np.zeros(len(index), dtype=np.int64)
     free = np.ones(len(index), dtype=bool)
     for condition, choice in cases:
         take = free & np.asarray(condition, dtype=bool)
-        out[take] = choice if isinstance(choice, str) else choice.to_numpy(dtype=object)[take]
+        if isinstance(choice, str):
+            codes[take] = texts.setdefault(choice, len(texts))
+        else:
+            chosen, uniques = pd.factorize(choice.to_numpy(dtype=object)[take])
+            mapped = np.array([texts.setdefault(str(u), len(texts)) for u in uniques] + [-1])
+            codes[take] = mapped[chosen]  # a missing value (code -1) takes the last: -1
         free &= ~take
-    return pd.Series(out, index=index, dtype=str)
+    names = list(texts)
+    if dtype is None:
+        used = np.bincount(codes[codes >= 0], minlength=len(names)) > 0
+        dtype = pd.CategoricalDtype(
+            pd.Index(sorted(n for n, u in zip(names, used, strict=True) if u), dtype=str)
+        )
+    renumbered = np.append(dtype.categories.get_indexer(pd.Index(names, dtype=str)), -1)
+    return pd.Series(pd.Categorical.from_codes(renumbered[codes], dtype=dtype), index=index)
 
 
 def text_test(rows: pd.Series, texts: pd.Series, test: Callable[[Any], pd.Series]) -> pd.Series:

@@ -25,7 +25,7 @@ from kpixl.normalize import (
     map_distinct,
     normalize_cells,
     scale_percent,
-    select_text,
+    select_category,
     text_test,
 )
 from kpixl.workbook import CELL_COLUMNS
@@ -411,19 +411,27 @@ def test_a_text_test_runs_only_on_the_rows_selected() -> None:
     assert seen == [3, 3]
 
 
-def test_select_text_is_np_select_with_one_object_per_text() -> None:
+def test_select_category_is_np_select_as_categories() -> None:
     index = pd.Index([10, 11, 12, 13, 14])
     first = pd.Series([True, False, True, False, False], index=index)
     second = np.array([True, True, False, False, True])
     given = pd.Series(["x", "y", None, "z", "w"], index=index)
-    chosen = select_text([(first, "one"), (second, given)], "none", index)
+    chosen = select_category([(first, "one"), (second, given)], "none", index)
     expected = np.select([first, second], ["one", given.fillna("")], "none")
     assert chosen.tolist() == expected.tolist() == ["one", "y", "one", "none", "w"]
-    assert chosen.dtype == pd.Series(["a"]).astype(str).dtype
     assert list(chosen.index) == list(index)
-    # equal texts are one object: a round's cells do not hold a copy per row
-    assert chosen.iloc[0] is chosen.iloc[2]
-    assert select_text([], "ok", pd.RangeIndex(3)).tolist() == ["ok"] * 3
+    # the categories of the texts chosen, sorted, as .astype("category") makes them
+    assert chosen.cat.categories.tolist() == ["none", "one", "w", "y"]
+    assert chosen.cat.categories.dtype == pd.Series(["a"]).astype(str).dtype
+    # a missing value chosen is missing
+    assert select_category([(~second, given)], "-", index).isna().tolist() == [
+        *(False, False, True, False, False)
+    ]
+    # of given categories
+    states = pd.CategoricalDtype(["blank", "invalid", "ok"])
+    chosen = select_category([(first, "blank")], "ok", index, states)
+    assert chosen.dtype == states and chosen.tolist() == ["blank", "ok", "blank", "ok", "ok"]
+    assert select_category([], "ok", pd.RangeIndex(3)).tolist() == ["ok"] * 3
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ from kpixl.normalize import (
     map_distinct,
     normalize_cells,
     scale_percent,
-    select_text,
+    select_category,
     text_test,
 )
 from kpixl.rubric import Rubric
@@ -215,7 +215,7 @@ def prepare_cells(
         .to_numpy(),
     )
     # (table and field are categories already: see cells_frame)
-    cells["expect"] = _expectations(cells).astype("category")
+    cells["expect"] = _expectations(cells)
     cells = scale_percent(cells, cells["expect"].eq("percent"))
     fy = cells["fiscal_year_be"].fillna(0).astype(int)
     cells["window_start"] = map_distinct(fy, lambda y: fiscal_year_start(y) if y else None)
@@ -223,7 +223,7 @@ def prepare_cells(
         fy, lambda y: fiscal_year_end(y) + dt.timedelta(days=365) if y else None
     )
     cells["implausible"] = implausible(cells)
-    cells["state"] = _states(cells).astype(STATES)
+    cells["state"] = _states(cells)
     return cells
 
 
@@ -241,7 +241,7 @@ def _expectations(cells: pd.DataFrame) -> pd.Series:
     item = text_test(survey, field_key, lambda s: s.startswith("item:"))
     form_result = table.eq("form") & field_key.eq("result")
     number_result = form_result & result_kind.eq("number")
-    return select_text(
+    return select_category(
         [
             (number_result & cells["percent_kpi"], "percent"),
             (number_result, "number"),
@@ -285,7 +285,9 @@ def _states(cells: pd.DataFrame) -> pd.Series:
         ).astype(bool),
         index=cells.index,
     )
-    return select_text([(cells["blank"], "blank"), (invalid, "invalid")], "ok", cells.index)
+    return select_category(
+        [(cells["blank"], "blank"), (invalid, "invalid")], "ok", cells.index, STATES
+    )
 
 
 def locate_form(kpis: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
