@@ -43,12 +43,15 @@ from kpixl import layout as L
 from kpixl import master as M
 from kpixl.checks.master import check_master
 from kpixl.evaluation import Evaluation, evaluate, shared_values
+from kpixl.evaluation import frames as F
+from kpixl.evaluation.sources import choose_all
 from kpixl.fill import Filler
 from kpixl.findings import CENTRE
 from kpixl.measures import survey_item_means, survey_percent_from_means
 from kpixl.reader import read_workbook
+from kpixl.safety import UnusableFile
 from kpixl.templates import write_division_workbook
-from kpixl.workbook import WorkbookData
+from kpixl.workbook import WorkbookData, cells_frame
 
 Step = Callable[[Any], Any]
 """Something typed into a workbook: works on a :class:`builders.Book` and on a
@@ -1534,3 +1537,41 @@ def test_shared_values_keep_every_value_and_share_one_object_per_value() -> None
     assert first.kpis["text"][0] is first.kpis["text"][2] is second.findings["text"][0]
     assert first.fills["value"][0] is second.fills["value"][0]
     assert first.kpis["text"][1] is not first.kpis["text"][0]
+
+
+# --- the empty plan cells of the target sheets --------------------------------------------
+
+
+def test_empty_plan_cells_are_typed_apart_and_rejoin_the_target_table(
+    master: M.Master, krabi_master: M.Master
+) -> None:
+    """An empty plan cell skips the typing of every cell (most of a target sheet is empty)
+    and is back where it was for the target table: as if every cell had been typed."""
+    books = []
+    for path in sorted((Path(__file__).parents[1] / "sample_workbooks" / "filled").glob("*")):
+        try:
+            books.append(read_workbook(path))
+        except UnusableFile:
+            continue
+    used, _, _ = choose_all(books, [master, krabi_master])
+    info = F.workbook_info(books, used)
+    kpis = F.kpi_frame(used, info, F.Rubrics())
+    context = (info, kpis, F.data_fields(used), F.target_definitions(used))
+    every = F.prepare_cells(cells_frame(books), *context)
+    empty, rest = F.empty_plans(cells_frame(books))
+    assert 0 < len(empty) < len(every) and len(empty) + len(rest) == len(every)
+    # the empty ones are blank plan cells of target sheets, every other cell is as before
+    place = ["source", "sheet", "row", "column"]
+    typed_whole = every.merge(empty[place], on=place)
+    assert set(typed_whole["expect"]) == {"plan"} and set(typed_whole["state"]) == {"blank"}
+    assert len(typed_whole) == len(empty)
+    typed = F.prepare_cells(rest, *context)
+    kept = every[~every.set_index(place).index.isin(empty.set_index(place).index)]
+    pd.testing.assert_frame_equal(typed, kept.reset_index(drop=True))
+    # the target table's cells, the empty ones among them again, in the order read
+    joined = F.target_cells(typed, empty, info, context[3])
+    wanted = every["table"].eq("target") & every["expect"].isin(["plan", "text"])
+    expected = every.loc[wanted, joined.columns].reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        joined.astype({"expect": str, "text": str}), expected.astype({"expect": str, "text": str})
+    )

@@ -46,7 +46,7 @@ from kpixl.normalize import lookup, lookup_positions, map_distinct, text_test
 from kpixl.rubric import Rubric, lookup_each
 from kpixl.scoring import division_totals, weight_total_text
 from kpixl.thai import format_number
-from kpixl.workbook import WorkbookData
+from kpixl.workbook import WorkbookData, cells_frame
 
 __all__ = ["KPI_COLUMNS", "TOTAL_COLUMNS", "Evaluation", "evaluate"]
 
@@ -184,7 +184,10 @@ def _evaluate(
     kpis = F.kpi_frame(used, info, rubrics)
     fields = F.data_fields(used)
     targets = F.target_definitions(used)
-    cells = F.prepare_cells(books, info, kpis, fields, targets)
+    evaluated = set(info["source"])
+    empty, read = F.empty_plans(cells_frame(b for b in books if b.source in evaluated))
+    cells = F.prepare_cells(read, info, kpis, fields, targets)
+    target = F.target_cells(cells, empty, info, targets)
     kpis = F.locate_form(kpis, cells)
     inputs = F.kind_inputs(cells, used, fields)
     kpis = score(kpis, inputs, rubrics.by_id)
@@ -193,7 +196,7 @@ def _evaluate(
     tables = {
         "cells": _cells_for_checks(cells, kpis, inputs.month_ends, rubrics.by_id, used),
         "kpis": kpis.assign(raw=kpis["written"]),
-        "target": target_table(cells),
+        "target": target_table(target),
         "target_rows": F.target_rows(cells, targets),
         "locked": locked,
         "definitions": compared,
@@ -219,7 +222,7 @@ def _evaluate(
         totals,
         _sorted(_without_repeats(findings)),
         build_fills(kpis, totals, cells, locked),
-        F.target_values(cells, targets, info),
+        F.target_values(target, targets, info),
     )
     evaluation = Evaluation(*frames)
     return shared_values(evaluation) if share else evaluation

@@ -31,7 +31,7 @@ from kpixl.normalize import (
 )
 from kpixl.rubric import Rubric
 from kpixl.thai import clean_text, format_number
-from kpixl.workbook import WorkbookData, cells_frame
+from kpixl.workbook import WorkbookData
 
 KEYS = K.KEYS
 INFO_COLUMNS = [
@@ -185,14 +185,54 @@ def target_definitions(used: Mapping[str, Definitions]) -> pd.DataFrame:
 # --- cells ------------------------------------------------------------------------------
 
 
+def empty_plans(cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The cells read, split in two: the plan cells of the target sheets that hold nothing
+    (no value, no formula, no error value), and every other cell.
+
+    Most of a target sheet is left empty (a plan for a few months of a few KPIs). An empty
+    plan cell says nothing to any check of cells, and the target table needs only where
+    it is (:func:`target_cells`): it need not be typed with every other cell
+    (:func:`prepare_cells`)."""
+    plans = np.flatnonzero(
+        (cells["table"].eq("target") & _plan_fields(cells["table"], cells["field"])).to_numpy()
+    )
+    nothing = (
+        pd.isna(cells["raw"].to_numpy()[plans])
+        & (cells["formula"].to_numpy(dtype=object)[plans] == "")
+        & (cells["error"].to_numpy(dtype=object)[plans] == "")
+    )
+    empty = plans[nothing]
+    if not len(empty):
+        return cells.iloc[:0][_EMPTY_COLUMNS], cells
+    rest = np.ones(len(cells), dtype=bool)
+    rest[empty] = False
+    return (
+        cells.iloc[empty][_EMPTY_COLUMNS].reset_index(drop=True),
+        cells[rest].reset_index(drop=True),
+    )
+
+
+_EMPTY_COLUMNS = ["source", "sheet", "table", "kpi_id", "field", "row", "column"]
+"""What is kept of an empty plan cell: where it is."""
+
+
+def _plan_fields(table: pd.Series, field_key: pd.Series) -> pd.Series:
+    """Per cell, whether its field is a plan field (a month, a quarter, the total, a
+    previous year's plan or result, an estimate) — of a target sheet's table."""
+    return field_key.isin(L.TARGET_PLAN_KEYS) | text_test(
+        table.eq("target"), field_key, lambda s: s.match(r"^(plan|result|est)_")
+    )
+
+
 def prepare_cells(
-    books: Sequence[WorkbookData],
+    cells: pd.DataFrame,
     info: pd.DataFrame,
     kpis: pd.DataFrame,
     fields: pd.DataFrame,
     targets: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Every cell read, typed, with what it should hold and whether it can be used.
+    """The cells read (:func:`kpixl.workbook.cells_frame`), typed, with what each should
+    hold and whether it can be used.
 
     Adds to the normalised cells (:func:`kpixl.normalize.normalize_cells`): ``kind``,
     ``expect``, ``label`` (a supporting row's label), ``fiscal_year_be``,
@@ -200,8 +240,7 @@ def prepare_cells(
     ``implausible`` (a date outside them), ``aggregate`` (target rows) and ``state``
     (``blank``, ``ok``, ``invalid``).
     """
-    evaluated = set(info["source"])
-    cells = normalize_cells(cells_frame(b for b in books if b.source in evaluated))
+    cells = normalize_cells(cells)
     per_kpi = lookup(cells, kpis, KEYS, ["kind", "percent"])
     data = lookup(cells, fields, [*KEYS, "field"], ["expect", "label"])
     cells = cells.assign(
@@ -210,9 +249,7 @@ def prepare_cells(
         data_expect=data["expect"],
         label=pd.Series(data["label"]).fillna("").to_numpy(),
         fiscal_year_be=lookup(cells, info, ["source"], ["fiscal_year_be"])["fiscal_year_be"],
-        aggregate=pd.Series(lookup(cells, targets, KEYS, ["aggregate"])["aggregate"])
-        .fillna("none")
-        .to_numpy(),
+        aggregate=_aggregates(cells, targets),
     )
     # (table and field are categories already: see cells_frame)
     cells["expect"] = _expectations(cells)
@@ -227,6 +264,54 @@ def prepare_cells(
     return cells
 
 
+def _aggregates(cells: pd.DataFrame, targets: pd.DataFrame) -> np.ndarray:
+    """How each cell's target KPI adds up (``none`` for a cell of no target KPI)."""
+    found = lookup(cells, targets, KEYS, ["aggregate"])["aggregate"]
+    aggregates: np.ndarray = pd.Series(found).fillna("none").to_numpy()
+    return aggregates
+
+
+def target_cells(
+    cells: pd.DataFrame, empty: pd.DataFrame, info: pd.DataFrame, targets: pd.DataFrame
+) -> pd.DataFrame:
+    """The cells of the target sheets' tables, typed (``cells``) and the empty plan cells
+    among them again (``empty``, see :func:`empty_plans`), in the order they were read:
+    what the target table and the target values are laid out from."""
+    target = cells.loc[
+        (cells["table"].eq("target") & cells["expect"].isin(["plan", "text"])).to_numpy(),
+        _TARGET_COLUMNS,
+    ]
+    if empty.empty:
+        return target
+    count = len(empty)
+    blank = pd.DataFrame(
+        {
+            **{name: empty[name] for name in _EMPTY_COLUMNS},
+            "expect": pd.Categorical.from_codes(np.zeros(count, dtype=int), ["plan"]),
+            "aggregate": _aggregates(empty, targets),
+            "fiscal_year_be": lookup(empty, info, ["source"], ["fiscal_year_be"])["fiscal_year_be"],
+            "number": np.full(count, np.nan),
+            "state": pd.Categorical.from_codes(np.zeros(count, dtype=int), dtype=STATES),
+            "blank": np.ones(count, dtype=bool),
+            "text": np.full(count, "", dtype=object),
+        }
+    )[_TARGET_COLUMNS]
+    joined = pd.concat([target, blank], ignore_index=True)
+    # the order read: by workbook (the sources' categories are in reading order), then
+    # row by row, each left to right
+    order = np.lexsort(
+        (joined["column"].to_numpy(), joined["row"].to_numpy(), joined["source"].cat.codes)
+    )
+    return joined.iloc[order].reset_index(drop=True)
+
+
+_TARGET_COLUMNS = [
+    *("source", "sheet", "table", "kpi_id", "field", "row", "column", "expect", "aggregate"),
+    *("fiscal_year_be", "number", "state", "blank", "text"),
+]
+"""The typed cells' columns the target table and the target values read."""
+
+
 STATES = pd.CategoricalDtype(["blank", "invalid", "ok"])
 """A cell's ``state``: nothing typed, typed but unusable, usable."""
 
@@ -235,9 +320,7 @@ def _expectations(cells: pd.DataFrame) -> pd.Series:
     table, field_key, kind = cells["table"], cells["field"], cells["kind"]
     result_kind = map_distinct(kind, lambda k: K.KINDS[k].result if k in K.KINDS else "")
     target, survey = table.eq("target"), table.eq("survey")
-    plan = field_key.isin(L.TARGET_PLAN_KEYS) | text_test(
-        target, field_key, lambda s: s.match(r"^(plan|result|est)_")
-    )
+    plan = _plan_fields(table, field_key)
     item = text_test(survey, field_key, lambda s: s.startswith("item:"))
     form_result = table.eq("form") & field_key.eq("result")
     number_result = form_result & result_kind.eq("number")
