@@ -489,20 +489,7 @@ def locked_table(
     """Cells the centre defines, each with the centre's value: ``expected`` (text),
     ``shown`` (what the cell holds), ``same``, ``field_th``, ``fill`` (what the annotated
     copy puts back: the centre's value, a number for a weight)."""
-    rows = []
-    for source, defs in used.items():
-        for kpi in defs.scored:
-            for key in L.FORM_LOCKED:
-                if key == "kpi_id":
-                    continue
-                rows.append(("form", source, kpi.kpi_id, key, kpi.text(key)))
-    target_keys = ("name", "unit", "kpi_type")
-    for source, kpi_id, *texts in zip(
-        *(targets[name] for name in ("source", "kpi_id", *target_keys)), strict=True
-    ):
-        for key, text in zip(target_keys, texts, strict=True):
-            rows.append(("target", source, kpi_id, key, str(text)))
-    expected = pd.DataFrame(rows, columns=["table", "source", "kpi_id", "field", "expected"])
+    expected = _centre_values(targets, used)
     shown = cells.loc[
         cells["table"].isin(["form", "target"]) & cells["kpi_id"].ne(""), _LOCKED_CELL_COLUMNS
     ]
@@ -531,6 +518,35 @@ def locked_table(
     return pd.concat([locked, unknown], ignore_index=True) if not unknown.empty else locked
 
 
+def _centre_values(targets: pd.DataFrame, used: Mapping[str, Definitions]) -> pd.DataFrame:
+    """The centre's value of each locked field of each KPI row: of the scoring forms (the
+    fields of :data:`kpixl.layout.FORM_LOCKED`) and of the target sheets (name, unit,
+    type). Columns ``table, source, kpi_id, field, expected``."""
+    locked = [key for key in L.FORM_LOCKED if key != "kpi_id"]
+    form = [
+        (source, kpi.kpi_id, key, kpi.text(key))
+        for source, defs in used.items()
+        for kpi in defs.scored
+        for key in locked
+    ]
+    sources, ids, keys, texts = (list(c) for c in zip(*form, strict=True)) if form else ([],) * 4
+    target_keys = ["name", "unit", "kpi_type"]
+    count = len(targets)
+    sources += np.repeat(targets["source"].to_numpy(dtype=object), 3).tolist()
+    ids += np.repeat(targets["kpi_id"].to_numpy(dtype=object), 3).tolist()
+    keys += target_keys * count
+    texts += [str(t) for t in targets[target_keys].to_numpy(dtype=object).ravel().tolist()]
+    return pd.DataFrame(
+        {
+            "table": ["form"] * len(form) + ["target"] * (3 * count),
+            "source": sources,
+            "kpi_id": ids,
+            "field": keys,
+            "expected": texts,
+        }
+    )
+
+
 _LOCKED_CELL_COLUMNS = [
     *("table", "source", "sheet", "kpi_id", "field", "row", "column"),
     *("raw", "text", "formula", "written", "number"),
@@ -540,13 +556,14 @@ _LOCKED_CELL_COLUMNS = [
 
 def _unknown_rows(shown: pd.DataFrame, kpis: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
     """A row whose KPI id is not one of the centre's, reported on its id cell."""
-    known = {("form", *key) for key in zip(kpis["source"], kpis["kpi_id"], strict=True)}
-    known |= {("target", *key) for key in zip(targets["source"], targets["kpi_id"], strict=True)}
-    # Only workbooks whose definitions count: the others are not compared at all.
-    compared = set(kpis["source"]) | set(targets["source"])
+    known = pd.concat(
+        [kpis[KEYS].assign(table="form"), targets[KEYS].assign(table="target")],
+        ignore_index=True,
+    )
     ids = shown[shown["field"].eq("kpi_id")]
-    keys = zip(ids["table"], ids["source"], ids["kpi_id"], strict=True)
-    unknown = ids[np.array([key not in known and key[1] in compared for key in keys], dtype=bool)]
+    # Only workbooks whose definitions count: the others are not compared at all.
+    compared = ids["source"].isin(known["source"]).to_numpy()
+    unknown = ids[compared & (lookup_positions(ids, known, ["table", *KEYS]) < 0)]
     return unknown.assign(
         shown=unknown["written"],
         expected="—",
