@@ -680,7 +680,9 @@ def _read_tables(
             signoff_sheet = chosen.sheet
     if signoff_sheet in grids:
         _read_signoff(found, signoff_sheet, grids[signoff_sheet])
-    return found.columns, findings
+    # Tuples: of values only, the garbage collector stops looking into them (it looks into
+    # every list, each time, however long a batch keeps it).
+    return {name: tuple(column) for name, column in found.columns.items()}, findings
 
 
 class _Found:

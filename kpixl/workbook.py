@@ -39,7 +39,7 @@ BOOK_CELL_COLUMNS = [name for name in CELL_COLUMNS if name != "source"]
 """The columns of one workbook's cells (:data:`CellColumns`): its source is the book's."""
 
 CellColumns = Mapping[str, Sequence[Any]]
-"""One workbook's cells, column by column: a list per name of :data:`BOOK_CELL_COLUMNS`,
+"""One workbook's cells, column by column: a sequence per name of :data:`BOOK_CELL_COLUMNS`,
 all of one length."""
 
 
