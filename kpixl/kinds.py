@@ -322,7 +322,7 @@ def _excel_weighted(refs: ExcelRefs) -> str:
 
 
 def _survey(kpis: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
-    answers = inputs.answers.merge(kpis[KEYS], on=KEYS)
+    answers = inputs.answers[lookup_positions(inputs.answers, kpis, KEYS) >= 0]
     long = answers.merge(
         inputs.survey_items[[*KEYS, "field", "aspect"]], on=[*KEYS, "field"], how="inner"
     )
@@ -333,18 +333,12 @@ def _survey(kpis: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
     means = survey_item_means(long, KEYS)
     percent = survey_percent_from_means(means, KEYS)
     per = kpis[KEYS].merge(percent, on=KEYS, how="left")
-    any_answer = kpis[KEYS].merge(
-        answers.assign(filled=answers["state"].ne("blank"))
-        .groupby(KEYS, sort=False)["filled"]
-        .any()
-        .reset_index(),
-        on=KEYS,
-        how="left",
-    )["filled"]
+    filled = answers[answers["state"].ne("blank").to_numpy()]
+    any_answer = lookup_positions(kpis, filled, KEYS) >= 0
     value = pd.Series(per["value"].to_numpy(dtype="float64"), index=kpis.index)
     status = pd.Series(
         np.where(
-            ~any_answer.fillna(False).to_numpy(dtype=bool),
+            ~any_answer,
             "blank",
             np.where(value.isna().to_numpy(), "invalid", "ok"),
         ),

@@ -84,17 +84,39 @@ def survey_item_means(answers: pd.DataFrame, keys: Sequence[str]) -> pd.DataFram
     Returns:
         Columns ``*keys, round, aspect, item, mean``.
     """
-    keys = list(keys)
-    answer = answers["answer"]
-    usable = answers[answer.between(1, 5) & answer.eq(np.floor(answer))]
-    means = (
-        usable.groupby([*keys, "round", "aspect", "item"], sort=False)["answer"]
-        .mean()
-        .rename("mean")
-        .reset_index()
-    )
-    every = answers[[*keys, "round", "aspect", "item"]].drop_duplicates()
-    return every.merge(means, on=[*keys, "round", "aspect", "item"], how="left")
+    by = [*list(keys), "round", "aspect", "item"]
+    group, first, missing_key = _all_groups(answers, by)
+    answer = answers["answer"].to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        usable = ~missing_key & (answer >= 1) & (answer <= 5) & (answer == np.floor(answer))
+    # Whole answers: their sums are exact, whatever the order they are added in.
+    sums = np.bincount(group[usable], weights=answer[usable], minlength=len(first))
+    counts = np.bincount(group[usable], minlength=len(first))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(counts > 0, sums / counts, np.nan)
+    out = {key: answers[key].array.take(first) for key in by}
+    return pd.DataFrame({**out, "mean": mean})
+
+
+def _all_groups(
+    frame: pd.DataFrame, keys: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's group of equal ``keys`` (a missing key is a value of its own), numbered in
+    the order the groups first come; each group's first row; whether a row misses a key."""
+    combined = np.zeros(len(frame), dtype=np.int64)
+    missing = np.zeros(len(frame), dtype=bool)
+    for key in keys:
+        column = frame[key]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            codes, count = column.cat.codes.to_numpy(dtype=np.int64), len(column.cat.categories)
+        else:
+            codes, uniques = pd.factorize(column.to_numpy(), use_na_sentinel=True)
+            count = len(uniques)
+        missing |= codes < 0
+        combined = combined * (count + 1) + np.where(codes < 0, count, codes)
+    group, _ = pd.factorize(combined)
+    first = np.unique(group, return_index=True)[1] if len(group) else np.empty(0, dtype=np.intp)
+    return group, first, missing
 
 
 def weighted_mean(
