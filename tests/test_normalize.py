@@ -391,6 +391,22 @@ def test_map_distinct_keeps_negative_zero_apart_and_calls_once_per_value() -> No
     assert len(calls) == 3
 
 
+def test_map_distinct_of_categories_calls_once_per_category() -> None:
+    calls: list[object] = []
+
+    def described(v: object) -> str:
+        calls.append(v)
+        return f"<{v}>"
+
+    values = pd.Series(["b", "a", None, "b", "a"], index=[5, 6, 7, 8, 9]).astype("category")
+    out = map_distinct(values, described)
+    assert out.tolist() == ["<b>", "<a>", "<nan>", "<b>", "<a>"]
+    assert list(out.index) == [5, 6, 7, 8, 9]
+    assert len(calls) == 3  # a, b and the missing value
+    # the same as the values as they are, mapped one by one
+    assert out.tolist() == values.astype(object).map(described).tolist()
+
+
 def test_a_text_test_runs_only_on_the_rows_selected() -> None:
     texts = pd.Series(["step:1", "step:2", None, "month:1"])
     rows = pd.Series([True, False, True, True])
