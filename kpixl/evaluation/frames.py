@@ -523,13 +523,17 @@ def _centre_values(targets: pd.DataFrame, used: Mapping[str, Definitions]) -> pd
     fields of :data:`kpixl.layout.FORM_LOCKED`) and of the target sheets (name, unit,
     type). Columns ``table, source, kpi_id, field, expected``."""
     locked = [key for key in L.FORM_LOCKED if key != "kpi_id"]
-    form = [
-        (source, kpi.kpi_id, key, kpi.text(key))
-        for source, defs in used.items()
-        for kpi in defs.scored
-        for key in locked
-    ]
-    sources, ids, keys, texts = (list(c) for c in zip(*form, strict=True)) if form else ([],) * 4
+    sources: list[str] = []
+    ids: list[str] = []
+    texts: list[str] = []
+    for source, defs in used.items():
+        scored = defs.scored
+        sources += [source] * (len(scored) * len(locked))
+        for kpi in scored:
+            ids += [kpi.kpi_id] * len(locked)
+            texts += [kpi.text(key) for key in locked]
+    keys = locked * (len(ids) // len(locked))
+    form = len(ids)
     target_keys = ["name", "unit", "kpi_type"]
     count = len(targets)
     sources += np.repeat(targets["source"].to_numpy(dtype=object), 3).tolist()
@@ -538,7 +542,7 @@ def _centre_values(targets: pd.DataFrame, used: Mapping[str, Definitions]) -> pd
     texts += [str(t) for t in targets[target_keys].to_numpy(dtype=object).ravel().tolist()]
     return pd.DataFrame(
         {
-            "table": ["form"] * len(form) + ["target"] * (3 * count),
+            "table": ["form"] * form + ["target"] * (3 * count),
             "source": sources,
             "kpi_id": ids,
             "field": keys,
