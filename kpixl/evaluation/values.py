@@ -7,6 +7,7 @@ See :mod:`kpixl.kinds` for the rule that chooses the scored value and
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -14,6 +15,7 @@ import pandas as pd
 
 from kpixl import kinds as K
 from kpixl.fiscal import fiscal_year_end, format_date_th
+from kpixl.normalize import map_distinct
 from kpixl.precision import round_values
 from kpixl.rubric import BandRubric, Rubric, lookup_each
 from kpixl.scoring import weighted_scores
@@ -170,6 +172,14 @@ def _overlapping(rubrics: pd.Series, values: pd.Series) -> pd.Series:
 
 def _tolerance(written: pd.Series) -> pd.Series:
     """Half a unit of the last digit the division wrote: 67 → 0.5, 66.7 → 0.05."""
-    text = written.fillna("").astype(str)
-    decimals = text.str.extract(r"\.(\d+)")[0].str.len().fillna(0)
+    decimals = map_distinct(written.fillna("").astype(str), _decimals).astype("float64")
     return 0.5 * 10.0 ** (-decimals) + 1e-9
+
+
+def _decimals(text: str) -> int:
+    """The digits after the first decimal point followed by any (0 for none)."""
+    found = _DECIMALS.search(text)
+    return len(found.group(1)) if found else 0
+
+
+_DECIMALS = re.compile(r"\.(\d+)")
