@@ -126,40 +126,33 @@ def data_fields(used: Mapping[str, Definitions]) -> pd.DataFrame:
 
     Columns: ``source, kpi_id, field, expect, label, weight``.
     """
-    rows = []
-    for source, defs in used.items():
-        fy = defs.fiscal_year_be or 0
-        for kpi in defs.scored:
-            if kpi.kind not in K.KINDS:
-                continue
-            for item in K.KINDS[kpi.kind].fields(kpi, fy):
-                rows.append(
-                    {
-                        "source": source,
-                        "kpi_id": kpi.kpi_id,
-                        "field": item.key,
-                        "expect": item.expect,
-                        "label": item.label,
-                        "weight": item.weight,
-                    }
-                )
-    return pd.DataFrame(rows, columns=["source", "kpi_id", "field", "expect", "label", "weight"])
+    rows = [
+        (source, kpi.kpi_id, item.key, item.expect, item.label, item.weight)
+        for source, defs in used.items()
+        for kpi in defs.scored
+        if kpi.kind in K.KINDS
+        for item in K.KINDS[kpi.kind].fields(kpi, defs.fiscal_year_be or 0)
+    ]
+    return _frame(rows, ["source", "kpi_id", "field", "expect", "label", "weight"])
+
+
+def _frame(rows: list[tuple[Any, ...]], columns: list[str]) -> pd.DataFrame:
+    """``pd.DataFrame(rows, columns=columns)``, built column by column (a frame made of
+    tuples infers each value's type row by row: several times slower)."""
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame(dict(zip(columns, (list(c) for c in zip(*rows, strict=True)), strict=True)))
 
 
 def survey_items(used: Mapping[str, Definitions]) -> pd.DataFrame:
     """Every survey question: ``source, kpi_id, field, aspect``."""
     rows = [
-        {
-            "source": source,
-            "kpi_id": kpi.kpi_id,
-            "field": L.item_key(item.aspect_no, item.item_no),
-            "aspect": item.aspect_no,
-        }
+        (source, kpi.kpi_id, L.item_key(item.aspect_no, item.item_no), item.aspect_no)
         for source, defs in used.items()
         for kpi in defs.scored
         for item in kpi.survey_items
     ]
-    return pd.DataFrame(rows, columns=["source", "kpi_id", "field", "aspect"])
+    return _frame(rows, ["source", "kpi_id", "field", "aspect"])
 
 
 def target_definitions(used: Mapping[str, Definitions]) -> pd.DataFrame:
@@ -168,18 +161,11 @@ def target_definitions(used: Mapping[str, Definitions]) -> pd.DataFrame:
     Columns: ``source, kpi_id, name, unit, kpi_type, aggregate``.
     """
     rows = [
-        {
-            "source": source,
-            "kpi_id": row.kpi_id,
-            "name": row.name,
-            "unit": row.unit,
-            "kpi_type": row.kpi_type,
-            "aggregate": row.aggregate,
-        }
+        (source, row.kpi_id, row.name, row.unit, row.kpi_type, row.aggregate)
         for source, defs in used.items()
         for row in defs.target_rows()
     ]
-    return pd.DataFrame(rows, columns=["source", "kpi_id", "name", "unit", "kpi_type", "aggregate"])
+    return _frame(rows, ["source", "kpi_id", "name", "unit", "kpi_type", "aggregate"])
 
 
 # --- cells ------------------------------------------------------------------------------
