@@ -105,6 +105,7 @@ def _all_groups(
     the order the groups first come; each group's first row; whether a row misses a key."""
     combined = np.zeros(len(frame), dtype=np.int64)
     missing = np.zeros(len(frame), dtype=bool)
+    size = 1  # the codes of ``combined`` are below it
     for key in keys:
         column = frame[key]
         if isinstance(column.dtype, pd.CategoricalDtype):
@@ -113,7 +114,11 @@ def _all_groups(
             codes, uniques = pd.factorize(column.to_numpy(), use_na_sentinel=True)
             count = len(uniques)
         missing |= codes < 0
+        if size * (count + 1) > 2**62:  # renumbered before it could overflow
+            combined, seen = pd.factorize(combined)
+            size = len(seen)
         combined = combined * (count + 1) + np.where(codes < 0, count, codes)
+        size *= count + 1
     group, _ = pd.factorize(combined)
     first = np.unique(group, return_index=True)[1] if len(group) else np.empty(0, dtype=np.intp)
     return group, first, missing

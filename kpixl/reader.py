@@ -740,7 +740,7 @@ class _Found:
         c["raw"].append(None if meta.error or value == "" else value)
         c["formula"].append(meta.formula)
         c["error"].append(meta.error)
-        c["percent"].append(meta is not _NO_META and meta.style in grid.percent_styles)
+        c["percent"].append(row in grid.meta_rows and meta.style in grid.percent_styles)
         c["cached"].append(meta.cached)
         c["sheet"].append(sheet)
         c["table"].append(table)

@@ -101,6 +101,30 @@ def test_survey_item_means_leave_out_answers_outside_1_to_5() -> None:
     assert by_item["b1"] == 1.0
 
 
+def test_survey_item_means_keep_every_item_in_the_order_it_comes() -> None:
+    answers = _answers(
+        [
+            ("k2", 1, "b", "b1", 2),
+            ("k1", 1, "a", "a1", 3),
+            ("k2", 1, "b", "b1", 3),
+            ("k1", 1, None, "x", 5),  # no aspect: kept, without a mean (as a groupby)
+            ("k1", 2, "a", "a1", 4),
+            ("k1", 1, "a", "a1", 2.5),  # a fraction: left out
+        ]
+    )
+    answers["kpi"] = answers["kpi"].astype("category")
+    means = survey_item_means(answers, ["kpi"])
+    assert means[["kpi", "round", "item"]].values.tolist() == [
+        ["k2", 1, "b1"],
+        ["k1", 1, "a1"],
+        ["k1", 1, "x"],
+        ["k1", 2, "a1"],
+    ]
+    assert means["kpi"].dtype == answers["kpi"].dtype
+    assert means["mean"].tolist()[:2] == [2.5, 3.0] and math.isnan(means["mean"].iloc[2])
+    assert means["mean"].iloc[3] == 4.0
+
+
 def test_survey_aspects_count_once_and_rounds_are_averaged() -> None:
     answers = _answers(
         [
