@@ -18,6 +18,7 @@ each workbook as it would be scored alone.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections import Counter
@@ -42,7 +43,7 @@ from builders import (
 from kpixl import layout as L
 from kpixl import master as M
 from kpixl.checks.master import check_master
-from kpixl.evaluation import Evaluation, evaluate, shared_values
+from kpixl.evaluation import Evaluation, combine, evaluate, shared_values
 from kpixl.evaluation import frames as F
 from kpixl.evaluation.sources import choose_all
 from kpixl.fill import Filler
@@ -1575,3 +1576,36 @@ def test_empty_plan_cells_are_typed_apart_and_rejoin_the_target_table(
     pd.testing.assert_frame_equal(
         joined.astype({"expect": str, "text": str}), expected.astype({"expect": str, "text": str})
     )
+
+
+def test_a_chunk_with_its_empty_plans_typed_apart_scores_as_each_workbook_alone(
+    master: M.Master, krabi_master: M.Master
+) -> None:
+    books = []
+    for path in sorted((Path(__file__).parents[1] / "sample_workbooks" / "filled").glob("*")):
+        try:
+            books.append(read_workbook(path))
+        except UnusableFile:
+            continue
+    # enough workbooks for the empty plan cells to be typed apart (see _APART_FROM)
+    chunk = [
+        dataclasses.replace(book, source=f"{copy}-{book.source}")
+        for copy in range(2)
+        for book in books
+    ]
+    assert len(chunk) >= 16
+    masters = [master, krabi_master]
+    together = evaluate(chunk, masters)
+    alone = combine([evaluate([book], masters) for book in chunk])
+    for name in ("kpis", "totals", "findings", "fills", "targets"):
+        got, expected = getattr(together, name), getattr(alone, name)
+        # (the target values of workbooks of two fiscal years: their columns in another order)
+        got = got[sorted(got.columns)]
+        expected = expected[sorted(expected.columns)]
+        order = [c for c in ("source", "kpi_id", "sheet", "cell", "code") if c in got.columns]
+        pd.testing.assert_frame_equal(
+            got.sort_values(order, kind="stable").reset_index(drop=True),
+            expected.sort_values(order, kind="stable").reset_index(drop=True),
+            check_dtype=False,
+            check_categorical=False,
+        )

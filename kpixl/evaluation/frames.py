@@ -6,7 +6,7 @@ kind's computation, and the tables the form checks read.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -258,16 +258,17 @@ def _aggregates(cells: pd.DataFrame, targets: pd.DataFrame) -> np.ndarray:
 
 
 def target_cells(
-    cells: pd.DataFrame, empty: pd.DataFrame, info: pd.DataFrame, targets: pd.DataFrame
+    cells: pd.DataFrame, empty: pd.DataFrame | None, info: pd.DataFrame, targets: pd.DataFrame
 ) -> pd.DataFrame:
     """The cells of the target sheets' tables, typed (``cells``) and the empty plan cells
-    among them again (``empty``, see :func:`empty_plans`), in the order they were read:
-    what the target table and the target values are laid out from."""
+    among them again (``empty``, see :func:`empty_plans`; None when they were typed with
+    the others), in the order they were read: what the target table and the target values
+    are laid out from."""
     target = cells.loc[
         (cells["table"].eq("target") & cells["expect"].isin(["plan", "text"])).to_numpy(),
         _TARGET_COLUMNS,
     ]
-    if empty.empty:
+    if empty is None or empty.empty:
         return target
     count = len(empty)
     blank = pd.DataFrame(
@@ -546,14 +547,21 @@ _LOCKED_CELL_COLUMNS = [
 
 def _unknown_rows(shown: pd.DataFrame, kpis: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
     """A row whose KPI id is not one of the centre's, reported on its id cell."""
-    known = pd.concat(
-        [kpis[KEYS].assign(table="form"), targets[KEYS].assign(table="target")],
-        ignore_index=True,
-    )
-    ids = shown[shown["field"].eq("kpi_id")]
+
+    def keys(frame: pd.DataFrame, *names: str) -> Iterable[tuple[Any, ...]]:
+        return zip(*(frame[name].tolist() for name in names), strict=True)
+
+    known = {("form", *key) for key in keys(kpis, *KEYS)}
+    known |= {("target", *key) for key in keys(targets, *KEYS)}
     # Only workbooks whose definitions count: the others are not compared at all.
-    compared = ids["source"].isin(known["source"]).to_numpy()
-    unknown = ids[compared & (lookup_positions(ids, known, ["table", *KEYS]) < 0)]
+    compared = set(kpis["source"]) | set(targets["source"])
+    ids = shown[shown["field"].eq("kpi_id")]
+    unknown = ids[
+        np.array(
+            [key not in known and key[1] in compared for key in keys(ids, "table", *KEYS)],
+            dtype=bool,
+        )
+    ]
     return unknown.assign(
         shown=unknown["written"],
         expected="—",
