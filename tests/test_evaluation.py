@@ -1543,17 +1543,24 @@ def test_shared_values_keep_every_value_and_share_one_object_per_value() -> None
 # --- the empty plan cells of the target sheets --------------------------------------------
 
 
-def test_empty_plan_cells_are_typed_apart_and_rejoin_the_target_table(
-    master: M.Master, krabi_master: M.Master
-) -> None:
-    """An empty plan cell skips the typing of every cell (most of a target sheet is empty)
-    and is back where it was for the target table: as if every cell had been typed."""
+@pytest.fixture(scope="module")
+def samples() -> list[WorkbookData]:
+    """The bundled filled samples that can be read."""
     books = []
-    for path in sorted((Path(__file__).parents[1] / "sample_workbooks" / "filled").glob("*")):
+    for path in sorted((SAMPLES / "filled").glob("*")):
         try:
             books.append(read_workbook(path))
         except UnusableFile:
             continue
+    return books
+
+
+def test_empty_plan_cells_are_typed_apart_and_rejoin_the_target_table(
+    samples: list[WorkbookData], master: M.Master, krabi_master: M.Master
+) -> None:
+    """An empty plan cell skips the typing of every cell (most of a target sheet is empty)
+    and is back where it was for the target table: as if every cell had been typed."""
+    books = samples
     used, _, _ = choose_all(books, [master, krabi_master])
     info = F.workbook_info(books, used)
     kpis = F.kpi_frame(used, info, F.Rubrics())
@@ -1579,19 +1586,13 @@ def test_empty_plan_cells_are_typed_apart_and_rejoin_the_target_table(
 
 
 def test_a_chunk_with_its_empty_plans_typed_apart_scores_as_each_workbook_alone(
-    master: M.Master, krabi_master: M.Master
+    samples: list[WorkbookData], master: M.Master, krabi_master: M.Master
 ) -> None:
-    books = []
-    for path in sorted((Path(__file__).parents[1] / "sample_workbooks" / "filled").glob("*")):
-        try:
-            books.append(read_workbook(path))
-        except UnusableFile:
-            continue
     # enough workbooks for the empty plan cells to be typed apart (see _APART_FROM)
     chunk = [
         dataclasses.replace(book, source=f"{copy}-{book.source}")
         for copy in range(2)
-        for book in books
+        for book in samples
     ]
     assert len(chunk) >= 16
     masters = [master, krabi_master]
