@@ -168,13 +168,9 @@ def weighted_mean(
 def _groups(frame: pd.DataFrame, keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Each row's group of equal ``keys``, numbered in the order the groups first come (-1
     for a row with a missing key, which a groupby leaves out), and each group's first row."""
-    combined = np.zeros(len(frame), dtype=np.int64)
-    kept = np.ones(len(frame), dtype=bool)
-    for key in keys:
-        codes, uniques = pd.factorize(frame[key].to_numpy())
-        kept &= codes >= 0
-        combined = combined * len(uniques) + codes
+    every, _, missing = _all_groups(frame, keys)
+    kept = ~missing
     group = np.full(len(frame), -1, dtype=np.int64)
-    group[kept] = pd.factorize(combined[kept])[0]
+    group[kept] = pd.factorize(every[kept])[0]
     first = np.flatnonzero(kept)[np.unique(group[kept], return_index=True)[1]]
     return group, first
