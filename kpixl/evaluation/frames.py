@@ -234,7 +234,7 @@ def prepare_cells(
         percent_kpi=pd.array(per_kpi["percent"], dtype="boolean").fillna(False).to_numpy(bool),
         data_expect=data["expect"],
         label=pd.Series(data["label"]).fillna("").to_numpy(),
-        fiscal_year_be=lookup(cells, info, ["source"], ["fiscal_year_be"])["fiscal_year_be"],
+        fiscal_year_be=_fiscal_years(cells, info),
         aggregate=_aggregates(cells, targets),
     )
     # (table and field are categories already: see cells_frame)
@@ -248,6 +248,11 @@ def prepare_cells(
     cells["implausible"] = implausible(cells)
     cells["state"] = _states(cells)
     return cells
+
+
+def _fiscal_years(rows: pd.DataFrame, info: pd.DataFrame) -> Any:
+    """Each row's workbook's fiscal year (B.E.)."""
+    return lookup(rows, info, ["source"], ["fiscal_year_be"])["fiscal_year_be"]
 
 
 def _aggregates(cells: pd.DataFrame, targets: pd.DataFrame) -> np.ndarray:
@@ -276,7 +281,7 @@ def target_cells(
             **{name: empty[name] for name in _EMPTY_COLUMNS},
             "expect": pd.Categorical.from_codes(np.zeros(count, dtype=int), ["plan"]),
             "aggregate": _aggregates(empty, targets),
-            "fiscal_year_be": lookup(empty, info, ["source"], ["fiscal_year_be"])["fiscal_year_be"],
+            "fiscal_year_be": _fiscal_years(empty, info),
             "number": np.full(count, np.nan),
             "state": pd.Categorical.from_codes(np.zeros(count, dtype=int), dtype=STATES),
             "blank": np.ones(count, dtype=bool),
@@ -512,24 +517,24 @@ def _centre_values(targets: pd.DataFrame, used: Mapping[str, Definitions]) -> pd
     locked = [key for key in L.FORM_LOCKED if key != "kpi_id"]
     sources: list[str] = []
     ids: list[str] = []
+    keys: list[str] = []
     texts: list[str] = []
     for source, defs in used.items():
-        scored = defs.scored
-        sources += [source] * (len(scored) * len(locked))
-        for kpi in scored:
+        for kpi in defs.scored:
+            sources += [source] * len(locked)
             ids += [kpi.kpi_id] * len(locked)
+            keys += locked
             texts += [kpi.text(key) for key in locked]
-    keys = locked * (len(ids) // len(locked))
-    form = len(ids)
+    form_rows = len(ids)
     target_keys = ["name", "unit", "kpi_type"]
-    count = len(targets)
-    sources += np.repeat(targets["source"].to_numpy(dtype=object), 3).tolist()
-    ids += np.repeat(targets["kpi_id"].to_numpy(dtype=object), 3).tolist()
-    keys += target_keys * count
+    each = len(target_keys)
+    sources += np.repeat(targets["source"].to_numpy(dtype=object), each).tolist()
+    ids += np.repeat(targets["kpi_id"].to_numpy(dtype=object), each).tolist()
+    keys += target_keys * len(targets)
     texts += [str(t) for t in targets[target_keys].to_numpy(dtype=object).ravel().tolist()]
     return pd.DataFrame(
         {
-            "table": ["form"] * form + ["target"] * (3 * count),
+            "table": ["form"] * form_rows + ["target"] * (len(ids) - form_rows),
             "source": sources,
             "kpi_id": ids,
             "field": keys,
@@ -607,9 +612,7 @@ def target_values(cells: pd.DataFrame, targets: pd.DataFrame, info: pd.DataFrame
         cells["table"].eq("target") & cells["kpi_id"].ne(""),
         [*KEYS, "field", "expect", "number", "text"],
     ]
-    base = targets.assign(
-        fiscal_year_be=lookup(targets, info, ["source"], ["fiscal_year_be"])["fiscal_year_be"]
-    )
+    base = targets.assign(fiscal_year_be=_fiscal_years(targets, info))
     if part.empty:
         return base.assign(success_factor="")
     plan = part[part["expect"].eq("plan").to_numpy()]
