@@ -226,10 +226,9 @@ def map_distinct(values: pd.Series, function: Callable[[Any], Any]) -> pd.Series
         if (codes < 0).any():
             uniques.append(values.to_numpy(dtype=object)[np.argmax(codes < 0)])
             codes = np.where(codes < 0, len(uniques) - 1, codes)
-        mapped = pd.Series(uniques, dtype=object).map(function)
-        return pd.Series(mapped.to_numpy()[codes], index=values.index, dtype=mapped.dtype)
-    numeric = isinstance(values.dtype, np.dtype) and values.dtype.kind in "iufb"
-    uniques, codes = distinct(values.to_numpy() if numeric else values.to_numpy(dtype=object))
+    else:
+        numeric = isinstance(values.dtype, np.dtype) and values.dtype.kind in "iufb"
+        uniques, codes = distinct(values.to_numpy() if numeric else values.to_numpy(dtype=object))
     mapped = pd.Series(uniques, dtype=object).map(function)
     return pd.Series(mapped.to_numpy()[codes], index=values.index, dtype=mapped.dtype)
 
