@@ -179,8 +179,9 @@ def _wide(inputs: pd.DataFrame, kpis: pd.DataFrame, fields: Sequence[str]) -> pd
     """Per KPI row of ``kpis``, ``<field>.number`` and ``<field>.state`` of each field (of
     its first cell, where a KPI has two; NaN and ``blank`` where it has none)."""
     out = {}
+    field = inputs["field"]
     for name in fields:
-        found = lookup(kpis.assign(field=name), inputs, [*KEYS, "field"], ["number", "state"])
+        found = lookup(kpis, inputs[field.eq(name).to_numpy()], KEYS, ["number", "state"])
         out[f"{name}.number"] = np.asarray(found["number"], dtype="float64")
         out[f"{name}.state"] = pd.Series(found["state"]).fillna("blank").to_numpy(dtype=object)
     return pd.DataFrame(out, index=kpis.index)
