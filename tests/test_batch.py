@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import zipfile
@@ -335,3 +336,49 @@ def test_a_batch_read_in_chunks_gives_what_one_pass_gives(
     pd.testing.assert_frame_equal(cut.findings, whole.findings)
     assert not whole.unusable.empty
     assert cut.exit_code == whole.exit_code
+
+
+# -- the garbage collector ------------------------------------------------------------------
+
+
+def _freeze_counts_while_evaluating(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    seen: list[int] = []
+    real = kpixl.batch.evaluate
+
+    def evaluate(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.get_freeze_count())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(kpixl.batch, "evaluate", evaluate)
+    return seen
+
+
+def test_a_batch_freezes_the_older_objects_while_it_runs_and_only_then(
+    tmp_path: Path, master: Master, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The objects there before a batch are left out of the collector's full passes while it
+    runs, and collected as before once it ends, even when it ends in an error."""
+    assert gc.get_freeze_count() == 0
+    seen = _freeze_counts_while_evaluating(monkeypatch)
+    run_batch([CLEAN], master=master)
+    assert seen and seen[0] > 0
+    assert gc.get_freeze_count() == 0
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "results.json").write_text("an input")
+    with pytest.raises(OutputClash):
+        run_batch([CLEAN, out / "results.json"], master=master, out_dir=out)
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_program_that_froze_objects_itself_keeps_them_frozen(
+    master: Master, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = _freeze_counts_while_evaluating(monkeypatch)
+    gc.freeze()
+    try:
+        run_batch([CLEAN], master=master)
+        assert seen and seen[0] > 0
+        assert gc.get_freeze_count() > 0  # not unfrozen by the batch
+    finally:
+        gc.unfreeze()
