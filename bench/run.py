@@ -6,7 +6,9 @@
 For each size N it takes N filled workbooks made by ``bench/generate.py`` (a pool of
 distinct, randomly filled division workbooks and restamped copies of them, so that every
 file is a distinct submission; kept in ``--cache`` between runs) and measures, in this
-process, the median of ``--repeat`` runs of each step:
+process, the median of ``--repeat`` runs of each step. A step and its baseline take turns,
+round after round, and its ratio (marked ~) is the median of the rounds' ratios: on a
+shared machine, a step timed minutes after its baseline meets another load.
 
 * the floors: python-calamine reading every sheet of every file, and inflating every part;
 * kpixl ``read_workbook``, against calamine;
@@ -67,12 +69,24 @@ DEFAULT_CACHE = Path(tempfile.gettempdir()) / "kpixl-bench"
 
 def median_seconds(step: Callable[[], Any], repeat: int) -> float:
     """The median wall time of ``repeat`` runs of ``step``."""
-    times = []
+    return statistics.median(round_times({"step": step}, repeat)["step"])
+
+
+def round_times(steps: dict[str, Callable[[], Any]], repeat: int) -> dict[str, list[float]]:
+    """The wall times of ``repeat`` rounds in which the steps take turns, step by step: a
+    step and its baseline measured side by side, not minutes apart on a shared machine."""
+    times: dict[str, list[float]] = {name: [] for name in steps}
     for _ in range(repeat):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for name, step in steps.items():
+            start = time.perf_counter()
+            step()
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def round_ratio(times: dict[str, list[float]], step: str, base: str) -> float:
+    """The median over the rounds of ``step``'s time over its baseline's in that round."""
+    return statistics.median(t / b for t, b in zip(times[step], times[base], strict=True))
 
 
 def workbooks(cache: Path, n: int) -> list[Path]:
@@ -181,8 +195,9 @@ def annotate_copies(paths: Sequence[Path], the_master: Any, out: Path) -> Callab
     return step
 
 
-def in_process(paths: list[Path], annotate: int, repeat: int, scratch: Path) -> dict[str, float]:
-    """ms per workbook of every in-process step (medians of ``repeat``)."""
+def in_process(paths: list[Path], annotate: int, repeat: int, scratch: Path) -> dict[str, Any]:
+    """ms per workbook of every in-process step (medians of ``repeat``), and under
+    ``ratios`` each step's median ratio to its baseline over the rounds."""
     from kpixl.batch import run_batch
     from kpixl.evaluation import evaluate
 
@@ -190,29 +205,47 @@ def in_process(paths: list[Path], annotate: int, repeat: int, scratch: Path) -> 
     n = len(paths)
     subset = paths[: min(annotate, n)]
     k = len(subset)
-    ms: dict[str, float] = {}
 
     def per(seconds: float, count: int) -> float:
         return 1000 * seconds / max(count, 1)
 
     kpixl_read(paths[:5])  # warm: imports, caches
-    ms["calamine"] = per(median_seconds(lambda: calamine_read(paths), repeat), n)
-    ms["inflate"] = per(median_seconds(lambda: inflate_all(paths), repeat), n)
-    ms["read"] = per(median_seconds(lambda: kpixl_read(paths), repeat), n)
-    ms["batch"] = per(median_seconds(lambda: run_batch(paths, master=the_master), repeat), n)
-    one = kpixl_read(paths[:1])
-    ms["evaluate_one"] = per(median_seconds(lambda: evaluate(one, the_master), repeat), 1)
-    ms["openpyxl"] = per(median_seconds(lambda: openpyxl_round_trip(subset), repeat), k)
-    ms["zip_rewrite"] = per(median_seconds(lambda: zip_rewrite(subset), repeat), k)
+    # The steps against calamine take turns, round after round, and so do those against
+    # the openpyxl round trip: each ratio is the median of the rounds' ratios.
+    reading = round_times(
+        {
+            "calamine": lambda: calamine_read(paths),
+            "inflate": lambda: inflate_all(paths),
+            "read": lambda: kpixl_read(paths),
+            "batch": lambda: run_batch(paths, master=the_master),
+        },
+        repeat,
+    )
     step = annotate_copies(subset, the_master, scratch / "annotated")
-    ms["annotate"] = per(median_seconds(step, repeat), k)
     counter = iter(range(10**6))
 
     def score_with_copies() -> None:
         run_batch(subset, master=the_master, out_dir=scratch / f"scored{next(counter)}")
 
-    ms["score_copies"] = per(median_seconds(score_with_copies, repeat), k)
-    return ms
+    writing = round_times(
+        {
+            "openpyxl": lambda: openpyxl_round_trip(subset),
+            "zip_rewrite": lambda: zip_rewrite(subset),
+            "annotate": step,
+            "score_copies": score_with_copies,
+        },
+        repeat,
+    )
+    ms = {name: per(statistics.median(times), n) for name, times in reading.items()}
+    ms |= {name: per(statistics.median(times), k) for name, times in writing.items()}
+    one = kpixl_read(paths[:1])
+    ms["evaluate_one"] = per(median_seconds(lambda: evaluate(one, the_master), repeat), 1)
+    ratios = {name: round_ratio(reading, name, "calamine") for name in ("inflate", "read", "batch")}
+    ratios |= {
+        name: round_ratio(writing, name, "openpyxl")
+        for name in ("zip_rewrite", "annotate", "score_copies")
+    }
+    return {**ms, "ratios": ratios}
 
 
 # --- subprocesses -----------------------------------------------------------------------
@@ -270,6 +303,9 @@ def startup(path: Path, repeat: int) -> dict[str, float]:
         "kpixl_help": [*kpixl, "--help"],
         "kpixl_check": [*kpixl, "check", str(path)],
     }
+    for key, command in commands.items():
+        # 1: kpixl check found errors in the workbook, which is no failure of the command
+        _check_runs(command, (0, 1) if key == "kpixl_check" else (0,))
     times: dict[str, list[float]] = {key: [] for key in commands}
     for _ in range(max(repeat, STARTUP_ROUNDS)):
         for key, command in commands.items():
@@ -282,57 +318,71 @@ def startup(path: Path, repeat: int) -> dict[str, float]:
     return found
 
 
+def _check_runs(command: list[str], codes: tuple[int, ...]) -> None:
+    """Stop the benchmark where a start-up command fails (kpixl not installed, say):
+    timing a command that stops at once would report nonsense."""
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode not in codes or "Traceback" in done.stderr:
+        raise SystemExit(
+            f"{' '.join(command)} failed (exit {done.returncode}):\n{done.stderr[-2000:]}"
+        )
+
+
 # --- the table --------------------------------------------------------------------------
 
 
-def ratio(value: float, base: float) -> str:
-    return f"{value / base:.2f}×" if base else "—"
+def ratio(value: float, base: float) -> float | None:
+    return value / base if base else None
 
 
 def table(report: dict[str, Any]) -> str:
     lines = [
         f"kpixl {report['kpixl']} · Python {report['python']} · {report['machine']} · "
         f"{report['cpus']} cores · medians of {report['repeat']} · annotation on "
-        f"{report['annotate']} files"
+        f"{report['annotate']} files · a ratio marked ~ is the median of the rounds' ratios"
     ]
     head = f"{'step':<46}{'N':>6}{'value':>12}  {'baseline':<30}{'ratio':>9}  target"
     sizes = report["sizes"]
-    rows: list[tuple[str, str, str, float, str, float, str]] = []
+    # step, N, unit, value, baseline, ratio to it (None: none), target
+    rows: list[tuple[str, str, str, float, str, float | None, str]] = []
     for n in sizes:
         ms = report["per_size"][str(n)]
+        turns = ms["ratios"]
         rows += [
             ("raw python-calamine read, every sheet", str(n), "ms/wb", ms["calamine"],
-             "", 0.0, "the floor"),
+             "", None, "the floor"),
             ("inflate every part (zipfile)", str(n), "ms/wb", ms["inflate"],
-             "calamine", ms["calamine"], ""),
+             "calamine ~", turns["inflate"], ""),
             ("kpixl read_workbook", str(n), "ms/wb", ms["read"],
-             "calamine", ms["calamine"], ""),
+             "calamine ~", turns["read"], ""),
             ("check + score, no copies (run_batch)", str(n), "ms/wb", ms["batch"],
-             "calamine", ms["calamine"], "≤ 3×"),
+             "calamine ~", turns["batch"], "≤ 3×"),
             ("evaluate() of one workbook (fixed cost)", str(n), "ms", ms["evaluate_one"],
-             "calamine of one workbook", ms["calamine"], ""),
+             "calamine of one workbook", ratio(ms["evaluate_one"], ms["calamine"]), ""),
             ("openpyxl load + save, bare", str(n), "ms/wb", ms["openpyxl"],
-             "", 0.0, "baseline of annotation"),
+             "", None, "baseline of annotation"),
             ("zip rewrite, every part re-deflated", str(n), "ms/wb", ms["zip_rewrite"],
-             "openpyxl round trip", ms["openpyxl"], ""),
+             "openpyxl round trip ~", turns["zip_rewrite"], ""),
             ("annotated copy (annotate_workbook)", str(n), "ms/wb", ms["annotate"],
-             "openpyxl round trip", ms["openpyxl"], "≤ 0.1×"),
+             "openpyxl round trip ~", turns["annotate"], "≤ 0.1×"),
             ("score with annotated copies (run_batch -o)", str(n), "ms/wb", ms["score_copies"],
-             "openpyxl round trip", ms["openpyxl"], ""),
+             "openpyxl round trip ~", turns["score_copies"], ""),
         ]  # fmt: skip
     small = str(sizes[0])
     for kind, label in (("batch", "check + score (run_batch)"), ("round", "round (run_round)")):
+        base = report["memory"][kind][small]["max_rss_mib"]
         for n in sizes:
-            mem = report["memory"][kind][str(n)]
+            mem = report["memory"][kind][str(n)]["max_rss_mib"]
+            larger = str(n) != small
             rows.append(
                 (
                     f"peak RSS, {label}",
                     str(n),
                     "MiB",
-                    mem["max_rss_mib"],
-                    f"N = {small}" if str(n) != small else "",
-                    report["memory"][kind][small]["max_rss_mib"] if str(n) != small else 0.0,
-                    "≤ 1.2× at the largest N" if str(n) != small else "",
+                    mem,
+                    f"N = {small}" if larger else "",
+                    ratio(mem, base) if larger else None,
+                    "≤ 1.2× at the largest N" if larger else "",
                 )
             )
     for n in sizes:
@@ -340,29 +390,27 @@ def table(report: dict[str, Any]) -> str:
         ms = report["per_size"][str(n)]
         rows += [
             ("round, one worker (intake … outputs)", str(n), "ms/wb", per_file,
-             "calamine", ms["calamine"], ""),
+             "calamine", ratio(per_file, ms["calamine"]), ""),
             ("round, one worker (intake … outputs)", str(n), "ms/wb", per_file,
-             "openpyxl round trip", ms["openpyxl"], "≤ 1.2× (issue 8)"),
+             "openpyxl round trip", ratio(per_file, ms["openpyxl"]), "≤ 1.2× (issue 8)"),
         ]  # fmt: skip
     idle = report["memory"]["idle"]
-    rows.append(("RSS before the command (imports, master)", "", "MiB", idle, "", 0.0, ""))
+    rows.append(("RSS before the command (imports, master)", "", "MiB", idle, "", None, ""))
     start = report["startup"]
     rows += [
-        ("python -c pass", "", "ms", start["python_pass"], "", 0.0, ""),
-        ('python -c "import pandas"', "", "ms", start["import_pandas"], "", 0.0, ""),
+        ("python -c pass", "", "ms", start["python_pass"], "", None, ""),
+        ('python -c "import pandas"', "", "ms", start["import_pandas"], "", None, ""),
         ("kpixl --help", "", "ms", start["kpixl_help"], "python -c pass",
-         start["python_pass"], "< 100 ms"),
+         ratio(start["kpixl_help"], start["python_pass"]), "< 100 ms"),
         ("kpixl check, one workbook", "", "ms", start["kpixl_check"], "import pandas",
-         start["import_pandas"], "≤ import pandas + 150 ms"),
+         ratio(start["kpixl_check"], start["import_pandas"]), "≤ import pandas + 150 ms"),
     ]  # fmt: skip
     lines.append(head)
     lines.append("-" * len(head))
-    for step, n, unit, value, base_name, base, target in rows:
+    for step, n, unit, value, base_name, times, target in rows:
         shown = f"{value:.1f} {unit}"
-        lines.append(
-            f"{step:<46}{n:>6}{shown:>12}  {base_name:<30}"
-            f"{ratio(value, base) if base_name else '':>9}  {target}"
-        )
+        times_shown = f"{times:.2f}×" if times is not None else ""
+        lines.append(f"{step:<46}{n:>6}{shown:>12}  {base_name:<30}{times_shown:>9}  {target}")
     delta = start["check_over_pandas"]
     lines.append(f"kpixl check − import pandas, median of the rounds' differences: {delta:+.0f} ms")
     return "\n".join(lines)
