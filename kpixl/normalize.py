@@ -93,6 +93,17 @@ def normalize_cells(cells: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def text_cells(cells: pd.DataFrame) -> pd.DataFrame:
+    """The cells frame with the two readings :func:`normalize_cells` adds that a cell read
+    only as text needs: ``text`` (the raw value as clean text) and ``written`` (the value as
+    the division wrote it), once per distinct value."""
+    uniques, codes = distinct(cells["raw"].to_numpy(dtype=object))
+    return cells.assign(
+        text=np.array([_text(v) for v in uniques], dtype=object)[codes],
+        written=np.array([value_text(v) for v in uniques], dtype=object)[codes],
+    )
+
+
 def distinct(values: np.ndarray) -> tuple[list[object], np.ndarray]:
     """The distinct values (told apart by type too: 1, 1.0 and True are three) and, per
     value, the position of its distinct one.

@@ -1585,6 +1585,36 @@ def test_empty_plan_cells_are_typed_apart_and_rejoin_the_target_table(
     )
 
 
+def test_the_forms_locked_texts_read_apart_give_the_locked_table_of_every_cell_typed(
+    samples: list[WorkbookData], master: M.Master, krabi_master: M.Master
+) -> None:
+    """The centre's texts on the scoring forms skip the typing of every cell (a quarter of
+    a round's cells) and are compared with the centre's values as if they had not."""
+    books = samples
+    used, _, _ = choose_all(books, [master, krabi_master])
+    info = F.workbook_info(books, used)
+    kpis = F.kpi_frame(used, info, F.Rubrics())
+    targets = F.target_definitions(used)
+    context = (info, kpis, F.data_fields(used), targets)
+    every = F.prepare_cells(cells_frame(books), *context)
+    texts, rest = F.locked_texts(cells_frame(books))
+    assert set(texts["table"]) == {"form"} and "kpi_id" not in set(texts["field"])
+    assert len(texts) + len(rest) == len(every)
+    assert {"issue", "name", "unit", "level_1", "level_5"} <= set(texts["field"])
+    place = ["source", "sheet", "row", "column"]
+    typed_whole = every.merge(texts[place], on=place)
+    assert len(typed_whole) == len(texts) and set(typed_whole["expect"]) == {""}
+    typed = F.prepare_cells(rest, *context)
+    located = F.locate_form(kpis, every)
+    whole = F.locked_table(every, None, located, targets, used)
+    apart = F.locked_table(typed, texts, located, targets, used)
+    # (a text's number is not read: NaN apart, whatever it reads as when typed)
+    assert not whole["same"].all()  # some sample changed a locked text
+    pd.testing.assert_frame_equal(
+        apart.drop(columns="number"), whole.drop(columns="number"), check_categorical=False
+    )
+
+
 def test_a_chunk_with_its_empty_plans_typed_apart_scores_as_each_workbook_alone(
     samples: list[WorkbookData], master: M.Master, krabi_master: M.Master
 ) -> None:

@@ -27,6 +27,7 @@ from kpixl.normalize import (
     normalize_cells,
     scale_percent,
     select_category,
+    text_cells,
     text_test,
 )
 from kpixl.rubric import Rubric
@@ -200,6 +201,24 @@ def empty_plans(cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 _EMPTY_COLUMNS = ["source", "sheet", "table", "kpi_id", "field", "row", "column"]
 """What is kept of an empty plan cell: where it is."""
+
+
+def locked_texts(cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The cells read, split in two: the scoring forms' cells of the centre's texts (a
+    KPI's issue, name, unit and criteria) read as text, and every other cell.
+
+    They are a quarter of a round's cells, and each is only compared with the centre's
+    text (:func:`locked_table`): no check of cells applies to them and nothing is scored
+    from them, so they need not be typed with every other cell (:func:`prepare_cells`).
+    Columns :data:`_LOCKED_CELL_COLUMNS` (``number`` NaN: a text's is not read)."""
+    at = (cells["table"].eq("form") & cells["field"].isin(_LOCKED_TEXTS)).to_numpy()
+    texts = text_cells(cells[at].reset_index(drop=True)).assign(number=np.nan)
+    return texts[_LOCKED_CELL_COLUMNS], cells[~at].reset_index(drop=True)
+
+
+_LOCKED_TEXTS = [key for key in L.FORM_LOCKED if key not in ("kpi_id", "weight")]
+"""The form's locked fields that are texts: the KPI's id (by which it is located) and its
+weight (a number) stay with the other cells."""
 
 
 def _plan_fields(table: pd.Series, field_key: pd.Series) -> pd.Series:
@@ -476,15 +495,26 @@ def _month_end(fiscal_year_be: int, month: int) -> dt.date | None:
 
 
 def locked_table(
-    cells: pd.DataFrame, kpis: pd.DataFrame, targets: pd.DataFrame, used: Mapping[str, Definitions]
+    cells: pd.DataFrame,
+    texts: pd.DataFrame | None,
+    kpis: pd.DataFrame,
+    targets: pd.DataFrame,
+    used: Mapping[str, Definitions],
 ) -> pd.DataFrame:
     """Cells the centre defines, each with the centre's value: ``expected`` (text),
     ``shown`` (what the cell holds), ``same``, ``field_th``, ``fill`` (what the annotated
-    copy puts back: the centre's value, a number for a weight)."""
+    copy puts back: the centre's value, a number for a weight). ``texts``: the forms'
+    locked texts where they were read apart (:func:`locked_texts`), else None."""
     expected = _centre_values(targets, used)
     shown = cells.loc[
         cells["table"].isin(["form", "target"]) & cells["kpi_id"].ne(""), _LOCKED_CELL_COLUMNS
     ]
+    if texts is not None and not texts.empty:
+        shown = pd.concat([shown, texts], ignore_index=True)
+        # in the order read: by workbook, its form before its target sheet, row by row
+        order = [shown[name].to_numpy() for name in ("column", "row")]
+        order += [shown[name].cat.codes.to_numpy() for name in ("table", "source")]
+        shown = shown.iloc[np.lexsort(order)]
     # Only the tables and fields the cells have (a key of the cells' own categories).
     keys = {name: _like(expected[name], cells[name]) for name in ("table", "field")}
     expected = expected.assign(**keys)[pd.notna(keys["table"]) & pd.notna(keys["field"])]
