@@ -10,7 +10,8 @@ Values and merged ranges come from python-calamine; what calamine does not say c
 one byte scan of each sheet's XML: which cells hold a formula (its cached result is read
 as the value, and whether there is one), which hold an Excel error value (#REF!, #DIV/0!
 …), and which have a percent number format (85 % typed in Excel is stored as 0.85).
-The sheets made only to be read (:data:`kpixl.layout.UNREAD_SHEETS`) are left unread.
+The sheets made only to be read (:data:`kpixl.layout.UNREAD_SHEETS`) and the form's
+help column (:data:`kpixl.layout.UNREAD_FIELDS`) are left unread.
 """
 
 from __future__ import annotations
@@ -756,7 +757,8 @@ _NO_META = _CellMeta()
 def _read_table(found: _Found, grid: _Grid, table: _Table) -> None:
     columns = {key: column for column, key in table.keys.items()}
     sheet, kind = table.sheet, table.kind
-    every_column, every_key = list(table.keys), list(table.keys.values())
+    read = {column: key for column, key in table.keys.items() if key not in L.UNREAD_FIELDS}
+    every_column, every_key = list(read), list(read.values())
 
     items = [c for c, k in table.keys.items() if k.startswith("item:")]
     answered = _answered_rows(grid, items, table.key_row) if kind == "survey" else set()

@@ -183,10 +183,10 @@ class Book:
                 "weight": kpi.weight,
                 "weighted": TEMPLATE_FORMULA,
                 "value": TEMPLATE_FORMULA if kind is not None else None,
-                "hint": "วิธีกรอก",
             }
             for column, fld in enumerate(L.FORM_FIELDS, 1):
-                self._put("form", kpi.kpi_id, fld.key, form, row, column, values[fld.key])
+                if fld.key not in L.UNREAD_FIELDS:
+                    self._put("form", kpi.kpi_id, fld.key, form, row, column, values[fld.key])
             if kpi_plan.group_row >= 0:
                 for key, data_row in kpi_plan.data_rows.items():
                     self._put(

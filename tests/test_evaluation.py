@@ -276,10 +276,10 @@ UNTOUCHED = case("untouched")
 
 def _comparable(cells: pd.DataFrame) -> pd.DataFrame:
     """Cells as both the reader and the builder give them: a formula's text is the
-    templates' tests' business, and the how-to-fill hint is wording."""
+    templates' tests' business."""
     out = cells.assign(
         has_formula=cells["formula"].ne(""),
-        raw=cells["raw"].where(cells["field"].ne("hint") & cells["formula"].eq(""), None),
+        raw=cells["raw"].where(cells["formula"].eq(""), None),
     )
     out["raw"] = out["raw"].map(repr)
     columns = ["sheet", "table", "kpi_id", "field", "row", "column", "error", "percent"]

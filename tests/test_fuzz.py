@@ -404,7 +404,7 @@ def _as_written(typed: Typed) -> Typed:
 def _comparable(cells: pd.DataFrame) -> pd.DataFrame:
     out = cells.assign(
         has_formula=cells["formula"].ne(""),
-        raw=cells["raw"].where(cells["field"].ne("hint") & cells["formula"].eq(""), None),
+        raw=cells["raw"].where(cells["formula"].eq(""), None),
     )
     out["raw"] = out["raw"].map(repr)
     columns = ["sheet", "table", "kpi_id", "field", "row", "column", "error", "percent"]

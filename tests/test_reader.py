@@ -90,9 +90,10 @@ def test_a_template_reads_as_its_meta_definitions_and_empty_inputs(
     assert not book.macro_enabled and not book.checked_copy
     assert set(book.cells["sheet"]) == {FORM, DATA, TARGET}  # the hidden sheet is not a table
     assert set(book.cells["table"]) == {"form", "data", "target", "signoff"}
-    # 23 form rows of 15 fields, the two total rows; 11 target rows of every target field
+    # 23 form rows of the 14 fields read (not the help column), the two total rows; 11
+    # target rows of every target field
     form = book.cells[book.cells["table"].eq("form")]
-    assert len(form) == 23 * len(L.FORM_FIELDS) + 2
+    assert len(form) == 23 * (len(L.FORM_FIELDS) - len(L.UNREAD_FIELDS)) + 2
     target = book.cells[book.cells["table"].eq("target")]
     assert len(target) == 11 * len(L.target_fields(2565))
     # every input is blank: None, never NaN, on every sheet

@@ -184,6 +184,29 @@ def test_the_sheets_made_to_be_read_are_not_read(
     assert f"“{L.DETAIL_SHEET} (2)”" in duplicated["message_th"].item()
 
 
+def test_the_forms_help_column_is_not_read(
+    fin: Path, fin_scores: Evaluation, master: Master, folder: Path
+) -> None:
+    """What a division types over the centre's "how to fill in" is read nowhere (it is help
+    on screen, not printed): no cell of that column is read, and the scores stay."""
+
+    def typed_over_the_help(book: openpyxl.Workbook) -> None:
+        form = book[FORM]
+        key_row = next(r for r in range(1, 40) if form.cell(r, 1).value == "kpi_id")
+        keys = [form.cell(key_row, c).value for c in range(1, form.max_column + 1)]
+        column = keys.index("hint") + 1
+        for row in range(key_row + 1, key_row + 4):
+            form.cell(row, column, "=1/0")  # an error value, not only text
+
+    # (the same round trip through openpyxl without the typing, for the rest to compare)
+    before = read_workbook(edit(fin, folder / "help-untouched.xlsx", lambda book: None)).cells
+    path = edit(fin, folder / "help-typed-over.xlsx", typed_over_the_help)
+    cells = read_workbook(path).cells
+    assert "hint" not in set(cells["field"])
+    pd.testing.assert_frame_equal(cells.drop(columns="source"), before.drop(columns="source"))
+    assert levels(evaluate([read_workbook(path)], master)) == levels(fin_scores)
+
+
 # --- item 5: formulas and Excel error values in input cells ----------------------------------
 
 
