@@ -244,6 +244,7 @@ FORM_LOCKED = (
     "weight",
 )
 """Form cells the centre defines: a division changing one is a ``locked-field-changed``."""
+
 UNREAD_FIELDS = frozenset({"hint"})
 """Columns of the tables the reader leaves unread: the form's "how to fill in" (the centre's
 help, on screen only, not printed): nothing is taken from it."""
