@@ -333,10 +333,10 @@ def _survey(kpis: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
     long.loc[~long["state"].eq("ok"), "answer"] = np.nan
     means = survey_item_means(long, KEYS)
     percent = survey_percent_from_means(means, KEYS)
-    per = kpis[KEYS].merge(percent, on=KEYS, how="left")
+    per = lookup(kpis, percent, KEYS, ["value"])  # (one row per KPI)
     filled = answers[answers["state"].ne("blank").to_numpy()]
     any_answer = lookup_positions(kpis, filled, KEYS) >= 0
-    value = pd.Series(per["value"].to_numpy(dtype="float64"), index=kpis.index)
+    value = pd.Series(np.asarray(per["value"], dtype="float64"), index=kpis.index)
     status = pd.Series(
         np.where(
             ~any_answer,
@@ -365,7 +365,8 @@ def _milestone_fields(kpi: KpiDef, fy: int) -> list[DataField]:
 
 
 def _milestones(kpis: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
-    ticks = inputs.data[inputs.data["field"].str.startswith("step:")].merge(kpis[KEYS], on=KEYS)
+    steps = inputs.data[inputs.data["field"].str.startswith("step:")]
+    ticks = steps[lookup_positions(steps, kpis, KEYS) >= 0]
     ticks = ticks.assign(
         step=ticks["field"].str.slice(5).astype(int),
         done=ticks["tick"].fillna(False).astype(bool) & ticks["state"].eq("ok"),
@@ -379,11 +380,9 @@ def _milestones(kpis: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
         .groupby(KEYS, sort=False)[["invalid", "filled"]]
         .any()
     )
-    per = kpis[KEYS].merge(
-        pd.DataFrame({"value": counted.astype("float64")}).join(states).reset_index(),
-        on=KEYS,
-        how="left",
-    )
+    found = pd.DataFrame({"value": counted.astype("float64")}).join(states).reset_index()
+    looked = lookup(kpis, found, KEYS, ["value", "invalid", "filled"])
+    per = {name: pd.Series(values) for name, values in looked.items()}
     status = pd.Series(
         np.select(
             [per["invalid"].fillna(False).astype(bool), ~per["filled"].fillna(False).astype(bool)],
@@ -432,38 +431,26 @@ def _monthly(kpis: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
     is unknown and the KPI has no value (the Excel formula agrees). The rubric is
     "earlier is better", so the worst month's level is the level of the longest delay.
     """
-    months = inputs.data[inputs.data["field"].str.startswith("month:")].merge(kpis[KEYS], on=KEYS)
-    months = months.merge(inputs.month_ends, on=[*KEYS, "field"], how="left")
-    delay = (pd.to_datetime(months["date"], errors="coerce") - months["month_end"]).dt.days
-    months = months.assign(delay=delay.where(months["state"].eq("ok")))
-    grouped = months.assign(
-        invalid=months["state"].eq("invalid"), blank=months["state"].eq("blank")
-    ).groupby(KEYS, sort=False)
-    per = kpis[KEYS].merge(
-        grouped.agg(
-            delay=("delay", "max"),
-            invalid=("invalid", "any"),
-            all_blank=("blank", "all"),
-            any_blank=("blank", "any"),
-        ).reset_index(),
-        on=KEYS,
-        how="left",
-    )
+    data = inputs.data
+    months = data[data["field"].str.startswith("month:")]
+    at = lookup_positions(months, kpis, KEYS)  # each month's KPI among ``kpis``
+    months, at = months[at >= 0], at[at >= 0]
+    month_end = lookup(months, inputs.month_ends, [*KEYS, "field"], ["month_end"])["month_end"]
+    days = (pd.to_datetime(months["date"], errors="coerce") - month_end).dt.days
+    state = months["state"].to_numpy(dtype=object)
+    delay = np.where(state == "ok", days.to_numpy(dtype="float64", na_value=np.nan), np.nan)
+    # per KPI, by the positions of its months: the longest delay (NaN where none is
+    # known), an invalid month, how many months are blank of how many
+    worst = np.full(len(kpis), np.nan)
+    np.fmax.at(worst, at, delay)
+    invalid = np.bincount(at, weights=state == "invalid", minlength=len(kpis)) > 0
+    blank = np.bincount(at, weights=state == "blank", minlength=len(kpis))
+    every_blank = blank == np.bincount(at, minlength=len(kpis))  # (a KPI with no month too)
     status = pd.Series(
-        np.select(
-            [
-                per["invalid"].fillna(False).astype(bool),
-                per["all_blank"].fillna(True).astype(bool),
-                per["any_blank"].fillna(False).astype(bool),
-            ],
-            ["invalid", "blank", "incomplete"],
-            "ok",
-        ),
+        np.select([invalid, every_blank, blank > 0], ["invalid", "blank", "incomplete"], "ok"),
         index=kpis.index,
     )
-    return _result(
-        kpis, pd.Series(per["delay"].to_numpy(dtype="float64"), index=kpis.index), status
-    )
+    return _result(kpis, pd.Series(worst, index=kpis.index), status)
 
 
 def _excel_monthly(refs: ExcelRefs) -> str:
