@@ -187,6 +187,11 @@ def _wide(inputs: pd.DataFrame, kpis: pd.DataFrame, fields: Sequence[str]) -> pd
     return pd.DataFrame(out, index=kpis.index)
 
 
+def _of(rows: pd.DataFrame, kpis: pd.DataFrame) -> pd.DataFrame:
+    """The ``rows`` of the KPIs ``kpis`` (by their keys)."""
+    return rows[lookup_positions(rows, kpis, KEYS) >= 0]
+
+
 def _readiness(states: pd.DataFrame) -> pd.Series:
     """``ok`` / ``blank`` / ``incomplete`` / ``invalid`` from per-field state columns."""
     values = states.to_numpy(dtype=object)
@@ -285,7 +290,7 @@ def _items_fields(kpi: KpiDef, fy: int) -> list[DataField]:
 
 
 def _weighted_items(kpis: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
-    items = inputs.items[lookup_positions(inputs.items, kpis, KEYS) >= 0]
+    items = _of(inputs.items, kpis)
     values = inputs.data[inputs.data["field"].str.startswith("item:")]
     long = items.merge(values[[*KEYS, "field", "number", "state"]], on=[*KEYS, "field"], how="left")
     state = long["state"].fillna("blank")
@@ -323,7 +328,7 @@ def _excel_weighted(refs: ExcelRefs) -> str:
 
 
 def _survey(kpis: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
-    answers = inputs.answers[lookup_positions(inputs.answers, kpis, KEYS) >= 0]
+    answers = _of(inputs.answers, kpis)
     long = answers.merge(
         inputs.survey_items[[*KEYS, "field", "aspect"]], on=[*KEYS, "field"], how="inner"
     )
@@ -365,8 +370,7 @@ def _milestone_fields(kpi: KpiDef, fy: int) -> list[DataField]:
 
 
 def _milestones(kpis: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
-    steps = inputs.data[inputs.data["field"].str.startswith("step:")]
-    ticks = steps[lookup_positions(steps, kpis, KEYS) >= 0]
+    ticks = _of(inputs.data[inputs.data["field"].str.startswith("step:")], kpis)
     ticks = ticks.assign(
         step=ticks["field"].str.slice(5).astype(int),
         done=ticks["tick"].fillna(False).astype(bool) & ticks["state"].eq("ok"),

@@ -54,7 +54,7 @@ def normalize_cells(cells: pd.DataFrame) -> pd.DataFrame:
     values = pd.Series(uniques, dtype=object)
     numbers = parse_numbers(values)
     readings = [read_date(v) for v in uniques]
-    texts = [_text(v) for v in uniques]
+    texts, written = _as_text(uniques)
     lowered = [t.lower() for t in texts]
     ticks = np.array(
         [
@@ -87,9 +87,7 @@ def normalize_cells(cells: pd.DataFrame) -> pd.DataFrame:
     shown = np.array([format_number(v) for v in number_of], dtype=object)[codes]
     shown[np.isnan(number)] = ""
     frame["shown"] = pd.Series(shown, index=index)
-    frame["written"] = pd.Series(
-        np.array([value_text(v) for v in uniques], dtype=object)[codes], index=index
-    )
+    frame["written"] = pd.Series(written[codes], index=index)
     return frame
 
 
@@ -98,10 +96,13 @@ def text_cells(cells: pd.DataFrame) -> pd.DataFrame:
     only as text needs: ``text`` (the raw value as clean text) and ``written`` (the value as
     the division wrote it), once per distinct value."""
     uniques, codes = distinct(cells["raw"].to_numpy(dtype=object))
-    return cells.assign(
-        text=np.array([_text(v) for v in uniques], dtype=object)[codes],
-        written=np.array([value_text(v) for v in uniques], dtype=object)[codes],
-    )
+    texts, written = _as_text(uniques)
+    return cells.assign(text=np.array(texts, dtype=object)[codes], written=written[codes])
+
+
+def _as_text(uniques: Sequence[object]) -> tuple[list[str], np.ndarray]:
+    """Each value as clean text (:func:`_text`) and as written (for messages)."""
+    return [_text(v) for v in uniques], np.array([value_text(v) for v in uniques], dtype=object)
 
 
 def distinct(values: np.ndarray) -> tuple[list[object], np.ndarray]:

@@ -307,13 +307,16 @@ def target_cells(
             "text": np.full(count, "", dtype=object),
         }
     )[_TARGET_COLUMNS]
-    joined = pd.concat([target, blank], ignore_index=True)
-    # the order read: by workbook (the sources' categories are in reading order), then
-    # row by row, each left to right
-    order = np.lexsort(
-        (joined["column"].to_numpy(), joined["row"].to_numpy(), joined["source"].cat.codes)
-    )
-    return joined.iloc[order].reset_index(drop=True)
+    return _as_read(pd.concat([target, blank], ignore_index=True)).reset_index(drop=True)
+
+
+def _as_read(cells: pd.DataFrame) -> pd.DataFrame:
+    """``cells`` in the order they were read: by workbook (the sources' categories are in
+    reading order), its scoring form before its target sheet, row by row, each row left to
+    right (for cells split apart and joined again)."""
+    order = [cells[name].to_numpy() for name in ("column", "row")]
+    order += [cells[name].cat.codes.to_numpy() for name in ("table", "source")]
+    return cells.iloc[np.lexsort(order)]
 
 
 _TARGET_COLUMNS = [
@@ -510,11 +513,7 @@ def locked_table(
         cells["table"].isin(["form", "target"]) & cells["kpi_id"].ne(""), _LOCKED_CELL_COLUMNS
     ]
     if texts is not None and not texts.empty:
-        shown = pd.concat([shown, texts], ignore_index=True)
-        # in the order read: by workbook, its form before its target sheet, row by row
-        order = [shown[name].to_numpy() for name in ("column", "row")]
-        order += [shown[name].cat.codes.to_numpy() for name in ("table", "source")]
-        shown = shown.iloc[np.lexsort(order)]
+        shown = _as_read(pd.concat([shown, texts], ignore_index=True))
     # Only the tables and fields the cells have (a key of the cells' own categories).
     keys = {name: _like(expected[name], cells[name]) for name in ("table", "field")}
     expected = expected.assign(**keys)[pd.notna(keys["table"]) & pd.notna(keys["field"])]
