@@ -29,8 +29,12 @@ def column_number(letters: str) -> int:
     return number
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def cell_ref(row: int, column: int, *, absolute: bool = False) -> str:
-    """A1 address of a 1-based (row, column); ``absolute`` gives ``$B$12``."""
+    """A1 address of a 1-based (row, column); ``absolute`` gives ``$B$12``.
+
+    Cached: the findings and fills of a round name the template's cells in every workbook.
+    """
     if row < 1:
         raise ValueError(f"row must be >= 1, got {row}")
     dollar = "$" if absolute else ""

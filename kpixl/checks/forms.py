@@ -27,6 +27,7 @@ import pandas as pd
 
 from kpixl import layout as L
 from kpixl.checks.registry import Mask, check
+from kpixl.normalize import map_distinct
 from kpixl.scoring import weights_add_up
 from kpixl.thai import clean_text, format_number
 
@@ -231,8 +232,8 @@ def target_messages(f: pd.DataFrame) -> pd.DataFrame:
     for quarter in range(1, 5):
         out[f"quarter_{quarter}"] = str(quarter)
     for key in ("q1", "q2", "q3", "q4", "total"):
-        out[f"{key}_shown"] = _number(f, key).map(format_number)
-        out[f"{key}_expected"] = _sum_of(f, key).map(format_number)
+        out[f"{key}_shown"] = map_distinct(_number(f, key), format_number)
+        out[f"{key}_expected"] = map_distinct(_sum_of(f, key), format_number)
     for back in (3, 2, 1):
         years = f["fiscal_year_be"].fillna(0).astype(int) - back
         out[f"prior_{back}_year"] = years.astype(str)

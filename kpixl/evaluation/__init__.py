@@ -412,10 +412,12 @@ def _shown_scores(cells: pd.DataFrame, kpis: pd.DataFrame, totals: pd.DataFrame)
     return both.assign(
         typed=both["formula"].eq(""),
         shown=both["written"],
-        computed_text=both["computed"].map(
-            lambda v: "ยังคิดคะแนนไม่ได้" if pd.isna(v) else format_number(v)
+        computed_text=map_distinct(
+            both["computed"], lambda v: "ยังคิดคะแนนไม่ได้" if pd.isna(v) else format_number(v)
         ),
-        computed_text_en=both["computed"].map(lambda v: "none" if pd.isna(v) else format_number(v)),
+        computed_text_en=map_distinct(
+            both["computed"], lambda v: "none" if pd.isna(v) else format_number(v)
+        ),
         reason_th=np.where(explained, _READ_OTHERWISE_TH, _STALE_TH),
         reason_en=np.where(explained, _READ_OTHERWISE_EN, _STALE_EN),
     )

@@ -6,7 +6,7 @@ kind's computation, and the tables the form checks read.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -92,31 +92,33 @@ def kpi_frame(
     Columns: ``source, division_code, kpi_id, name, kind, quarter, weight, rubric_id,
     problem_th, problem_en, percent, fiscal_year_be``.
     """
-    years = dict(zip(info["source"], info["fiscal_year_be"], strict=True))
-    rows = []
-    for source, defs in used.items():
-        for kpi in defs.scored:
-            rows.append(
-                {
-                    "source": source,
-                    "division_code": defs.division_code,
-                    "kpi_id": kpi.kpi_id,
-                    "name": kpi.name,
-                    "kind": kpi.kind,
-                    "quarter": kpi.quarter,
-                    "weight": np.nan if kpi.weight is None else kpi.weight,
-                    "rubric_id": rubrics.id_of(kpi),
-                    "problem_th": kpi.problem.th if kpi.problem else "",
-                    "problem_en": kpi.problem.en if kpi.problem else "",
-                    "percent": kpi.percent,
-                    "fiscal_year_be": int(years.get(source, 0) or 0),
-                }
+
+    def rows_of(defs: Definitions) -> list[tuple[Any, ...]]:
+        return [
+            (
+                defs.division_code,
+                kpi.kpi_id,
+                kpi.name,
+                kpi.kind,
+                kpi.quarter,
+                np.nan if kpi.weight is None else kpi.weight,
+                rubrics.id_of(kpi),
+                kpi.problem.th if kpi.problem else "",
+                kpi.problem.en if kpi.problem else "",
+                kpi.percent,
             )
+            for kpi in defs.scored
+        ]
+
     columns = [
-        "source", "division_code", "kpi_id", "name", "kind", "quarter", "weight", "rubric_id",
-        "problem_th", "problem_en", "percent", "fiscal_year_be",
+        "division_code", "kpi_id", "name", "kind", "quarter", "weight", "rubric_id",
+        "problem_th", "problem_en", "percent",
     ]  # fmt: skip
-    frame = pd.DataFrame(rows, columns=columns)
+    frame = by_source(used, rows_of, columns)
+    years = dict(zip(info["source"], info["fiscal_year_be"], strict=True))
+    frame["fiscal_year_be"] = pd.array(
+        [int(years.get(source, 0) or 0) for source in frame["source"]], dtype="int64"
+    )
     frame["weight"] = frame["weight"].astype("float64")
     frame["quarter"] = pd.array(frame["quarter"], dtype="Int64")
     return frame
@@ -127,33 +129,68 @@ def data_fields(used: Mapping[str, Definitions]) -> pd.DataFrame:
 
     Columns: ``source, kpi_id, field, expect, label, weight``.
     """
-    rows = [
-        (source, kpi.kpi_id, item.key, item.expect, item.label, item.weight)
-        for source, defs in used.items()
-        for kpi in defs.scored
-        if kpi.kind in K.KINDS
-        for item in K.KINDS[kpi.kind].fields(kpi, defs.fiscal_year_be or 0)
-    ]
-    return _frame(rows, ["source", "kpi_id", "field", "expect", "label", "weight"])
+
+    def rows_of(defs: Definitions) -> list[tuple[Any, ...]]:
+        return [
+            (kpi.kpi_id, item.key, item.expect, item.label, item.weight)
+            for kpi in defs.scored
+            if kpi.kind in K.KINDS
+            for item in K.KINDS[kpi.kind].fields(kpi, defs.fiscal_year_be or 0)
+        ]
+
+    return by_source(used, rows_of, ["kpi_id", "field", "expect", "label", "weight"])
 
 
-def _frame(rows: list[tuple[Any, ...]], columns: list[str]) -> pd.DataFrame:
-    """``pd.DataFrame(rows, columns=columns)``, built column by column (a frame made of
-    tuples infers each value's type row by row: several times slower)."""
-    if not rows:
-        return pd.DataFrame(columns=columns)
-    return pd.DataFrame(dict(zip(columns, (list(c) for c in zip(*rows, strict=True)), strict=True)))
+def by_source(
+    used: Mapping[str, Definitions],
+    rows_of: Callable[[Definitions], list[tuple[Any, ...]]],
+    columns: list[str],
+) -> pd.DataFrame:
+    """Columns ``source`` and ``columns``: for each workbook in turn, the rows
+    ``rows_of`` makes of the definitions that count for it (see :func:`_by_source`)."""
+    found = _by_source(used, rows_of, columns)
+    if not found["source"]:
+        return pd.DataFrame(columns=list(found))
+    return pd.DataFrame(found)
+
+
+def _by_source(
+    used: Mapping[str, Definitions],
+    rows_of: Callable[[Definitions], list[tuple[Any, ...]]],
+    columns: list[str],
+) -> dict[str, list[Any]]:
+    """The columns of :func:`by_source`, as lists.
+
+    A round's hundreds of workbooks share a few divisions' definitions: the rows of each
+    are made once and repeated for every workbook of that division (``rows_of`` is called
+    once per distinct definitions, in the order the workbooks first use them). Columns,
+    not rows: a frame made of tuples infers each value's type row by row (several times
+    slower)."""
+    made: dict[int, list[list[Any]]] = {}
+    out: dict[str, list[Any]] = {name: [] for name in ["source", *columns]}
+    for source, defs in used.items():
+        made_of = made.get(id(defs))
+        if made_of is None:
+            rows = rows_of(defs)
+            made_of = made[id(defs)] = [list(c) for c in zip(*rows, strict=True)] if rows else []
+        if made_of:
+            out["source"] += [source] * len(made_of[0])
+            for name, column in zip(columns, made_of, strict=True):
+                out[name] += column
+    return out
 
 
 def survey_items(used: Mapping[str, Definitions]) -> pd.DataFrame:
     """Every survey question: ``source, kpi_id, field, aspect``."""
-    rows = [
-        (source, kpi.kpi_id, L.item_key(item.aspect_no, item.item_no), item.aspect_no)
-        for source, defs in used.items()
-        for kpi in defs.scored
-        for item in kpi.survey_items
-    ]
-    return _frame(rows, ["source", "kpi_id", "field", "aspect"])
+
+    def rows_of(defs: Definitions) -> list[tuple[Any, ...]]:
+        return [
+            (kpi.kpi_id, L.item_key(item.aspect_no, item.item_no), item.aspect_no)
+            for kpi in defs.scored
+            for item in kpi.survey_items
+        ]
+
+    return by_source(used, rows_of, ["kpi_id", "field", "aspect"])
 
 
 def target_definitions(used: Mapping[str, Definitions]) -> pd.DataFrame:
@@ -161,12 +198,14 @@ def target_definitions(used: Mapping[str, Definitions]) -> pd.DataFrame:
 
     Columns: ``source, kpi_id, name, unit, kpi_type, aggregate``.
     """
-    rows = [
-        (source, row.kpi_id, row.name, row.unit, row.kpi_type, row.aggregate)
-        for source, defs in used.items()
-        for row in defs.target_rows()
-    ]
-    return _frame(rows, ["source", "kpi_id", "name", "unit", "kpi_type", "aggregate"])
+
+    def rows_of(defs: Definitions) -> list[tuple[Any, ...]]:
+        return [
+            (row.kpi_id, row.name, row.unit, row.kpi_type, row.aggregate)
+            for row in defs.target_rows()
+        ]
+
+    return by_source(used, rows_of, ["kpi_id", "name", "unit", "kpi_type", "aggregate"])
 
 
 # --- cells ------------------------------------------------------------------------------
@@ -430,15 +469,11 @@ _RESULT_COLUMNS = {
 
 def survey_rounds(frame: pd.DataFrame, used: Mapping[str, Definitions]) -> pd.Series:
     """The number of rounds the centre defines for each row's survey KPI (NaN elsewhere)."""
-    rounds = pd.DataFrame(
-        [
-            (source, kpi.kpi_id, float(kpi.survey_rounds))
-            for source, defs in used.items()
-            for kpi in defs.scored
-            if kpi.kind == "survey"
-        ],
-        columns=[*KEYS, "rounds"],
-    )
+
+    def rows_of(defs: Definitions) -> list[tuple[Any, ...]]:
+        return [(k.kpi_id, float(k.survey_rounds)) for k in defs.scored if k.kind == "survey"]
+
+    rounds = by_source(used, rows_of, ["kpi_id", "rounds"])
     found = lookup(frame, rounds, KEYS, ["rounds"])["rounds"]
     return pd.Series(found, index=frame.index, dtype="float64")
 
@@ -544,16 +579,12 @@ def _centre_values(targets: pd.DataFrame, used: Mapping[str, Definitions]) -> pd
     fields of :data:`kpixl.layout.FORM_LOCKED`) and of the target sheets (name, unit,
     type). Columns ``table, source, kpi_id, field, expected``."""
     locked = [key for key in L.FORM_LOCKED if key != "kpi_id"]
-    sources: list[str] = []
-    ids: list[str] = []
-    keys: list[str] = []
-    texts: list[str] = []
-    for source, defs in used.items():
-        for kpi in defs.scored:
-            sources += [source] * len(locked)
-            ids += [kpi.kpi_id] * len(locked)
-            keys += locked
-            texts += [kpi.text(key) for key in locked]
+
+    def rows_of(defs: Definitions) -> list[tuple[Any, ...]]:
+        return [(kpi.kpi_id, key, kpi.text(key)) for kpi in defs.scored for key in locked]
+
+    form = _by_source(used, rows_of, ["kpi_id", "field", "expected"])
+    sources, ids, keys, texts = form["source"], form["kpi_id"], form["field"], form["expected"]
     form_rows = len(ids)
     target_keys = ["name", "unit", "kpi_type"]
     each = len(target_keys)

@@ -136,7 +136,7 @@ def message_columns(kpis: pd.DataFrame, rubrics: Mapping[int, Rubric]) -> pd.Dat
     return kpis.assign(
         what_th=kind.map(lambda k: k.missing_th if k else "ผลการปฏิบัติงาน"),
         what_en=kind.map(lambda k: k.missing_en if k else "The result"),
-        shown=kpis["value"].map(format_number),
+        shown=map_distinct(kpis["value"], format_number),
         level_text=kpis["level"].map(lambda v: "" if pd.isna(v) else str(int(v))),
         levels=_overlapping(rubric, kpis["value"]),
         minimum=rubric.map(lambda r: _end(r, 0, "-∞")),
@@ -145,8 +145,11 @@ def message_columns(kpis: pd.DataFrame, rubrics: Mapping[int, Rubric]) -> pd.Dat
         reported_shown=kpis["written"]
         .fillna("")
         .astype(str)
-        .where(kpis["written"].fillna("").astype(str).ne(""), kpis["reported"].map(format_number)),
-        computed_shown=kpis["computed"].map(format_number),
+        .where(
+            kpis["written"].fillna("").astype(str).ne(""),
+            map_distinct(kpis["reported"], format_number),
+        ),
+        computed_shown=map_distinct(kpis["computed"], format_number),
         where_th=np.where(survey, " ในแผ่นงานแบบสำรวจ", " ในแผ่นงาน ข้อมูลประกอบ"),
         where_en=np.where(survey, " on the survey sheet", " on the supporting-data sheet"),
     )
