@@ -79,7 +79,7 @@ def read_workbook(path: Path | str, *, source: str | None = None) -> WorkbookDat
                 sheet.to_python(skip_empty_area=False),
                 package.cells.get(name, {}),
                 package.percent_styles,
-                _merges(sheet.merged_cell_ranges or ()),
+                tuple(sheet.merged_cell_ranges or ()),
             )
     except UnusableFile:
         raise
@@ -374,13 +374,19 @@ class _Grid:
         values: list[list[Any]],
         meta: Mapping[tuple[int, int], _CellMeta],
         percent_styles: frozenset[int],
-        merges: Mapping[tuple[int, int], int],
+        merged_ranges: Sequence[tuple[tuple[int, int], tuple[int, int]]],
     ) -> None:
         self.values = values
         self.meta = meta
         self.meta_rows = {row for row, _column in meta}
         self.percent_styles = percent_styles
-        self.merges = merges
+        self.merged_ranges = merged_ranges
+
+    @functools.cached_property
+    def merges(self) -> dict[tuple[int, int], int]:
+        """(row, column) of each cell of a merged range's first row → the range's last
+        column (see :func:`_merges`); made when asked (only the sign-off's sheet is)."""
+        return _merges(self.merged_ranges)
 
     def value(self, row: int, column: int) -> Any:
         """The value at a 1-based (row, column); None for blank."""

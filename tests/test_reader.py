@@ -838,7 +838,7 @@ def test_answered_rows_are_the_rows_with_a_filled_cell(
 ) -> None:
     """The survey's row-wise test gives what the cell-wise rule gives, on short and long
     rows, blanks of every kind, and cells with a formula, an error or only a style."""
-    grid = reader._Grid(values, meta, frozenset({3}), {})
+    grid = reader._Grid(values, meta, frozenset({3}), ())
     by_cell = {
         row
         for row in range(key_row + 1, len(values) + 1)
