@@ -198,7 +198,7 @@ def lookup_positions(left: pd.DataFrame, right: pd.DataFrame, on: Sequence[str])
     theirs = np.zeros(len(right), dtype=np.int64)
     unknown = np.zeros(len(left), dtype=bool)
     for name in on:
-        ours = right[name].to_numpy()
+        ours = right[name]
         codes = _key_codes(ours, left[name])
         known = int(codes[: len(ours)].max()) + 1 if len(ours) else 0
         found = np.minimum(codes[len(ours) :], known)
@@ -214,17 +214,25 @@ def lookup_positions(left: pd.DataFrame, right: pd.DataFrame, on: Sequence[str])
     return positions
 
 
-def _key_codes(right: np.ndarray, left: pd.Series) -> np.ndarray:
+def _key_codes(right: pd.Series, left: pd.Series) -> np.ndarray:
     """One key column's values, ``right``'s then ``left``'s, as codes equal where the values
     are (NaN equal to NaN). A categorical ``left`` (a chunk's cells by their KPI) is read by
-    its codes, so that only ``right``'s few values are looked up, not every cell's."""
+    its codes, so that only ``right``'s values are looked up, not every cell's; and only
+    ``right``'s categories where it has some too."""
     if not isinstance(left.dtype, pd.CategoricalDtype):
-        codes, _ = pd.factorize(np.concatenate([right, left.to_numpy()]), use_na_sentinel=False)
+        values = np.concatenate([right.to_numpy(), left.to_numpy()])
+        codes, _ = pd.factorize(values, use_na_sentinel=False)
         return np.asarray(codes, dtype=np.int64)
     categories = left.cat.categories
     nan, absent = len(categories), len(categories) + 1  # absent: a value no cell has
-    theirs = categories.get_indexer(right)
-    theirs = np.where(pd.isna(right), nan, np.where(theirs < 0, absent, theirs))
+    if isinstance(right.dtype, pd.CategoricalDtype):
+        among = categories.get_indexer(right.cat.categories)
+        among = np.append(np.where(among < 0, absent, among), nan)  # code -1: missing
+        theirs = among[right.cat.codes.to_numpy()]
+    else:
+        values = right.to_numpy()
+        theirs = categories.get_indexer(values)
+        theirs = np.where(pd.isna(values), nan, np.where(theirs < 0, absent, theirs))
     mine = left.cat.codes.to_numpy()
     return np.concatenate([theirs, np.where(mine < 0, nan, mine)]).astype(np.int64)
 

@@ -1585,6 +1585,36 @@ def test_empty_plan_cells_are_typed_apart_and_rejoin_the_target_table(
     )
 
 
+def test_rows_of_each_distinct_definitions_are_made_once_and_given_to_each_workbook(
+    samples: list[WorkbookData], master: M.Master, krabi_master: M.Master
+) -> None:
+    """A round's workbooks share a few divisions' definitions: their rows are made once
+    each, and every workbook gets its own division's, in the order of the workbooks."""
+    chunk = [
+        dataclasses.replace(book, source=f"{copy}-{book.source}")
+        for copy in range(3)
+        for book in samples
+    ]
+    used, _, _ = choose_all(chunk, [master, krabi_master])
+    distinct = {id(defs) for defs in used.values()}
+    assert 1 < len(distinct) < len(used)
+    made: list[int] = []
+
+    def rows_of(defs: Any) -> list[tuple[Any, ...]]:
+        made.append(id(defs))
+        return [(kpi.kpi_id, kpi.weight) for kpi in defs.scored]
+
+    frame = F.by_source(used, rows_of, ["kpi_id", "weight"])
+    assert sorted(made) == sorted(distinct)  # once per distinct definitions
+    expected = [
+        (source, kpi.kpi_id, kpi.weight) for source, defs in used.items() for kpi in defs.scored
+    ]
+    assert list(frame.itertuples(index=False, name=None)) == expected
+    # nothing to make: the columns, no rows
+    none = F.by_source(used, lambda defs: [], ["kpi_id", "weight"])
+    assert none.empty and list(none.columns) == ["source", "kpi_id", "weight"]
+
+
 def test_the_forms_locked_texts_read_apart_give_the_locked_table_of_every_cell_typed(
     samples: list[WorkbookData], master: M.Master, krabi_master: M.Master
 ) -> None:

@@ -479,6 +479,12 @@ def test_lookup_adds_what_a_left_merge_on_the_first_rows_adds(on: list[str]) -> 
     # keys as categories (a chunk's cells by their KPI) find the same rows
     as_categories = left.astype({"source": "category", "kpi_id": "category"})
     assert (lookup_positions(as_categories, right, on) == lookup_positions(left, right, on)).all()
+    # and so do both sides as categories, each of its own (values the other lacks, a
+    # missing value)
+    right_categories = right.astype({"source": "category", "kpi_id": "category"})
+    assert right_categories["kpi_id"].cat.codes.lt(0).any()
+    expected = lookup_positions(left, right, on)
+    assert (lookup_positions(as_categories, right_categories, on) == expected).all()
     # every key found: whole numbers stay whole numbers, as a merge keeps them
     some = left[left["source"].isin(["a", "b"])].reset_index(drop=True)
     assert lookup(some, right, ["source"], ["count"])["count"].dtype == "int64"

@@ -105,10 +105,12 @@ class DefinitionSource:
         self.masters = list(masters)
         self._cache: dict[tuple[int, str], tuple[Definitions, str]] = {}
         self._signatures: dict[int, str] = {}
+        self._codes = [set(m.division_codes()) for m in self.masters]
 
     def master_for(self, book: WorkbookData) -> Master | None:
         """The master that defines this workbook's division, its fiscal year's first."""
-        having = [m for m in self.masters if book.division_code in m.division_codes()]
+        code = book.division_code
+        having = [m for m, codes in zip(self.masters, self._codes, strict=True) if code in codes]
         same_year = [m for m in having if m.fiscal_year_be == book.fiscal_year_be]
         candidates = same_year or having
         return candidates[0] if candidates else None
