@@ -1566,15 +1566,17 @@ def test_empty_plan_cells_are_typed_apart_and_rejoin_the_target_table(
     kpis = F.kpi_frame(used, info, F.Rubrics())
     context = (info, kpis, F.data_fields(used), F.target_definitions(used))
     every = F.prepare_cells(cells_frame(books), *context)
-    empty, rest = F.empty_plans(cells_frame(books))
-    assert 0 < len(empty) < len(every) and len(empty) + len(rest) == len(every)
+    empty, texts, rest = F.split_apart(cells_frame(books))
+    assert 0 < len(empty) < len(every)
+    assert len(empty) + len(texts) + len(rest) == len(every)
     # the empty ones are blank plan cells of target sheets, every other cell is as before
     place = ["source", "sheet", "row", "column"]
     typed_whole = every.merge(empty[place], on=place)
     assert set(typed_whole["expect"]) == {"plan"} and set(typed_whole["state"]) == {"blank"}
     assert len(typed_whole) == len(empty)
     typed = F.prepare_cells(rest, *context)
-    kept = every[~every.set_index(place).index.isin(empty.set_index(place).index)]
+    apart = pd.concat([empty[place], texts[place]]).set_index(place).index
+    kept = every[~every.set_index(place).index.isin(apart)]
     pd.testing.assert_frame_equal(typed, kept.reset_index(drop=True))
     # the target table's cells, the empty ones among them again, in the order read
     joined = F.target_cells(typed, empty, info, context[3])
@@ -1627,9 +1629,9 @@ def test_the_forms_locked_texts_read_apart_give_the_locked_table_of_every_cell_t
     targets = F.target_definitions(used)
     context = (info, kpis, F.data_fields(used), targets)
     every = F.prepare_cells(cells_frame(books), *context)
-    texts, rest = F.locked_texts(cells_frame(books))
+    empty, texts, rest = F.split_apart(cells_frame(books))
     assert set(texts["table"]) == {"form"} and "kpi_id" not in set(texts["field"])
-    assert len(texts) + len(rest) == len(every)
+    assert len(empty) + len(texts) + len(rest) == len(every)
     assert {"issue", "name", "unit", "level_1", "level_5"} <= set(texts["field"])
     place = ["source", "sheet", "row", "column"]
     typed_whole = every.merge(texts[place], on=place)

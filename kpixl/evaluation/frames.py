@@ -211,48 +211,42 @@ def target_definitions(used: Mapping[str, Definitions]) -> pd.DataFrame:
 # --- cells ------------------------------------------------------------------------------
 
 
-def empty_plans(cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The cells read, split in two: the plan cells of the target sheets that hold nothing
-    (no value, no formula, no error value), and every other cell.
+def split_apart(cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The cells read, split in three: the empty plan cells, the forms' locked texts, and
+    every other cell (taken once, in the order read).
 
-    Most of a target sheet is left empty (a plan for a few months of a few KPIs). An empty
-    plan cell says nothing to any check of cells, and the target table needs only where
-    it is (:func:`target_cells`): it need not be typed with every other cell
-    (:func:`prepare_cells`)."""
-    plans = np.flatnonzero(
-        (cells["table"].eq("target") & _plan_fields(cells["table"], cells["field"])).to_numpy()
-    )
+    Most of a target sheet is left empty (a plan for a few months of a few KPIs): a plan
+    cell of a target sheet that holds nothing (no value, no formula, no error value) says
+    nothing to any check of cells, and the target table needs only where it is
+    (:func:`target_cells`; columns :data:`_EMPTY_COLUMNS`).
+
+    The scoring forms' cells of the centre's texts (a KPI's issue, name, unit and
+    criteria) are a quarter of a round's cells, and each is only compared with the
+    centre's text (:func:`locked_table`): no check of cells applies to them and nothing
+    is scored from them. They are read as text (columns :data:`_LOCKED_CELL_COLUMNS`,
+    ``number`` NaN: a text's is not read).
+
+    Neither need be typed with every other cell (:func:`prepare_cells`)."""
+    table = cells["table"]
+    plans = np.flatnonzero((table.eq("target") & _plan_fields(table, cells["field"])).to_numpy())
     nothing = (
         pd.isna(cells["raw"].to_numpy()[plans])
         & (cells["formula"].to_numpy(dtype=object)[plans] == "")
         & (cells["error"].to_numpy(dtype=object)[plans] == "")
     )
     empty = plans[nothing]
-    if not len(empty):
-        return cells.iloc[:0][_EMPTY_COLUMNS], cells
-    rest = np.ones(len(cells), dtype=bool)
+    texts = (table.eq("form") & cells["field"].isin(_LOCKED_TEXTS)).to_numpy()
+    rest = ~texts
     rest[empty] = False
     return (
         cells.iloc[empty][_EMPTY_COLUMNS].reset_index(drop=True),
+        text_cells(cells[texts].reset_index(drop=True)).assign(number=np.nan)[_LOCKED_CELL_COLUMNS],
         cells[rest].reset_index(drop=True),
     )
 
 
 _EMPTY_COLUMNS = ["source", "sheet", "table", "kpi_id", "field", "row", "column"]
 """What is kept of an empty plan cell: where it is."""
-
-
-def locked_texts(cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The cells read, split in two: the scoring forms' cells of the centre's texts (a
-    KPI's issue, name, unit and criteria) read as text, and every other cell.
-
-    They are a quarter of a round's cells, and each is only compared with the centre's
-    text (:func:`locked_table`): no check of cells applies to them and nothing is scored
-    from them, so they need not be typed with every other cell (:func:`prepare_cells`).
-    Columns :data:`_LOCKED_CELL_COLUMNS` (``number`` NaN: a text's is not read)."""
-    at = (cells["table"].eq("form") & cells["field"].isin(_LOCKED_TEXTS)).to_numpy()
-    texts = text_cells(cells[at].reset_index(drop=True)).assign(number=np.nan)
-    return texts[_LOCKED_CELL_COLUMNS], cells[~at].reset_index(drop=True)
 
 
 _LOCKED_TEXTS = [key for key in L.FORM_LOCKED if key not in ("kpi_id", "weight")]
@@ -324,7 +318,7 @@ def target_cells(
     cells: pd.DataFrame, empty: pd.DataFrame | None, info: pd.DataFrame, targets: pd.DataFrame
 ) -> pd.DataFrame:
     """The cells of the target sheets' tables, typed (``cells``) and the empty plan cells
-    among them again (``empty``, see :func:`empty_plans`; None when they were typed with
+    among them again (``empty``, see :func:`split_apart`; None when they were typed with
     the others), in the order they were read: what the target table and the target values
     are laid out from."""
     target = cells.loc[
@@ -542,7 +536,7 @@ def locked_table(
     """Cells the centre defines, each with the centre's value: ``expected`` (text),
     ``shown`` (what the cell holds), ``same``, ``field_th``, ``fill`` (what the annotated
     copy puts back: the centre's value, a number for a weight). ``texts``: the forms'
-    locked texts where they were read apart (:func:`locked_texts`), else None."""
+    locked texts where they were read apart (:func:`split_apart`), else None."""
     expected = _centre_values(targets, used)
     shown = cells.loc[
         cells["table"].isin(["form", "target"]) & cells["kpi_id"].ne(""), _LOCKED_CELL_COLUMNS
