@@ -234,8 +234,8 @@ def _evaluate(
 _APART_FROM = 16
 """Workbooks evaluated together from which the empty plan cells are typed apart and the
 forms' locked texts read apart (:func:`kpixl.evaluation.frames.split_apart`): splitting
-and rejoining them costs a few
-ms, and saves ~0.25 and ~0.15 ms a workbook; fewer workbooks type them with the others."""
+and rejoining them costs a few ms, and saves ~0.25 and ~0.15 ms a workbook; fewer
+workbooks type them with the others."""
 
 
 def shared_values(evaluation: Evaluation, pool: dict[Any, Any] | None = None) -> Evaluation:
