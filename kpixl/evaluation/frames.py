@@ -115,10 +115,7 @@ def kpi_frame(
         "problem_th", "problem_en", "percent",
     ]  # fmt: skip
     frame = by_source(used, rows_of, columns)
-    years = dict(zip(info["source"], info["fiscal_year_be"], strict=True))
-    frame["fiscal_year_be"] = pd.array(
-        [int(years.get(source, 0) or 0) for source in frame["source"]], dtype="int64"
-    )
+    frame["fiscal_year_be"] = pd.array(_fiscal_years(frame, info), dtype="int64")
     frame["weight"] = frame["weight"].astype("float64")
     frame["quarter"] = pd.array(frame["quarter"], dtype="Int64")
     return frame
