@@ -58,6 +58,13 @@ returned-workbook reader keeps every XML part and gives calamine
 
 Memory stays bounded: parts are read in 64 KiB chunks; only ``[Content_Types].xml`` and
 the kept parts are held whole, all within :class:`Limits`.
+
+The parts a template brings and a division does not fill in (its styles, theme, workbook,
+relationships: every small part but the worksheets and shared strings) come back byte for
+byte in every workbook of a round made from it: the scan of such a part is remembered by
+its very bytes (a few dozen of them, each at most 64 KiB), so that it is scanned once per
+round instead of once per workbook. A part that is refused is refused every time: nothing
+is remembered of it. Each part is still inflated, counted and checked against its CRC.
 """
 
 from __future__ import annotations
@@ -1213,6 +1220,39 @@ def _not_workbook(fh: BinaryIO, parts: Mapping[str, zipfile.ZipInfo]) -> Unusabl
     return UnusableFile("file-not-workbook")
 
 
+_TEMPLATE_PART_BYTES = 64 * _KIB
+"""The largest part whose scan is remembered (:func:`_scanned`)."""
+
+
+def _from_template(content_type: str, info: zipfile.ZipInfo) -> bool:
+    """Whether a part is one a template brings and a division does not fill in: not a
+    worksheet or the shared strings (the cells), and small. Those come back byte for byte
+    in every workbook of a round made from one template (its styles, theme, workbook,
+    relationships, properties)."""
+    return (
+        content_type not in (_WORKSHEET_CT, _SHARED_STRINGS_CT)
+        and info.file_size <= _TEMPLATE_PART_BYTES
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _scanned(name: str, content_type: str, pillow: bool, data: bytes) -> frozenset[str]:
+    """What scanning part ``name`` (inflated: ``data``) notes, as :func:`_part_scanner`'s
+    scanner does; remembered by the part's very bytes, so that a part that comes back
+    unchanged in workbook after workbook (:func:`_from_template`) is scanned once. A part
+    refused (``file-xml-entities``, ``file-corrupt``) raises every time: nothing is
+    remembered of it.
+
+    Raises:
+        UnusableFile: what the scanner raises.
+    """
+    noted: set[str] = set()
+    scanner = _part_scanner(name, content_type, noted, pillow)
+    scanner.feed(data)
+    scanner.close()
+    return frozenset(noted)
+
+
 def _inspect_zip(
     fh: BinaryIO,
     file_size: int,
@@ -1262,14 +1302,20 @@ def _inspect_zip(
             labels.add(CONTENT_TYPE_LABELS[content_type])
         if lname.startswith(LABELLED_PREFIXES):
             labels.update(label for prefix, label in PREFIX_LABELS if lname.startswith(prefix))
-        scanner = _part_scanner(name, content_type, labels, pillow)
         if keep is not None and keep(name, content_type):
             chunks = []
-            _stream_part(fh, info, file_size, budget, _tee(chunks.append, scanner.feed))
-            scanner.close()
-            kept[name] = b"".join(chunks)
+            if _from_template(content_type, info):
+                _stream_part(fh, info, file_size, budget, chunks.append)
+                kept[name] = b"".join(chunks)
+                labels.update(_scanned(name, content_type, pillow, kept[name]))
+            else:
+                scanner = _part_scanner(name, content_type, labels, pillow)
+                _stream_part(fh, info, file_size, budget, _tee(chunks.append, scanner.feed))
+                scanner.close()
+                kept[name] = b"".join(chunks)
             checksums[name] = info.CRC
         else:
+            scanner = _part_scanner(name, content_type, labels, pillow)
             _stream_part(fh, info, file_size, budget, scanner.feed)
             scanner.close()
     return Container(

@@ -625,6 +625,63 @@ def test_keeping_parts_stays_within_the_limits(tmp_path: Path) -> None:
     assert peak < 12 * 2**20
 
 
+def _scans(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The parts scanned from now on, in order (the remembered scans forgotten first)."""
+    safety._scanned.cache_clear()
+    scanned: list[str] = []
+    make = safety._part_scanner
+
+    def counting(name: str, *args: object) -> object:
+        scanned.append(name)
+        return make(name, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(safety, "_part_scanner", counting)
+    return scanned
+
+
+def test_a_template_part_is_scanned_once_per_distinct_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # two submissions of one template: the same styles and drawing (a text box, which
+    # openpyxl drops), other cells
+    first = hostile.feature_xlsx(tmp_path, ["textbox"], name="first")
+    second = hostile.rewrite_parts(
+        first,
+        tmp_path / "second.xlsx",
+        {"xl/worksheets/sheet2.xml": _part(first, "xl/worksheets/sheet2.xml") + b" "},
+    )
+    scanned = _scans(monkeypatch)
+    found = [inspect_workbook(p, keep=is_xml_part) for p in (first, second)]
+    shapes = (describe(dropped.SHAPES),)
+    assert found[0].unsupported_parts == found[1].unsupported_parts == shapes
+    assert found[0].parts["xl/styles.xml"] == found[1].parts["xl/styles.xml"]
+    assert scanned.count("xl/styles.xml") == 1
+    assert scanned.count("xl/drawings/drawing1.xml") == 1
+    # the cells' parts are scanned in every workbook
+    assert scanned.count("xl/worksheets/sheet1.xml") == 2
+    assert scanned.count("xl/worksheets/sheet2.xml") == 2
+    # other bytes under the same name are scanned again
+    changed = hostile.rewrite_parts(
+        first,
+        tmp_path / "restyled.xlsx",
+        {"xl/styles.xml": _part(first, "xl/styles.xml").replace(b"Calibri", b"Tahoma")},
+    )
+    inspect_workbook(changed, keep=is_xml_part)
+    assert scanned.count("xl/styles.xml") == 2
+
+
+def test_a_refused_template_part_is_refused_every_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = hostile.entity_xlsx(tmp_path, "xl/styles.xml")
+    scanned = _scans(monkeypatch)
+    for _ in range(2):
+        with pytest.raises(UnusableFile) as caught:
+            inspect_workbook(path, keep=is_xml_part)
+        assert caught.value.code == "file-xml-entities"
+    assert scanned.count("xl/styles.xml") == 2
+
+
 SAMPLES = sorted((Path(__file__).resolve().parent.parent / "sample_workbooks").rglob("*.xlsx"))
 
 
