@@ -6,7 +6,7 @@ kind's computation, and the tables the form checks read.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -551,7 +551,11 @@ def locked_table(
     expected_text = map_distinct(both["expected"], lambda v: clean_text(str(v)))
     same = actual.eq(expected_text)
     weight = both["field"].eq("weight")
-    centre_weight = map_distinct(both["expected"], parse_number).astype("float64")
+    # the centre's weight, read as a number where the field is one (NaN elsewhere)
+    is_weight = weight.to_numpy()
+    weights = np.full(len(both), np.nan)
+    weights[is_weight] = map_distinct(both["expected"][is_weight], parse_number).astype("float64")
+    centre_weight = pd.Series(weights, index=both.index)
     same = same.where(~weight, (centre_weight - both["number"]).abs().lt(1e-9))
     fill = both["expected"].astype(object).where(~weight, centre_weight)
     locked = both.assign(
@@ -604,20 +608,19 @@ _LOCKED_CELL_COLUMNS = [
 def _unknown_rows(shown: pd.DataFrame, kpis: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
     """A row whose KPI id is not one of the centre's, reported on its id cell."""
 
-    def keys(frame: pd.DataFrame, *names: str) -> Iterable[tuple[Any, ...]]:
-        return zip(*(frame[name].tolist() for name in names), strict=True)
-
-    known = {("form", *key) for key in keys(kpis, *KEYS)}
-    known |= {("target", *key) for key in keys(targets, *KEYS)}
-    # Only workbooks whose definitions count: the others are not compared at all.
-    compared = set(kpis["source"]) | set(targets["source"])
+    known = pd.DataFrame(
+        {
+            "table": ["form"] * len(kpis) + ["target"] * len(targets),
+            **{
+                k: np.concatenate([kpis[k].to_numpy(object), targets[k].to_numpy(object)])
+                for k in KEYS
+            },
+        }
+    )
     ids = shown[shown["field"].eq("kpi_id")]
-    unknown = ids[
-        np.array(
-            [key not in known and key[1] in compared for key in keys(ids, "table", *KEYS)],
-            dtype=bool,
-        )
-    ]
+    # Only workbooks whose definitions count: the others are not compared at all.
+    compared = ids["source"].isin(known["source"]).to_numpy()
+    unknown = ids[compared & (lookup_positions(ids, known, ["table", *KEYS]) < 0)]
     return unknown.assign(
         shown=unknown["written"],
         expected="—",
