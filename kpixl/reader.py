@@ -36,7 +36,15 @@ from kpixl.master import fingerprint, text_fingerprint
 from kpixl.patch.xmltext import unescape
 from kpixl.safety import UnusableFile, inspect_workbook, is_xml_part
 from kpixl.thai import clean_text
-from kpixl.workbook import BOOK_CELL_COLUMNS, CELL_COLUMNS, CellColumns, WorkbookData
+from kpixl.workbook import (
+    BOOK_CELL_COLUMNS,
+    CELL_COLUMNS,
+    CELL_COLUMNS_EACH,
+    RUN_COLUMNS,
+    CellColumns,
+    Runs,
+    WorkbookData,
+)
 
 __all__ = ["CELL_COLUMNS", "WorkbookData", "read_workbook"]
 
@@ -690,16 +698,17 @@ def _read_tables(
             signoff_sheet = chosen.sheet
     if signoff_sheet in grids:
         _read_signoff(found, signoff_sheet, grids[signoff_sheet])
-    # Tuples: of values only, the garbage collector stops looking into them (it looks into
-    # every list, each time, however long a batch keeps it).
-    return {name: tuple(column) for name, column in found.columns.items()}, findings
+    return found.cell_columns(), findings
 
 
 class _Found:
-    """The cells read, column by column (see :data:`kpixl.workbook.CellColumns`)."""
+    """The cells read, column by column (see :data:`kpixl.workbook.CellColumns`); a row's
+    sheet, table, KPI and row as one run each (:class:`kpixl.workbook.Runs`)."""
 
     def __init__(self) -> None:
-        self.columns: dict[str, list[Any]] = {name: [] for name in BOOK_CELL_COLUMNS}
+        self.columns: dict[str, list[Any]] = {name: [] for name in CELL_COLUMNS_EACH}
+        self.runs: list[tuple[str, str, str, int]] = []  # (sheet, table, kpi_id, row)
+        self.counts: list[int] = []
 
     def add(
         self,
@@ -732,12 +741,9 @@ class _Found:
             c["error"] += [""] * count
             c["percent"] += [False] * count
             c["cached"] += [False] * count
-        c["sheet"] += [sheet] * count
-        c["table"] += [table] * count
-        c["kpi_id"] += [kpi_id] * count
         c["field"] += keys
-        c["row"] += [row] * count
         c["column"] += columns
+        self._run((sheet, table, kpi_id, row), count)
 
     def add_cell(
         self, grid: _Grid, sheet: str, table: str, kpi_id: str, row: int, column: int, key: str
@@ -752,12 +758,27 @@ class _Found:
         c["error"].append(meta.error)
         c["percent"].append(row in grid.meta_rows and meta.style in grid.percent_styles)
         c["cached"].append(meta.cached)
-        c["sheet"].append(sheet)
-        c["table"].append(table)
-        c["kpi_id"].append(kpi_id)
         c["field"].append(key)
-        c["row"].append(row)
         c["column"].append(column)
+        self._run((sheet, table, kpi_id, row), 1)
+
+    def _run(self, run: tuple[str, str, str, int], count: int) -> None:
+        if self.runs and self.runs[-1] == run:
+            self.counts[-1] += count
+        elif count:
+            self.runs.append(run)
+            self.counts.append(count)
+
+    def cell_columns(self) -> dict[str, Sequence[Any]]:
+        """The cells read (:data:`kpixl.workbook.CellColumns`)."""
+        # Tuples: of values only, the garbage collector stops looking into them (it looks
+        # into every list, each time, however long a batch keeps it).
+        found: dict[str, Sequence[Any]] = {name: tuple(c) for name, c in self.columns.items()}
+        counts = tuple(self.counts)
+        in_runs = zip(*self.runs, strict=True) if self.runs else [()] * len(RUN_COLUMNS)
+        for name, values in zip(RUN_COLUMNS, in_runs, strict=True):
+            found[name] = Runs(tuple(values), counts)
+        return {name: found[name] for name in BOOK_CELL_COLUMNS}
 
 
 _NO_META = _CellMeta()

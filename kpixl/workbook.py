@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,9 +38,43 @@ CELL_COLUMNS = [
 BOOK_CELL_COLUMNS = [name for name in CELL_COLUMNS if name != "source"]
 """The columns of one workbook's cells (:data:`CellColumns`): its source is the book's."""
 
+RUN_COLUMNS = ("sheet", "table", "kpi_id", "row")
+"""The columns the reader gives as :class:`Runs`: the same for every cell of a row (in the
+order of a run's values)."""
+CELL_COLUMNS_EACH = [name for name in BOOK_CELL_COLUMNS if name not in RUN_COLUMNS]
+"""The columns of one value per cell."""
+
 CellColumns = Mapping[str, Sequence[Any]]
 """One workbook's cells, column by column: a sequence per name of :data:`BOOK_CELL_COLUMNS`,
-all of one length."""
+all of one length (a column that repeats a value cell after cell may be :class:`Runs`)."""
+
+
+@dataclass(frozen=True)
+class Runs(Sequence[Any]):
+    """A column of cells as runs of one value: ``values[i]`` repeated ``counts[i]`` times.
+
+    The reader reads a table row by row, and a row's cells share their sheet, table, KPI
+    and row: one run each instead of one value per cell, which :func:`cells_frame` turns
+    into a column without a value per cell to join and hash."""
+
+    values: tuple[Any, ...]
+    counts: tuple[int, ...]
+
+    def __len__(self) -> int:
+        return sum(self.counts)
+
+    def __iter__(self) -> Iterator[Any]:
+        return itertools.chain.from_iterable(map(itertools.repeat, self.values, self.counts))
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return list(self)[index]
+        at = index + len(self) if index < 0 else index
+        for value, count in zip(self.values, self.counts, strict=True):
+            if 0 <= at < count:
+                return value
+            at -= count
+        raise IndexError("Runs index out of range")
 
 
 def empty_cells() -> pd.DataFrame:
@@ -51,13 +85,14 @@ def empty_cells() -> pd.DataFrame:
 def cells_frame(books: Iterable[WorkbookData]) -> pd.DataFrame:
     """The cells of ``books`` in one frame, built once from their columns: a frame per
     workbook, concatenated, costs several times as much as the cells themselves."""
-    parts = [(b.source, b.cell_columns) for b in books if b.cell_columns["sheet"]]
+    parts = [(b.source, b.cell_columns) for b in books if len(b.cell_columns["sheet"])]
     if not parts:
         return empty_cells()
     joined = {
         name: list(itertools.chain.from_iterable(columns[name] for _, columns in parts))
-        for name in BOOK_CELL_COLUMNS
+        for name in CELL_COLUMNS_EACH
     }
+    runs = {name: _runs([columns[name] for _, columns in parts]) for name in RUN_COLUMNS}
     sources: dict[str, int] = {}
     codes = [sources.setdefault(source, len(sources)) for source, _ in parts]
     data: dict[str, Any] = {
@@ -67,26 +102,46 @@ def cells_frame(books: Iterable[WorkbookData]) -> pd.DataFrame:
             np.repeat(codes, [len(columns["sheet"]) for _, columns in parts]),
             categories=pd.Index(list(sources), dtype=str),
         ),
-        **{name: pd.Series(joined[name], dtype=str) for name in ("sheet", "formula", "error")},
-        "kpi_id": _categorical(joined["kpi_id"]),
+        "sheet": pd.Series(np.repeat(*runs["sheet"]), dtype=str),
+        **{name: pd.Series(joined[name], dtype=str) for name in ("formula", "error")},
+        "kpi_id": _categorical(*runs["kpi_id"]),
         # Compared with a word dozens of times over every cell: as categories, each
         # comparison is one of small integers (a text column's costs ~75 ns a cell).
-        "table": _categorical(joined["table"]),
-        "field": _categorical(joined["field"]),
+        "table": _categorical(*runs["table"]),
+        "field": _categorical(np.array(joined["field"], dtype=object)),
         # An object column: pandas would infer a string dtype for a column of text and
         # None, and a blank would read back as NaN.
         "raw": pd.Series(joined["raw"], dtype=object),
-        "row": np.array(joined["row"], dtype="int64"),
+        "row": np.repeat(runs["row"][0].astype("int64"), runs["row"][1]),
         "column": np.array(joined["column"], dtype="int64"),
         "percent": np.array(joined["percent"], dtype=bool),
         "cached": np.array(joined["cached"], dtype=bool),
     }
-    return pd.DataFrame(data, columns=CELL_COLUMNS)
+    # Every column is made here for this frame alone: nothing to copy.
+    return pd.DataFrame(data, columns=CELL_COLUMNS, copy=False)
 
 
-def _categorical(texts: list[str]) -> pd.Categorical:
-    """``pd.Categorical(texts)`` (sorted ``str`` categories) at half its cost."""
-    codes, uniques = pd.factorize(np.array(texts, dtype=object), sort=True)
+def _runs(columns: Sequence[Sequence[Any]]) -> tuple[np.ndarray, np.ndarray]:
+    """The runs of ``columns`` one after the other: their values and their lengths (a
+    column that is not :class:`Runs` is runs of one)."""
+    values: list[Any] = []
+    counts: list[int] = []
+    for column in columns:
+        if isinstance(column, Runs):
+            values += column.values
+            counts += column.counts
+        else:
+            values += column
+            counts += itertools.repeat(1, len(column))
+    return np.array(values, dtype=object), np.array(counts, dtype=np.int64)
+
+
+def _categorical(texts: np.ndarray, counts: np.ndarray | None = None) -> pd.Categorical:
+    """``pd.Categorical(texts)`` (sorted ``str`` categories) at half its cost; with
+    ``counts``, of each text repeated that many times (only the texts are hashed)."""
+    codes, uniques = pd.factorize(texts, sort=True)
+    if counts is not None:
+        codes = np.repeat(codes, counts)
     return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=str))
 
 

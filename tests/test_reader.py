@@ -4,7 +4,9 @@ and a workbook filled and saved by LibreOffice."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import itertools
 import json
 import math
 import re
@@ -31,7 +33,7 @@ from kpixl.fill import Filler
 from kpixl.master import Master, division_definitions, fingerprint, text_fingerprint
 from kpixl.reader import CELL_COLUMNS, WorkbookData, read_workbook
 from kpixl.safety import UnusableFile
-from kpixl.workbook import cells_frame
+from kpixl.workbook import RUN_COLUMNS, Runs, cells_frame
 
 FORM, DATA, TARGET, META = L.FORM_SHEET, L.DATA_SHEET, L.TARGET_SHEET, L.META_SHEET
 
@@ -218,6 +220,43 @@ def test_a_chunks_cells_are_one_frame_of_every_books_cells(
     assert together[["row", "column"]].dtypes.tolist() == ["int64", "int64"]
     assert together[["percent", "cached"]].dtypes.tolist() == [bool, bool]
     assert cells_frame([]).columns.tolist() == CELL_COLUMNS and cells_frame([]).empty
+
+
+def test_a_rows_sheet_table_kpi_and_row_are_read_as_runs(fin_filled: Path) -> None:
+    book = read_workbook(fin_filled)
+    columns = book.cell_columns
+    cells = len(columns["field"])
+    for name in RUN_COLUMNS:
+        runs = columns[name]
+        assert isinstance(runs, Runs)
+        assert len(runs) == cells and len(runs.values) == len(runs.counts)
+        # a run per row read at most, consecutive equal runs joined
+        assert len(runs.values) < cells / 3
+    keys = list(zip(*(columns[name].values for name in RUN_COLUMNS), strict=True))
+    assert all(a != b for a, b in itertools.pairwise(keys))
+    # each cell still has its own value, as the frame of the workbook shows
+    frame = book.cells
+    for name in RUN_COLUMNS:
+        assert list(columns[name]) == frame[name].astype(object).tolist()
+        assert columns[name][-1] == frame[name].iloc[-1]
+
+
+def test_cells_as_runs_make_the_frame_that_cells_one_by_one_make(
+    fin_filled: Path, templates: dict[str, Path]
+) -> None:
+    books = [read_workbook(fin_filled), read_workbook(templates["EDU"], source="edu.xlsx")]
+    # the second workbook's columns one value per cell, as any other maker may give them
+    plain = dataclasses.replace(
+        books[1], cell_columns={k: list(v) for k, v in books[1].cell_columns.items()}
+    )
+    assert not any(isinstance(v, Runs) for v in plain.cell_columns.values())
+    pd.testing.assert_frame_equal(cells_frame([books[0], plain]), cells_frame(books))
+    runs = Runs(("a", "b", "c"), (2, 1, 3))
+    assert list(runs) == runs[:] == ["a", "a", "b", "c", "c", "c"] and len(runs) == 6
+    assert (runs[1], runs[2], runs[-1], runs[-4]) == ("a", "b", "c", "b")
+    with pytest.raises(IndexError):
+        runs[6]
+    assert len(Runs((), ())) == 0
 
 
 def test_a_source_name_can_be_given(fin_filled: Path) -> None:
