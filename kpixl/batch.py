@@ -8,12 +8,10 @@ writes an annotated copy of each and the results (JSON and CSV).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import json
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ from kpixl.csvout import write_csv
 from kpixl.errors import OutputClash
 from kpixl.evaluation import Evaluation, combine, evaluate, shared_values
 from kpixl.findings import concat_findings, finding, findings_frame, with_kpi_names
+from kpixl.gcfreeze import older_objects_frozen
 from kpixl.master import Master
 from kpixl.reader import read_workbook
 from kpixl.safety import UnusableFile
@@ -199,7 +198,7 @@ def run_batch(
     items = list(sources.items())
     evaluations, unusable, evaluated = [], [], []
     pool: dict[Any, Any] = {}  # the chunks' results share one object per distinct value
-    with _older_objects_frozen():
+    with older_objects_frozen():
         for start in range(0, max(len(items), 1), CHUNK):
             books, bad = read_all(dict(items[start : start + CHUNK]))
             evaluation = evaluate(books, master, share=False)  # shared below, with the pool
@@ -212,24 +211,6 @@ def run_batch(
         if out_dir is not None:
             write_outputs(result, evaluated, Path(out_dir))
     return result
-
-
-@contextlib.contextmanager
-def _older_objects_frozen() -> Iterator[None]:
-    """While a batch runs, the garbage collector's full passes leave out the objects that
-    were there before it (the modules, pandas, the masters …): they outlive the batch, and
-    with pandas loaded a pass over them costs ~50 ms, about one every 300 workbooks
-    checked. They are collected as before once the batch ends. A program that froze
-    objects itself (``gc.freeze``) keeps its own arrangement: nothing is frozen or
-    unfrozen then."""
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 @dataclass(frozen=True)

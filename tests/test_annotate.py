@@ -4,6 +4,7 @@ untouched byte for byte."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import io
 import zipfile
@@ -33,6 +34,7 @@ from kpixl.annotate import (
 from kpixl.cells import cell_ref, parse_cell
 from kpixl.findings import FINDING_COLUMNS, finding, findings_frame
 from kpixl.master import master_from_csv
+from kpixl.patch.package import Package
 from kpixl.templates import write_division_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -590,6 +592,28 @@ def rewrite(src: Path, dst: Path, change: Any, extra: dict[str, bytes] | None = 
             b.writestr(name, data)
     dst.write_bytes(out.getvalue())
     return dst
+
+
+def test_a_copy_is_written_with_the_older_objects_left_out_of_full_collections(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full pass of the collector over pandas and the rest costs several copies' time:
+    while a copy is written, the objects there before are frozen (and only then)."""
+    seen: list[int] = []
+    save = Package.save
+
+    def saving(self: Package, target: Path) -> None:
+        seen.append(gc.get_freeze_count())
+        save(self, target)
+
+    monkeypatch.setattr(Package, "save", saving)
+    assert gc.get_freeze_count() == 0
+    annotate(small, tmp_path / "out.xlsx", [], NO_FILLS)
+    assert len(seen) == 1 and seen[0] > 0
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(ValueError, match="does not exist"):
+        annotate(small, tmp_path / "again.xlsx", [], [("ไม่มี", "A1", 1)])
+    assert gc.get_freeze_count() == 0
 
 
 def test_xlsm_gives_a_macro_free_xlsx_and_says_so(small: Path, tmp_path: Path) -> None:
