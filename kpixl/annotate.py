@@ -410,7 +410,6 @@ class _Job:
                         "cell": cell_ref(*where),
                         "xf": old.style if old else ws.default_style(*where),
                         "filled": key in values,
-                        "original": old.xml.decode() if old else None,
                     }
                 )
             ws.apply(

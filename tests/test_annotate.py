@@ -34,7 +34,10 @@ from kpixl.annotate import (
 from kpixl.cells import cell_ref, parse_cell
 from kpixl.findings import FINDING_COLUMNS, finding, findings_frame
 from kpixl.master import master_from_csv
+from kpixl.patch import record as R
 from kpixl.patch.package import Package
+from kpixl.patch.sheet import Worksheet
+from kpixl.patch.workbook import Workbook as PatchWorkbook
 from kpixl.templates import write_division_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -722,6 +725,22 @@ def test_reannotating_a_corrected_copy_leaves_no_trace_of_fixed_findings(
     c = form_cells(template)
     first = tmp_path / "first.checked.xlsx"
     annotate(template, first, records, fills)
+    # The record keeps each original byte once: a marked cell's XML is in its splices only.
+    pkg = Package.open(first)
+    book = PatchWorkbook(pkg)
+    record = R.recorded(R.read_meta(pkg, book))
+    pkg.close()
+    assert record is not None
+    part = sheet_parts(template)[L.FORM_SHEET]
+    was = "".join(w for _, w, _ in record["parts"][part]["splices"])
+    source = Package.open(template)
+    original_cells = Worksheet(source, part).cells()
+    source.close()
+    assert {c["cell"] for c in record["cells"]} >= {c["result_1"], c["result_2"]}
+    for item in record["cells"]:
+        assert set(item) == {"sheet", "cell", "xf", "filled"}
+        old = original_cells.get(parse_cell(item["cell"]))
+        assert old is None or old.xml.decode() in was
     # Annotating the copy again with the same findings gives the same parts.
     again = tmp_path / "again.checked.xlsx"
     annotate(first, again, records, fills)

@@ -3,7 +3,8 @@
 The record is JSON in the very hidden ``_kpixl`` sheet (rows ``checked_copy`` = 1 and
 ``annotations``, chunked like ``definitions``). It holds, per part kpixl edited, the
 part's SHA-256 as written and every splice (position, original bytes, new bytes); the parts
-kpixl added; and, per cell, its original style index and what was filled or commented.
+kpixl added; and, per cell, its original style index and what was filled or commented
+(its original XML is in the splices: the record holds each original byte once).
 
 Taking an annotation away (:func:`restore`): a part that is still exactly as kpixl wrote it
 gets its splices undone in reverse, which gives back the original bytes; kpixl's own parts
@@ -143,7 +144,7 @@ def _restore_by_meaning(
     package: Package, book: Workbook, record: dict[str, Any], intact: set[str]
 ) -> None:
     parts = {s.name: s.part for s in book.sheets() if s.part}
-    styles: dict[str, dict[tuple[int, int], tuple[int, Any]]] = {}
+    styles: dict[str, dict[tuple[int, int], int]] = {}
     for item in record.get("cells", []):
         part = parts.get(str(item.get("sheet")))
         if part is None or part in intact:
@@ -152,15 +153,14 @@ def _restore_by_meaning(
             where = parse_cell(str(item.get("cell")))
         except ValueError:
             continue
-        original = item.get("original")
-        styles.setdefault(part, {})[where] = (int(item.get("xf", 0)), original)
+        styles.setdefault(part, {})[where] = int(item.get("xf", 0))
     for part, cells in styles.items():
         sheet = Worksheet(package, part)
         present = sheet.cells({r for r, _ in cells})
         edits = {
             w: CellEdit(restyle=_const(xf))
-            for w, (xf, original) in cells.items()
-            if w in present and present[w].xml.decode() != original and present[w].style != xf
+            for w, xf in cells.items()
+            if w in present and present[w].style != xf
         }
         sheet.apply(edits)
     notes: dict[str, set[tuple[int, int]]] = {}
