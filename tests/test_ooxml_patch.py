@@ -15,7 +15,7 @@ from kpixl.patch import PatchUnsupported
 from kpixl.patch.package import Package, Splice
 from kpixl.patch.sheet import CellEdit, Worksheet
 from kpixl.patch.workbook import Workbook
-from kpixl.patch.xmltext import unescape
+from kpixl.patch.xmltext import clean_text, escape, unescape
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -204,3 +204,15 @@ def test_unescape_reads_text_as_an_xml_parser_does(pieces: list[tuple[str, int]]
     parsed = ET.fromstring(f"<v>{written}</v>").text or ""
     assert unescape(written.encode()) == parsed
     assert unescape(b"&#99999999999999999999;&lt;") == "&#99999999999999999999;<"
+
+
+@given(st.text(st.sampled_from("&<>\"'\r ]ก\x01\ufffe\U0001f600a"), max_size=40))
+def test_escaped_text_reads_back_as_content_and_as_an_attribute(text: str) -> None:
+    """What an XML parser reads back is the text made safe (clean_text), as element content
+    (where a quote is written as it is) and as a double-quoted attribute value."""
+    safe = clean_text(text, len(text) + 1)
+    content, attribute = escape(text, quote=False), escape(text)
+    root = ET.fromstring(b'<v a="' + attribute + b'">' + content + b"</v>")
+    assert (root.text or "") == safe == unescape(content) == root.get("a")
+    assert content.count(b'"') == text.count('"') and b"&quot;" not in content
+

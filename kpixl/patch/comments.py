@@ -199,7 +199,7 @@ class Comments:
         element = X.find_one(data, prefix, b"authors")
         if element is None:
             raise PatchUnsupported(f"{self.part} has no authors")
-        new = b"<" + X.qname(prefix, b"author") + b">" + X.escape(author)
+        new = b"<" + X.qname(prefix, b"author") + b">" + X.escape(author, quote=False)
         new += b"</" + X.qname(prefix, b"author") + b">"
         if element.empty:
             tag = data[element.start : element.open_end]
@@ -233,7 +233,7 @@ class Comments:
             + b"><"
             + q(b"t")
             + b' xml:space="preserve">'
-            + X.escape(text)
+            + X.escape(text, quote=False)
             + b"</"
             + q(b"t")
             + b"></"

@@ -166,7 +166,7 @@ def render(layout: Layout, styles: Styles) -> bytes:
                     + b' t="inlineStr"><is><t'
                     + space
                     + b">"
-                    + X.escape(text)
+                    + X.escape(text, quote=False)
                     + b"</t></is></c>"
                 )
             else:
@@ -247,6 +247,8 @@ def render(layout: Layout, styles: Styles) -> bytes:
         + (b"<hyperlinks>" + b"".join(links) + b"</hyperlinks>" if links else b"")
         + b'<pageMargins left="0.4" right="0.4" top="0.5" bottom="0.6" header="0.3" footer="0.3"/>'
         b'<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
-        b"<headerFooter><oddFooter>" + X.escape(layout.footer) + b"</oddFooter></headerFooter>"
+        b"<headerFooter><oddFooter>"
+        + X.escape(layout.footer, quote=False)
+        + b"</oddFooter></headerFooter>"
         b"</worksheet>"
     )

@@ -389,12 +389,12 @@ class Worksheet:
                 tag = X.set_attr(tag, b"t", b"inlineStr")
                 t = X.qname(p, b"t")
                 is_ = X.qname(p, b"is")
-                body = b"<" + is_ + b"><" + t + _space(text) + b">" + X.escape(text)
+                body = b"<" + is_ + b"><" + t + _space(text) + b">" + X.escape(text, quote=False)
                 body += b"</" + t + b"></" + is_ + b">"
                 return _opened(tag) + body + b"</" + X.qname(p, b"c") + b">"
             tag = X.set_attr(tag, b"t", b"b" if kind == "b" else None)
         v = X.qname(p, b"v")
-        body += b"<" + v + b">" + X.escape(text) + b"</" + v + b">"
+        body += b"<" + v + b">" + X.escape(text, quote=False) + b"</" + v + b">"
         return _opened(tag) + body + b"</" + X.qname(p, b"c") + b">"
 
     def _dimension(self, edits: dict[tuple[int, int], CellEdit]) -> list[tuple[int, int, bytes]]:

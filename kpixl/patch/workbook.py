@@ -168,7 +168,7 @@ class Workbook:
             + b'" localSheetId="0"'
             + (b' hidden="1"' if hidden else b"")
             + b">"
-            + X.escape(formula)
+            + X.escape(formula, quote=False)
             + b"</"
             + X.qname(p, b"definedName")
             + b">"
@@ -399,7 +399,7 @@ def add_to_app_properties(package: Package, name: str) -> None:
         (
             title_vector.open_end,
             title_vector.open_end,
-            b"<" + lpstr + b">" + X.escape(name) + b"</" + lpstr + b">",
+            b"<" + lpstr + b">" + X.escape(name, quote=False) + b"</" + lpstr + b">",
         )
     )
     _apply(package, part, plan)

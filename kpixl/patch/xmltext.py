@@ -190,23 +190,28 @@ def set_attr(tag: bytes, name: bytes, value: bytes | None) -> bytes:
 
 def clean_text(text: str, limit: int = MAX_CELL_TEXT) -> str:
     """``text`` as a cell can hold it: XML-illegal characters replaced, cut with "…"."""
-    text = _ILLEGAL.sub("\ufffd", text)
+    if _ILLEGAL.search(text) is not None:
+        text = _ILLEGAL.sub("\ufffd", text)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
 
 
-def escape(text: str) -> bytes:
-    """Text as element content or a double-quoted attribute value, UTF-8."""
-    return (
+def escape(text: str, *, quote: bool = True) -> bytes:
+    """Text as a double-quoted attribute value, or with ``quote=False`` as element content
+    (where a quote needs no reference: a record of XML in a cell is a quarter shorter), UTF-8.
+    """
+    # bytes.replace: a third of the time of str.replace on a long text (a record's chunk),
+    # and the same result (these ASCII bytes never occur inside a multi-byte character)
+    data = (
         clean_text(text, len(text) + 1)
-        .replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-        .replace("\r", "&#13;")
         .encode()
+        .replace(b"&", b"&amp;")
+        .replace(b"<", b"&lt;")
+        .replace(b">", b"&gt;")
+        .replace(b"\r", b"&#13;")
     )
+    return data.replace(b'"', b"&quot;") if quote else data
 
 
 def unescape(raw: bytes) -> str:
