@@ -3,6 +3,7 @@ array formulas, dimension, defined names, raw copies."""
 
 from __future__ import annotations
 
+import hashlib
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -216,3 +217,35 @@ def test_escaped_text_reads_back_as_content_and_as_an_attribute(text: str) -> No
     assert (root.text or "") == safe == unescape(content) == root.get("a")
     assert content.count(b'"') == text.count('"') and b"&quot;" not in content
 
+
+def test_head_inflates_a_part_only_as_far_as_asked(tmp_path: Path) -> None:
+    """A part's head is read without inflating (nor CRC-checking) the rest: a part whose
+    end is damaged still gives its head, while reading it whole is refused."""
+    rows = "".join(
+        f'<x:row r="{n}"><x:c r="A{n}" t="inlineStr"><x:is><x:t>'
+        f"{hashlib.sha256(str(n).encode()).hexdigest()}</x:t></x:is></x:c></x:row>"
+        for n in range(1, 3000)
+    )
+    sheet = SHEET.replace(
+        "<x:sheetData>",
+        '<x:sheetViews><x:sheetView tabSelected="1"/></x:sheetViews><x:sheetData>' + rows,
+    )
+    path = package(tmp_path, sheet)
+    pkg = Package.open(path)
+    head = pkg.head("xl/worksheets/sheet1.xml", b"sheetData")
+    assert sheet.encode().startswith(head) and b"sheetData" in head and len(head) < 10_000
+    assert pkg.head("xl/worksheets/sheet2.xml", b"never there") == sheet.encode()
+    assert pkg.head("xl/worksheets/sheet2.xml", b"x") == pkg.read("xl/worksheets/sheet2.xml")
+    with pytest.raises(PatchUnsupported, match="missing"):
+        pkg.head("xl/worksheets/sheet9.xml", b"sheetData")
+    info = next(i for i in pkg.infos if i.filename == "xl/worksheets/sheet1.xml")
+    pkg.close()
+    damaged = bytearray(path.read_bytes())
+    end = info.header_offset + 30 + len(info.filename) + info.compress_size
+    damaged[end - 400 : end - 300] = bytes(100)
+    path.write_bytes(bytes(damaged))
+    pkg = Package.open(path)
+    assert pkg.head("xl/worksheets/sheet1.xml", b"sheetData") == head
+    with pytest.raises(PatchUnsupported, match="cannot be read"):
+        pkg.read("xl/worksheets/sheet1.xml")
+    pkg.close()

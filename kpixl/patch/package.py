@@ -35,6 +35,8 @@ DEFLATE_LEVEL = 1
 """zlib level of the parts a copy writes anew: a third of the default level's time, for
 parts ~25 % larger (a checked copy of ~39 KiB becomes ~44 KiB); deflating was the largest
 part of what writing a copy costs."""
+_HEAD_CHUNK = 2048
+"""Bytes inflated at a time by :meth:`Package.head`."""
 MAX_PART_BYTES = 64 * 1024 * 1024
 MAX_TOTAL_BYTES = 256 * 1024 * 1024
 """The limits of :class:`kpixl.safety.Limits`: a part the inspection would refuse is never
@@ -134,6 +136,25 @@ class Package:
             except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as error:
                 raise PatchUnsupported(f"the part {name} cannot be read ({error})") from None
         return self.data[name]
+
+    def head(self, name: str, stop: bytes) -> bytes:
+        """Part ``name`` from its start up to the first ``stop`` or its end, inflated no
+        further than that (only a part read to its end is checked against its CRC)."""
+        if name in self.changed or name in self.data:
+            return self.read(name)
+        data = b""
+        try:
+            with self.archive.open(name) as handle:
+                while chunk := handle.read(_HEAD_CHUNK):
+                    data += chunk
+                    if data.find(stop, max(len(data) - len(chunk) - len(stop), 0)) >= 0:
+                        return data
+        except KeyError:
+            raise PatchUnsupported(f"the part {name} is missing") from None
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as error:
+            raise PatchUnsupported(f"the part {name} cannot be read ({error})") from None
+        self.data[name] = data
+        return data
 
     def read_xml(self, name: str) -> bytes:
         """Part ``name``, checked to be XML the byte-level editing can handle."""

@@ -341,10 +341,11 @@ def unselect(package: Package, part: str) -> None:
 
 def selected(package: Package, part: str) -> bool:
     """Whether a view of sheet part ``part`` has its tab selected."""
-    raw = package.read(part)
-    if b"tabSelected" not in raw and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        # Nothing to find, and nothing to edit: the part need not be checked (parsed) for
-        # editing. Most sheets of a workbook are not selected.
+    # A worksheet's views come before its cells (CT_Worksheet): most sheets of a workbook
+    # are not selected, and need neither be inflated past their views nor checked
+    # (parsed) for editing.
+    head = package.head(part, b"sheetData")
+    if b"tabSelected" not in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return False
     data = package.read_xml(part)
     _, _, prefix, _ = X.root_tag(data)
