@@ -149,10 +149,11 @@ def render(layout: Layout, styles: Styles) -> bytes:
     for row in sorted(set(rows) | set(layout.heights)):
         cells = []
         for column, cell in rows.get(row, []):
-            if cell.look not in looks:
-                looks[cell.look] = look_index(styles, cell.look)
+            index = looks.get(cell.look)
+            if index is None:
+                index = looks[cell.look] = look_index(styles, cell.look)
             ref = cell_ref(row, column).encode()
-            style = b' s="' + str(looks[cell.look]).encode() + b'"'
+            style = b' s="' + str(index).encode() + b'"'
             kind, text = _typed(cell.value, False)
             if kind == "blank":
                 cells.append(b'<c r="' + ref + b'"' + style + b"/>")

@@ -58,7 +58,6 @@ class Cell(NamedTuple):
     end: int
     xml: bytes
     style: int
-    formula: bool
 
 
 @dataclass
@@ -147,7 +146,6 @@ class Worksheet:
         data = self.data
         cells = []
         previous = 0
-        formula = X.tag_pattern(self.prefix, b"f")
         start_tag = _cell_start(self.prefix)
         # A cell's end is found by its end tag (a cell holds no <c>): a search at C speed
         # through a long text, where a lazy pattern would try at every character.
@@ -176,7 +174,6 @@ class Worksheet:
                     end,
                     xml,
                     int(style) if style and style.isdigit() else 0,
-                    not empty and formula.search(xml, len(tag)) is not None,
                 )
             )
         return cells
@@ -189,6 +186,13 @@ class Worksheet:
             if r.cells is not None and (wanted is None or r.number in wanted)
             for c in r.cells
         }
+
+    def has_formula(self, cell: Cell) -> bool:
+        """Whether ``cell`` holds a formula (an ``<f>`` child)."""
+        tag = X.tag_pattern(self.prefix, b"c").match(cell.xml)
+        if tag is None or tag.group(1):
+            return False
+        return X.tag_pattern(self.prefix, b"f").search(cell.xml, tag.end()) is not None
 
     def merged(self) -> list[tuple[int, int, int, int]]:
         """(first row, first column, last row, last column) of each merged range."""
@@ -354,9 +358,9 @@ class Worksheet:
             style = self.default_style(row, column)
             if style:
                 tag = X.set_attr(tag, b"s", str(style).encode())
-            xml, old_style, formula = tag, style, False
+            xml, old_style = tag, style
         else:
-            xml, old_style, formula = cell.xml, cell.style, cell.formula
+            xml, old_style = cell.xml, cell.style
         open_end = X.tag_pattern(self.prefix, b"c").match(xml)
         if open_end is None:
             raise PatchUnsupported(f"{self.part}: an unreadable cell")
@@ -367,6 +371,7 @@ class Worksheet:
             if xml.endswith(b"/>") and len(xml) == len(tag):
                 return tag
             return tag + xml[open_end.end() :]
+        formula = cell is not None and self.has_formula(cell)
         return self._with_value(tag, xml, formula, edit.value)
 
     def _with_value(self, tag: bytes, xml: bytes, formula: bool, value: Any) -> bytes:
