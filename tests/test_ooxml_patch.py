@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kpixl.patch import PatchUnsupported
+from kpixl.patch import xmltext as X
 from kpixl.patch.package import Package, Splice
 from kpixl.patch.sheet import CellEdit, Worksheet
 from kpixl.patch.workbook import Workbook
@@ -250,3 +251,39 @@ def test_head_inflates_a_part_only_as_far_as_asked(tmp_path: Path) -> None:
     with pytest.raises(PatchUnsupported, match="cannot be read"):
         pkg.read("xl/worksheets/sheet1.xml")
     pkg.close()
+
+
+def test_a_template_parts_check_is_remembered_by_its_bytes_not_a_sheets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workbook and relationships parts come back byte for byte in every workbook of a
+    round: checked once. A sheet (the division's cells) is checked in every package, and a
+    refused part is refused every time."""
+    parsed: list[bytes] = []
+    refusal = X._refusal
+
+    def counting(data: bytes) -> str | None:
+        parsed.append(data)
+        return refusal(data)
+
+    X._remembered_refusal.cache_clear()
+    monkeypatch.setattr(X, "_refusal", counting)
+    path = package(tmp_path)
+    for _ in range(2):
+        pkg = Package.open(path)
+        Workbook(pkg).sheets()
+        Worksheet(pkg, "xl/worksheets/sheet1.xml")
+        pkg.close()
+    sheet = SHEET.encode()
+    assert parsed.count(sheet) == 2
+    assert parsed.count(WORKBOOK.encode()) == 1 and len(parsed) == 2 + 3
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    bad = package(broken, SHEET)
+    with zipfile.ZipFile(bad, "a") as z:
+        z.writestr("xl/styles.xml", "<styleSheet><unclosed></styleSheet>")
+    for _ in range(2):
+        pkg = Package.open(bad)
+        with pytest.raises(PatchUnsupported, match=r"styles\.xml is malformed"):
+            pkg.read_xml("xl/styles.xml")
+        pkg.close()

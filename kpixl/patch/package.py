@@ -8,13 +8,15 @@ annotation take kpixl's marks away again (:mod:`kpixl.patch.record`).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import hashlib
 import posixpath
 import struct
 import zipfile
-from collections.abc import Iterable
+import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +78,8 @@ class Package:
     deleted: set[str] = field(default_factory=set)
     fresh: set[str] = field(default_factory=set)
     journal: dict[str, list[Splice]] = field(default_factory=dict)
+    generation: int = 0
+    """Counts the parts added and deleted (what lists parts can tell when it is stale)."""
     checked: set[str] = field(default_factory=set)
     """Source parts found to be XML the editing can handle (a part's source never changes)."""
     _rels: dict[str, tuple[bytes, list[Rel]]] = field(default_factory=dict, repr=False)
@@ -115,52 +119,68 @@ class Package:
         return existing + [n for n in self.added if n not in self.deleted]
 
     @functools.cached_property
-    def _source_names(self) -> frozenset[str]:
-        return frozenset(i.filename for i in self.infos)
+    def _source(self) -> dict[str, zipfile.ZipInfo]:
+        return {i.filename: i for i in self.infos}
 
     def exists(self, name: str) -> bool:
         """Whether the package holds part ``name``."""
         if name in self.deleted:
             return False
-        return name in self._source_names or name in self.added
+        return name in self._source or name in self.added
 
     def read(self, name: str) -> bytes:
         """The bytes of part ``name`` as they are now."""
         if name in self.changed:
             return self.changed[name]
         if name not in self.data:
-            try:
-                self.data[name] = self.archive.read(name)
-            except KeyError:
-                raise PatchUnsupported(f"the part {name} is missing") from None
-            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as error:
-                raise PatchUnsupported(f"the part {name} cannot be read ({error})") from None
+            with _reading(name):
+                info = self._source.get(name)
+                if info is None:
+                    raise KeyError(name)
+                data = self._inflate(info)
+                if data is None:
+                    data = self.archive.read(info)
+                elif len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+                    raise zipfile.BadZipFile("a bad CRC or size")
+                self.data[name] = data
         return self.data[name]
 
     def head(self, name: str, stop: bytes) -> bytes:
         """Part ``name`` from its start up to the first ``stop`` or its end, inflated no
         further than that (only a part read to its end is checked against its CRC)."""
-        if name in self.changed or name in self.data:
+        info = self._source.get(name)
+        if name in self.changed or name in self.data or info is None:
             return self.read(name)
-        data = b""
-        try:
-            with self.archive.open(name) as handle:
-                while chunk := handle.read(_HEAD_CHUNK):
-                    data += chunk
+        with _reading(name):
+            raw = self._stored(info)
+            if raw is not None and info.compress_type == zipfile.ZIP_DEFLATED:
+                inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+                data = b""
+                while raw:
+                    chunk = inflater.decompress(raw, _HEAD_CHUNK)
+                    data, raw = data + chunk, inflater.unconsumed_tail
                     if data.find(stop, max(len(data) - len(chunk) - len(stop), 0)) >= 0:
                         return data
-        except KeyError:
-            raise PatchUnsupported(f"the part {name} is missing") from None
-        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as error:
-            raise PatchUnsupported(f"the part {name} cannot be read ({error})") from None
-        self.data[name] = data
-        return data
+        return self.read(name)
 
-    def read_xml(self, name: str) -> bytes:
-        """Part ``name``, checked to be XML the byte-level editing can handle."""
+    def _inflate(self, info: zipfile.ZipInfo) -> bytes | None:
+        """Entry ``info`` inflated straight from its stored bytes (zipfile's reader costs
+        more than inflating a small part), at most one byte more than its declared size;
+        None when zipfile must read it (see :meth:`_stored`)."""
+        raw = self._stored(info)
+        if raw is None:
+            return None
+        if info.compress_type == zipfile.ZIP_STORED:
+            return raw
+        return zlib.decompressobj(-zlib.MAX_WBITS).decompress(raw, info.file_size + 1)
+
+    def read_xml(self, name: str, *, cells: bool = False) -> bytes:
+        """Part ``name``, checked to be XML the byte-level editing can handle; ``cells``
+        for a part holding a division's cells (a worksheet, the shared strings), whose
+        check is never remembered from another package (see :func:`X.check_part`)."""
         data = self.read(name)
         if name not in self.changed and name not in self.checked:
-            X.check_part(name, data)
+            X.check_part(name, data, remember=not cells)
             self.checked.add(name)
         return data
 
@@ -209,14 +229,16 @@ class Package:
         """Add a new part."""
         if self.exists(name):
             raise ValueError(f"part {name} exists")
+        self.generation += 1
         self.deleted.discard(name)
-        if name not in self._source_names:
+        if name not in self._source:
             self.added.append(name)
         self.fresh.add(name)
         self.changed[name] = data
 
     def delete(self, name: str) -> None:
         """Remove part ``name`` from the package."""
+        self.generation += 1
         self.deleted.add(name)
         self.changed.pop(name, None)
         self.fresh.discard(name)
@@ -464,27 +486,37 @@ class Package:
         info.external_attr = 0o600 << 16
         return info
 
-    def _copy_raw(self, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> bool:
-        """Copy one entry's compressed bytes as they are; False when that is not safe."""
+    def _stored(self, info: zipfile.ZipInfo) -> bytes | None:
+        """Entry ``info``'s bytes as stored (compressed), or None when only zipfile can read
+        it: encrypted, compressed otherwise than deflate, zip64 sizes, or a local header
+        that does not agree with the directory (zipfile refuses that one)."""
         if info.flag_bits & 0x01 or info.compress_type not in (
             zipfile.ZIP_STORED,
             zipfile.ZIP_DEFLATED,
         ):
-            return False
+            return None
         if info.file_size >= 0xFFFFFFFF or info.compress_size >= 0xFFFFFFFF:
-            return False
+            return None
         source: Any = self.archive.fp
-        handle: Any = out.fp
-        if source is None or handle is None:
-            return False
+        if source is None:
+            return None
         source.seek(info.header_offset)
         header = source.read(_LOCAL_HEADER.size)
         if len(header) != _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
-            return False
+            return None
         fields = _LOCAL_HEADER.unpack(header)
-        source.seek(fields[10] + fields[11], 1)  # file name and extra field
+        encoding = "utf-8" if fields[3] & 0x800 else "cp437"
+        if source.read(fields[10]).decode(encoding, "replace") != info.orig_filename:
+            return None
+        source.seek(fields[11], 1)  # the extra field
         raw = source.read(info.compress_size)
-        if len(raw) != info.compress_size:
+        return raw if len(raw) == info.compress_size else None
+
+    def _copy_raw(self, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> bool:
+        """Copy one entry's compressed bytes as they are; False when that is not safe."""
+        raw = self._stored(info)
+        handle: Any = out.fp
+        if raw is None or handle is None:
             return False
         fresh = copy.copy(info)
         fresh.flag_bits &= ~0x08  # sizes go into the local header: no data descriptor
@@ -496,3 +528,14 @@ class Package:
         out.NameToInfo[fresh.filename] = fresh
         out.start_dir = handle.tell()
         return True
+
+
+@contextlib.contextmanager
+def _reading(name: str) -> Iterator[None]:
+    """Reading part ``name``: what goes wrong becomes a PatchUnsupported."""
+    try:
+        yield
+    except KeyError:
+        raise PatchUnsupported(f"the part {name} is missing") from None
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as error:
+        raise PatchUnsupported(f"the part {name} cannot be read ({error})") from None

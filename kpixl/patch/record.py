@@ -49,7 +49,7 @@ def shared_strings(package: Package, book: Workbook) -> list[str]:
     part = book.related(SHARED_STRINGS_REL)
     if part is None:
         return []
-    data = package.read_xml(part)
+    data = package.read_xml(part, cells=True)
     _, _, prefix, _ = X.root_tag(data)
     return [X.text_runs(data[e.start : e.end], prefix) for e in X.find_all(data, prefix, b"si")]
 

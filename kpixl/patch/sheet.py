@@ -92,7 +92,7 @@ class Worksheet:
         self.package = package
         self.part = part
         self.date1904 = date1904
-        data = package.read_xml(part)
+        data = package.read_xml(part, cells=True)
         start, end, prefix, local = X.root_tag(data)
         tag = data[start:end]
         if X.prefix_of(tag, X.STRICT_MAIN_NS) is not None:

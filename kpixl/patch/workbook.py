@@ -72,6 +72,9 @@ class Workbook:
         pr = X.find_one(data, prefix, b"workbookPr")
         flag = X.get_attr(data[pr.start : pr.open_end], b"date1904") if pr else None
         self.date1904 = flag in (b"1", b"true")
+        self._sheets: tuple[tuple[bytes, bytes, int], list[SheetEntry]] | None = None
+        """The sheets, with the workbook part, its relationships and the package's
+        generation they were read from (a new state of a part is a new bytes object)."""
 
     @property
     def data(self) -> bytes:
@@ -81,6 +84,13 @@ class Workbook:
     def sheets(self) -> list[SheetEntry]:
         """The sheets in tab order."""
         data = self.data
+        rels_name = Package.rels_name(self.part)
+        rels_data = self.package.read(rels_name) if self.package.exists(rels_name) else b""
+        generation = self.package.generation
+        if self._sheets is not None:
+            (was_data, was_rels, was_generation), entries = self._sheets
+            if was_data is data and was_rels is rels_data and was_generation == generation:
+                return list(entries)
         rels = {r.id: r for r in self.package.rels(self.part)}
         found = []
         for element in X.find_all(data, self.prefix, b"sheet"):
@@ -97,7 +107,8 @@ class Workbook:
                     rel.type.rpartition("/")[2] if rel else "",
                 )
             )
-        return found
+        self._sheets = ((data, rels_data, generation), found)
+        return list(found)
 
     def related(self, rel_type: str) -> str | None:
         """The part the workbook relates to by ``rel_type`` (styles, shared strings)."""
@@ -329,7 +340,7 @@ class Workbook:
 
 def unselect(package: Package, part: str) -> None:
     """Clear ``tabSelected`` on the views of sheet part ``part`` (worksheet or chart sheet)."""
-    data = package.read_xml(part)
+    data = package.read_xml(part, cells=True)
     _, _, prefix, _ = X.root_tag(data)
     plan = []
     for element in X.find_all(data, prefix, b"sheetView"):
@@ -347,7 +358,7 @@ def selected(package: Package, part: str) -> bool:
     head = package.head(part, b"sheetData")
     if b"tabSelected" not in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return False
-    data = package.read_xml(part)
+    data = package.read_xml(part, cells=True)
     _, _, prefix, _ = X.root_tag(data)
     return any(
         X.get_attr(data[e.start : e.open_end], b"tabSelected") in (b"1", b"true")

@@ -38,26 +38,51 @@ def _refuse(*_args: object) -> None:
     raise _Refused
 
 
-def check_part(name: str, data: bytes) -> None:
+REMEMBERED_BYTES = 64 * 1024
+"""The largest part whose verdict :func:`check_part` remembers."""
+
+
+def check_part(name: str, data: bytes, *, remember: bool = False) -> None:
     """Refuse a part the byte-level editing cannot handle safely.
+
+    Args:
+        name: The part's name (for the message).
+        data: Its bytes.
+        remember: Remember the verdict by the part's very bytes (when it is small): for a
+            part a template brings, which comes back unchanged in every workbook of a round
+            (styles, workbook, relationships, content types), not one holding the cells.
 
     Raises:
         PatchUnsupported: the part is not UTF-8, not well-formed, declares a DOCTYPE or
             entities, or holds CDATA sections or XML comments.
     """
+    small = len(data) <= REMEMBERED_BYTES
+    refusal = _remembered_refusal(data) if remember and small else _refusal(data)
+    if refusal is not None:
+        raise PatchUnsupported(f"{name} {refusal}")
+
+
+def _refusal(data: bytes) -> str | None:
+    """Why :func:`check_part` refuses ``data``, or None."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise PatchUnsupported(f"{name} is UTF-16 encoded")
+        return "is UTF-16 encoded"
     parser = expat.ParserCreate()
     parser.StartDoctypeDeclHandler = _refuse
     parser.EntityDeclHandler = _refuse
     try:
         parser.Parse(data, True)
     except _Refused:
-        raise PatchUnsupported(f"{name} declares a DOCTYPE or entities") from None
+        return "declares a DOCTYPE or entities"
     except expat.ExpatError as error:
-        raise PatchUnsupported(f"{name} is malformed XML ({error})") from None
+        return f"is malformed XML ({error})"
     if b"<![CDATA[" in data or b"<!--" in data:
-        raise PatchUnsupported(f"{name} holds CDATA sections or XML comments")
+        return "holds CDATA sections or XML comments"
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _remembered_refusal(data: bytes) -> str | None:
+    return _refusal(data)
 
 
 class Element(NamedTuple):
