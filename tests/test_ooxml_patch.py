@@ -287,3 +287,26 @@ def test_a_template_parts_check_is_remembered_by_its_bytes_not_a_sheets(
         with pytest.raises(PatchUnsupported, match=r"styles\.xml is malformed"):
             pkg.read_xml("xl/styles.xml")
         pkg.close()
+
+
+def test_a_part_that_disagrees_with_the_zip_directory_is_refused(tmp_path: Path) -> None:
+    """A part is inflated from its stored bytes, and refused as zipfile would refuse it: a
+    stored part whose bytes do not match their CRC, a local header naming another part."""
+    path = package(tmp_path)
+    pkg = Package.open(path)
+    infos = {i.filename: i for i in pkg.infos}
+    assert pkg.read("xl/media/raw.bin") == bytes(range(256)) * 10
+    assert pkg.read("xl/worksheets/sheet1.xml") == SHEET.encode()
+    pkg.close()
+    raw, sheet = infos["xl/media/raw.bin"], infos["xl/worksheets/sheet1.xml"]
+    data = bytearray(path.read_bytes())
+    data[raw.header_offset + 30 + len(raw.filename) + 5] ^= 0xFF  # a stored byte
+    name_at = sheet.header_offset + 30
+    data[name_at : name_at + len(sheet.filename)] = b"xl/worksheets/sheetX.xml"
+    path.write_bytes(bytes(data))
+    pkg = Package.open(path)
+    for part in ("xl/media/raw.bin", "xl/worksheets/sheet1.xml"):
+        with pytest.raises(PatchUnsupported, match="cannot be read"):
+            pkg.read(part)
+    assert pkg.read("xl/worksheets/sheet2.xml") == SHEET.encode()
+    pkg.close()
