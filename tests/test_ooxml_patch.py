@@ -291,7 +291,8 @@ def test_a_template_parts_check_is_remembered_by_its_bytes_not_a_sheets(
 
 def test_a_part_that_disagrees_with_the_zip_directory_is_refused(tmp_path: Path) -> None:
     """A part is inflated from its stored bytes, and refused as zipfile would refuse it: a
-    stored part whose bytes do not match their CRC, a local header naming another part."""
+    stored part whose bytes do not match their CRC, a local header naming another part or
+    flagging its name UTF-8 when it is not."""
     path = package(tmp_path)
     pkg = Package.open(path)
     infos = {i.filename: i for i in pkg.infos}
@@ -303,9 +304,13 @@ def test_a_part_that_disagrees_with_the_zip_directory_is_refused(tmp_path: Path)
     data[raw.header_offset + 30 + len(raw.filename) + 5] ^= 0xFF  # a stored byte
     name_at = sheet.header_offset + 30
     data[name_at : name_at + len(sheet.filename)] = b"xl/worksheets/sheetX.xml"
+    other = infos["xl/workbook.xml"]  # a local name flagged UTF-8 that is not UTF-8
+    data[other.header_offset + 7] |= 0x08  # general purpose flag bit 11 (0x800)
+    name_at = other.header_offset + 30
+    data[name_at : name_at + len(other.filename)] = b"\xff" * len(other.filename)
     path.write_bytes(bytes(data))
     pkg = Package.open(path)
-    for part in ("xl/media/raw.bin", "xl/worksheets/sheet1.xml"):
+    for part in ("xl/media/raw.bin", "xl/worksheets/sheet1.xml", "xl/workbook.xml"):
         with pytest.raises(PatchUnsupported, match="cannot be read"):
             pkg.read(part)
     assert pkg.read("xl/worksheets/sheet2.xml") == SHEET.encode()

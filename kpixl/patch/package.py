@@ -537,5 +537,13 @@ def _reading(name: str) -> Iterator[None]:
         yield
     except KeyError:
         raise PatchUnsupported(f"the part {name} is missing") from None
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as error:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        OSError,
+        EOFError,
+        ValueError,
+        NotImplementedError,
+    ) as error:
+        # ValueError: zipfile decoding a local header's name that is not UTF-8 as flagged
         raise PatchUnsupported(f"the part {name} cannot be read ({error})") from None
