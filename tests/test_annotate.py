@@ -7,6 +7,7 @@ import datetime as dt
 import gc
 import hashlib
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -765,6 +766,31 @@ def test_reannotating_a_corrected_copy_leaves_no_trace_of_fixed_findings(
     assert len(rows) == len(remaining)
     # Styles do not pile up: the style sheet is the first copy's, not bigger.
     assert len(parts(second)["xl/styles.xml"]) <= len(parts(first)["xl/styles.xml"]) + 200
+
+
+def test_the_record_takes_rows_of_its_own_and_gives_the_hidden_sheet_back(
+    template: Path, tmp_path: Path
+) -> None:
+    """The record goes after every row of the hidden sheet, empty ones too (as openpyxl
+    leaves them), so that taking it away gives the sheet back byte for byte."""
+    part = sheet_parts(template)[L.META_SHEET]
+    last = max(int(n) for n in re.findall(rb'<row r="(\d+)"', parts(template)[part]))
+    empty = f'<row r="{last + 1}"/><row r="{last + 2}" ht="20" customHeight="1"></row>'.encode()
+
+    def with_empty_rows(name: str, data: bytes) -> bytes:
+        return data.replace(b"</sheetData>", empty + b"</sheetData>") if name == part else data
+
+    src = rewrite(template, tmp_path / "rows.xlsx", with_empty_rows)
+    records, fills = template_job(template)
+    copy = tmp_path / "rows.checked.xlsx"
+    annotate(src, copy, records, fills)
+    pkg = Package.open(copy)
+    book = PatchWorkbook(pkg)
+    meta = R.read_meta(pkg, book)
+    assert meta is not None and min(r for r, (k, _) in meta.rows.items() if k in R.KEYS) > last + 2
+    R.restore(pkg, book, R.recorded(meta), meta)
+    assert pkg.read(part) == parts(src)[part]
+    pkg.close()
 
 
 def test_merged_result_and_level_cells_are_marked_at_their_top_left(

@@ -238,7 +238,9 @@ def write(package: Package, meta: Meta, record: dict[str, Any]) -> None:
     text = json.dumps(record, ensure_ascii=False, sort_keys=True)
     rows = [("checked_copy", "1")]
     rows += [("annotations", text[i : i + CHUNK]) for i in range(0, len(text), CHUNK)]
-    last = max(meta.rows, default=0)
+    # After every row, empty ones too: the rows the record takes are kpixl's own, and
+    # dropping them gives the sheet back as it was.
+    last = sheet.last_row()
     edits = {}
     for offset, (key, value) in enumerate(rows, 1):
         edits[(last + offset, 1)] = CellEdit(value=key)

@@ -187,6 +187,11 @@ class Worksheet:
             for c in r.cells
         }
 
+    def last_row(self) -> int:
+        """The number of the sheet's last ``<row>`` (0 when it has none), empty or not."""
+        rows = self._rows(set())
+        return rows[-1].number if rows else 0
+
     def has_formula(self, cell: Cell) -> bool:
         """Whether ``cell`` holds a formula (an ``<f>`` child)."""
         tag = X.tag_pattern(self.prefix, b"c").match(cell.xml)
