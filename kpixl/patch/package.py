@@ -133,10 +133,10 @@ class Package:
         if name in self.changed:
             return self.changed[name]
         if name not in self.data:
+            info = self._source.get(name)
+            if info is None:
+                raise PatchUnsupported(f"the part {name} is missing")
             with _reading(name):
-                info = self._source.get(name)
-                if info is None:
-                    raise KeyError(name)
                 data = self._inflate(info)
                 if data is None:
                     data = self.archive.read(info)
@@ -535,8 +535,6 @@ def _reading(name: str) -> Iterator[None]:
     """Reading part ``name``: what goes wrong becomes a PatchUnsupported."""
     try:
         yield
-    except KeyError:
-        raise PatchUnsupported(f"the part {name} is missing") from None
     except (
         zipfile.BadZipFile,
         zlib.error,
